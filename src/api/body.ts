@@ -1,0 +1,68 @@
+// Request bodies of the MongoDB API (API.md §3.1): content types, relaxed JSON, form fields.
+import { HttpError, badRequest } from '../errors.ts';
+import { isPlainObject, type Document } from '../engine/values.ts';
+import { JsonSyntaxError, parseJson } from '../json/parse.ts';
+
+export interface Body {
+  /** an object, an array of objects, or undefined when the request had no content */
+  value: Document | Document[] | undefined;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'NULL';
+  if (typeof v === 'string') return 'STRING';
+  if (typeof v === 'boolean') return 'BOOLEAN';
+  if (typeof v === 'number') return 'NUMBER';
+  const name = (v as object).constructor?.name ?? 'OBJECT';
+  return name === 'Int32' || name === 'Long' || name === 'Double' || name === 'Decimal128' ? name.toUpperCase() : name.toUpperCase();
+}
+
+function parseJsonBody(text: string): unknown {
+  try {
+    return parseJson(text);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw badRequest(`Invalid JSON. ${e.message}`);
+    throw e;
+  }
+}
+
+/** Form fields become properties; values that parse as JSON are typed, others stay strings. */
+function formBody(text: string): Document {
+  const out: Document = {};
+  for (const [k, v] of new URLSearchParams(text)) {
+    const t = v.trim();
+    if (t.startsWith('{') || t.startsWith('[')) out[k] = parseJsonBody(t);
+    else {
+      try {
+        out[k] = parseJson(t);
+      } catch {
+        out[k] = v;
+      }
+    }
+  }
+  return out;
+}
+
+export function parseBody(raw: Buffer | undefined, contentType: string | undefined): Body {
+  const ct = (contentType ?? '').toLowerCase();
+  const text = raw && raw.length ? raw.toString('utf8') : '';
+  let value: unknown;
+  if (ct === '' || ct.startsWith('application/json') || ct.startsWith('application/hal+json')) {
+    if (text.trim() === '') return { value: undefined };
+    value = parseJsonBody(text);
+  } else if (ct.startsWith('application/x-www-form-urlencoded')) {
+    if (text.trim() === '') return { value: undefined };
+    value = formBody(text);
+  } else if (ct.startsWith('multipart/form-data')) {
+    throw new HttpError(501, 'multipart/form-data requests are not implemented yet; send application/json');
+  } else {
+    throw new HttpError(415, 'Content-Type must be either: application/json or application/hal+json');
+  }
+  if (Array.isArray(value)) {
+    if (!value.every(isPlainObject)) throw badRequest('request data must be either a json object or an array of objects');
+    return { value: value as Document[] };
+  }
+  if (!isPlainObject(value)) throw badRequest(`request data must be either a json object or an array, got ${typeName(value)}`);
+  if (Array.isArray(value._id)) throw badRequest('the type of _id in request data is not supported: ARRAY');
+  return { value };
+}

@@ -1,0 +1,62 @@
+// The typed RESTHeart request the api stage works on, and the response it hands back to http.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpError } from '../errors.ts';
+import type { Engine } from '../engine/types.ts';
+import { ObjectId, type Document } from '../engine/values.ts';
+import type { Settings } from '../settings.ts';
+import type { Body } from './body.ts';
+import type { QueryParams } from './params.ts';
+import type { Resource } from './resource.ts';
+
+export interface MongoRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  /** request path as received (still percent-encoded), without the query string */
+  path: string;
+  /** the mongo resource path (percent-encoded segments) */
+  mongoPath: string;
+  resource: Resource;
+  params: QueryParams;
+  /** parsed lazily: a malformed body must not hide a 401/403 */
+  body: () => Body;
+  /** scheme://host[:port] of this request, or mongo.instance-base-url */
+  baseUrl: string;
+  /** maps a mongo resource path back to request space */
+  toRequestPath: (mongoPath: string) => string;
+  /** first error found while parsing; sent after security (API.md §2) */
+  error?: HttpError;
+  settings: Settings;
+  engine: Engine;
+}
+
+export interface ApiResponse {
+  status: number;
+  /** a value in the exact model, rendered with the request's jsonMode; undefined = empty body */
+  body?: unknown;
+  headers?: Record<string, string>;
+  contentType?: string;
+}
+
+export function newEtag(): ObjectId {
+  return new ObjectId();
+}
+
+export function etagHeader(etag: unknown): Record<string, string> {
+  return etag instanceof ObjectId ? { ETag: etag.toHexString() } : etag !== undefined && etag !== null ? { ETag: String(etag) } : {};
+}
+
+/** Request-space path of a child of the current mongo resource, e.g. the new document's link. */
+export function childPath(req: MongoRequest, mongoPath: string, child: string): string {
+  const base = req.toRequestPath(mongoPath);
+  return `${base === '/' ? '' : base}/${child}`;
+}
+
+export type Handler = (req: MongoRequest) => Promise<ApiResponse>;
+
+export function ok(body?: unknown, headers?: Record<string, string>): ApiResponse {
+  return { status: 200, body, headers };
+}
+
+export function isDocument(v: unknown): v is Document {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,133 @@
+// DOCUMENT GET/PUT/PATCH/DELETE and single-document POST (API.md §7.3–§7.5).
+import type { Filter } from '../../engine/types.ts';
+import { valuesEqual, type Document } from '../../engine/values.ts';
+import { HttpError, badRequest, notFound } from '../../errors.ts';
+import { childPath, etagHeader, newEtag, type ApiResponse, type MongoRequest } from '../context.ts';
+import { idForMessage, idFromUrl, idLink } from '../ids.ts';
+import { checkEtag, etagMatches, requireColl, requireDb } from '../meta.ts';
+import { documentFromBody, updateFromBody } from '../write-body.ts';
+
+/** Missing write targets answer 404 with no body (API.md §3.6). */
+const missing = () => new HttpError(404, '', { noBody: true });
+
+function docFilter(req: MongoRequest, id: unknown): Filter {
+  const f = req.params.filter;
+  return f ? { $and: [{ _id: id }, f] } : { _id: id };
+}
+
+async function prepare(req: MongoRequest) {
+  await requireDb(req);
+  await requireColl(req);
+  const id = idFromUrl(req.resource.docId!, req.params.idType);
+  const coll = req.engine.db(req.resource.db!).collection(req.resource.coll!);
+  return { id, coll, filter: docFilter(req, id) };
+}
+
+export async function getDocument(req: MongoRequest): Promise<ApiResponse> {
+  const { id, coll, filter } = await prepare(req);
+  const doc = await coll.findOne(filter, { projection: req.params.keys });
+  if (!doc) throw notFound(`document ${idForMessage(id)} does not exist`);
+  const etag = doc._etag ?? (await coll.findOne({ _id: id }, { projection: { _etag: 1 } }))?._etag;
+  if (etagMatches(req.headers['if-none-match'], etag)) return { status: 304, headers: etagHeader(etag) };
+  return { status: 200, body: doc, headers: etagHeader(etag) };
+}
+
+function bodyObject(req: MongoRequest): Document {
+  const body = req.body().value;
+  if (Array.isArray(body)) throw badRequest('request content must be a Json object');
+  return body ?? {};
+}
+
+/** Runs the ETag check against the stored document and returns it (null when missing). */
+async function checkedCurrent(req: MongoRequest, id: unknown): Promise<Document | null> {
+  const coll = req.engine.db(req.resource.db!).collection(req.resource.coll!);
+  const current = await coll.findOne({ _id: id }, { projection: { _etag: 1 } });
+  await checkEtag(req, 'doc', current);
+  return current;
+}
+
+/** The stored _etag must still be the one checked, so a concurrent write cannot slip in between. */
+function guarded(filter: Filter, current: Document | null, req: MongoRequest): Filter {
+  return current?._etag !== undefined && req.headers['if-match'] !== undefined ? { $and: [filter, { _etag: current._etag }] } : filter;
+}
+
+export async function putDocument(req: MongoRequest): Promise<ApiResponse> {
+  const { id, coll, filter } = await prepare(req);
+  const body = bodyObject(req);
+  if (body._id !== undefined && !valuesEqual(body._id, id)) throw badRequest('_id in content body is different than id in URL');
+  const current = await checkedCurrent(req, id);
+  const etag = newEtag();
+  const { _etag: _ignored, ...fields } = documentFromBody(body);
+  const doc = { ...fields, _id: id, _etag: etag };
+  const wm = req.params.writeMode ?? 'update';
+  if (wm === 'insert') {
+    await coll.insertOne(doc);
+    return { status: 201, headers: etagHeader(etag) };
+  }
+  const r = await coll.replaceOne(guarded(filter, current, req), doc, { upsert: wm === 'upsert' });
+  if (r.upsertedCount) return { status: 201, headers: etagHeader(etag) };
+  if (!r.matchedCount) {
+    if (current && req.headers['if-match'] !== undefined) throw new HttpError(412, '', { noBody: true });
+    throw missing();
+  }
+  return { status: 200, headers: etagHeader(etag) };
+}
+
+export async function patchDocument(req: MongoRequest): Promise<ApiResponse> {
+  const { id, coll, filter } = await prepare(req);
+  const body = req.body().value;
+  if (body === undefined || (!Array.isArray(body) && Object.keys(body).length === 0)) throw badRequest('no data provided');
+  if (!Array.isArray(body) && body._id !== undefined && !valuesEqual(body._id, id)) {
+    throw badRequest('_id in json data cannot be different than id in URL');
+  }
+  const current = await checkedCurrent(req, id);
+  const etag = newEtag();
+  const update = updateFromBody(body, { _etag: etag });
+  const wm = req.params.writeMode ?? 'update';
+  // insert mode is an upsert on a filter nothing can match: it creates, or fails on a duplicate _id
+  const target = wm === 'insert' ? { _id: id, _docrest_never: { $in: [] } } : guarded(filter, current, req);
+  const r = await coll.updateOne(target, update, { upsert: wm !== 'update' });
+  if (r.upsertedCount) return { status: 201, headers: etagHeader(etag) };
+  if (!r.matchedCount) {
+    if (current && req.headers['if-match'] !== undefined) throw new HttpError(412, '', { noBody: true });
+    throw missing();
+  }
+  return { status: 200, headers: etagHeader(etag) };
+}
+
+export async function deleteDocument(req: MongoRequest): Promise<ApiResponse> {
+  const { id, coll, filter } = await prepare(req);
+  const current = await checkedCurrent(req, id);
+  const r = await coll.deleteOne(guarded(filter, current, req));
+  if (!r.deletedCount) {
+    if (current && req.headers['if-match'] !== undefined) throw new HttpError(412, '', { noBody: true });
+    throw missing();
+  }
+  return { status: 204 };
+}
+
+export async function postDocument(req: MongoRequest, body: Document): Promise<ApiResponse> {
+  const { db, coll: collName } = req.resource;
+  const coll = req.engine.db(db!).collection(collName!);
+  const idType = req.params.idType;
+  if (body._id === undefined && idType !== 'STRING_OID' && idType !== 'OID') {
+    throw badRequest(`_id in content body is mandatory for documents with id type ${idType}`);
+  }
+  const etag = newEtag();
+  const { _etag: _ignored, ...fields } = documentFromBody(body);
+  const doc: Document = { ...fields, _etag: etag };
+  const wm = req.params.writeMode ?? 'insert';
+  const location = (id: unknown) => ({
+    ...etagHeader(etag),
+    Location: `${req.baseUrl}${childPath(req, req.mongoPath, idLink(id))}`,
+  });
+  if (wm === 'insert' || (wm === 'upsert' && doc._id === undefined)) {
+    const { insertedId } = await coll.insertOne(doc);
+    return { status: 201, headers: location(insertedId) };
+  }
+  if (doc._id === undefined) throw new HttpError(400, '', { noBody: true });
+  const r = await coll.replaceOne({ _id: doc._id }, doc, { upsert: wm === 'upsert' });
+  if (r.upsertedCount) return { status: 201, headers: location(doc._id) };
+  if (!r.matchedCount) throw missing();
+  return { status: 200, headers: etagHeader(etag) };
+}

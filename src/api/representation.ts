@@ -1,0 +1,159 @@
+// Representations of listings and bulk results (API.md §6, §16): STANDARD, HAL and SHAL.
+import { Int32, ObjectId, isPlainObject, type Document } from '../engine/values.ts';
+import type { MongoRequest } from './context.ts';
+import { idLink } from './ids.ts';
+
+export interface Listing {
+  /** STANDARD body of root/db listings */
+  names?: string[];
+  /** documents of a collection */
+  docs?: Document[];
+  /** HAL items of root/db listings: the metadata of each db or collection, `_id` = name */
+  embedded?: Document[];
+  /** total count when known (root, db, or `count`) */
+  size?: number;
+  relation: 'rh:db' | 'rh:coll' | 'rh:doc';
+  /** the resource's own properties (metadata), `_id` = name */
+  props?: Document;
+}
+
+const TYPE_OF: Record<string, string> = { ROOT: 'ROOT', DB: 'DB', COLLECTION: 'COLLECTION', FILES_BUCKET: 'FILES_BUCKET', SCHEMA_STORE: 'SCHEMA_STORE' };
+const SHAL_ORDER = ['rh:doc', 'rh:file', 'rh:bucket', 'rh:db', 'rh:coll', 'rh:index', 'rh:result', 'rh:schema', 'rh:schema-store'];
+
+function requestPath(req: MongoRequest): string {
+  const p = decodeURI(req.path).replace(/\/+$/, '');
+  return p === '' ? '/' : p;
+}
+
+function childHref(p: string, child: string): string {
+  return `${p === '/' ? '' : p}/${child}`;
+}
+
+function parent(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i <= 0 ? '/' : p.slice(0, i);
+}
+
+/** `_lastupdated_on`: the instant of the _etag ObjectId, second precision. */
+function lastUpdated(doc: Document): string | undefined {
+  return doc._etag instanceof ObjectId ? doc._etag.getTimestamp().toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+}
+
+function fullDocument(doc: Document, self: string, type: string): Document {
+  const out: Document = { ...doc, _type: type };
+  const lu = lastUpdated(doc);
+  if (lu) out._lastupdated_on = lu;
+  out._links = { self: { href: self } };
+  return out;
+}
+
+function paginationLinks(req: MongoRequest, p: string, size: number | undefined): Document {
+  const { page, pagesize } = req.params;
+  if (pagesize === 0) return {};
+  const rest = new URLSearchParams(req.params.raw);
+  rest.delete('page');
+  rest.delete('pagesize');
+  const r = decodeURIComponent(rest.toString().replaceAll('=&', '&').replace(/=$/, ''));
+  const q = (pg?: number) => `${p}?${pg ? `page=${pg}&` : ''}pagesize=${pagesize}${r ? `&${r}` : ''}`;
+  const totalPages = size === undefined ? 0 : Math.max(1, Math.ceil(size / pagesize));
+  const links: Document = { first: { href: q() } };
+  if (totalPages === 0 || page < totalPages) links.next = { href: q(page + 1) };
+  if (totalPages > 0) links.last = { href: totalPages === 1 ? q() : q(totalPages) };
+  if (page > 1) links.previous = { href: q(page - 1) };
+  return links;
+}
+
+function resourceLinks(req: MongoRequest, p: string, type: string): Document {
+  const t = (href: string) => ({ href, templated: true });
+  const segs = p.split('/').filter(Boolean).length;
+  switch (type) {
+    case 'ROOT': return { 'rh:root': { href: p }, 'rh:db': t(`${p}{dbname}`), 'rh:paging': t(`${p}{?page}{&pagesize}`) };
+    case 'DB': return {
+      ...(segs >= 1 ? { 'rh:root': { href: parent(p) } } : {}),
+      'rh:db': t(`${parent(p) === '/' ? '' : parent(p)}/{dbname}`), 'rh:coll': t(`${childHref(p, '{collname}')}`),
+      'rh:bucket': t(childHref(p, '{bucketname}.files')), 'rh:paging': t(`${p}{?page}{&pagesize}`),
+    };
+    default: return {
+      ...(segs >= 2 ? { 'rh:db': { href: parent(p) } } : {}),
+      'rh:coll': t(`${parent(p)}/{collname}`), 'rh:document': t(childHref(p, '{docid}{?id_type}')),
+      'rh:indexes': { href: childHref(p, '_indexes') }, 'rh:filter': t(`${p}{?filter}`),
+      'rh:sort': t(`${p}{?sort_by}`), 'rh:paging': t(`${p}{?page}{&pagesize}`),
+    };
+  }
+}
+
+/** Compact-mode links to the collection's aggregations and change streams. */
+function metadataLinks(p: string, props: Document | undefined): Document {
+  const links: Document = {};
+  for (const [key, seg] of [['aggrs', '_aggrs'], ['streams', '_streams']] as const) {
+    const defs = props?.[key];
+    if (!Array.isArray(defs)) continue;
+    for (const d of defs) if (isPlainObject(d) && typeof d.uri === 'string') links[d.uri] = { href: `${childHref(p, seg)}/${d.uri}` };
+  }
+  return links;
+}
+
+function hal(req: MongoRequest, l: Listing): Document {
+  const type = TYPE_OF[req.resource.type] ?? 'COLLECTION';
+  const full = req.params.halFull;
+  const p = requestPath(req);
+  const out: Document = req.params.np || !l.props ? {} : { ...l.props };
+  const items = l.docs ?? l.embedded ?? [];
+  if (l.size !== undefined) {
+    out._size = new Int32(l.size);
+    if (req.params.pagesize > 0) out._total_pages = new Int32(l.size === 0 ? 0 : Math.max(1, Math.ceil(l.size / req.params.pagesize)));
+  }
+  out._returned = new Int32(items.length);
+  if (full) out._type = type;
+  const embedded: Record<string, Document[]> = {};
+  for (const item of items) {
+    let rel: string = l.relation;
+    let itemType = 'DOCUMENT';
+    if (l.relation === 'rh:coll') {
+      const name = String(item._id);
+      rel = name.endsWith('.files') ? 'rh:bucket' : name === '_schemas' ? 'rh:schema-store' : 'rh:coll';
+      itemType = rel === 'rh:bucket' ? 'FILES_BUCKET' : rel === 'rh:schema-store' ? 'SCHEMA_STORE' : 'COLLECTION';
+    } else if (l.relation === 'rh:db') itemType = 'DB';
+    const self = l.relation === 'rh:doc' ? childHref(p, idLink(item._id)) : childHref(p, String(item._id));
+    const shaped = full ? fullDocument(item, self, itemType) : item;
+    (embedded[rel] ??= []).push(shaped);
+  }
+  if (Object.keys(embedded).length) out._embedded = embedded;
+  const links: Document = full
+    ? { self: { href: req.params.raw.size ? `${p}?${decodeURIComponent(req.params.raw.toString())}` : p }, ...paginationLinks(req, p, l.size), ...resourceLinks(req, p, type) }
+    : {};
+  if (l.relation === 'rh:doc') Object.assign(links, metadataLinks(p, l.props));
+  if (Object.keys(links).length) out._links = links;
+  return out;
+}
+
+function shal(halBody: Document, np: boolean): Document | Document[] {
+  const { _embedded, _links, ...rest } = halBody;
+  const groups = (_embedded ?? {}) as Record<string, Document[]>;
+  const flat = SHAL_ORDER.flatMap((rel) => groups[rel] ?? []);
+  return np ? flat : { ...rest, _embedded: flat };
+}
+
+export function listing(req: MongoRequest, l: Listing): unknown {
+  if (req.params.rep === 'STANDARD') return l.names ?? l.docs;
+  const body = hal(req, l);
+  return req.params.rep === 'SHAL' ? shal(body, req.params.np) : body;
+}
+
+/** A single document in HAL full mode gains `_type`, `_lastupdated_on` and links. */
+export function documentRepresentation(req: MongoRequest, doc: Document): Document {
+  if (req.params.rep === 'STANDARD' || !req.params.halFull) return doc;
+  const p = requestPath(req);
+  const out = fullDocument(doc, childHref(parent(p), idLink(doc._id)), 'DOCUMENT');
+  (out._links as Document)['rh:coll'] = { href: parent(p) };
+  (out._links as Document)['rh:document'] = { href: childHref(parent(p), '{docid}{?id_type}'), templated: true };
+  return out;
+}
+
+export function bulkResult(req: MongoRequest, counts: Document): Document {
+  if (req.params.rep === 'STANDARD' || counts.errors) return counts;
+  const { links, ...rest } = counts;
+  const result: Document = { ...rest };
+  if (Array.isArray(links) && links.length) result._links = { 'rh:newdoc': links.map((href) => ({ href })) };
+  return req.params.rep === 'SHAL' ? result : { _embedded: { 'rh:result': [result] } };
+}

@@ -1,0 +1,118 @@
+// The MongoDB API service: turns an HTTP request into a typed MongoRequest (parse), then runs it
+// (handle) by resource type and method.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Engine } from '../engine/types.ts';
+import { HttpError, notImplemented } from '../errors.ts';
+import type { Settings } from '../settings.ts';
+import { parseBody } from './body.ts';
+import type { ApiResponse, Handler, MongoRequest } from './context.ts';
+import { postBulk, patchBulk, deleteBulk } from './handlers/bulk.ts';
+import {
+  deleteCollection, getCollection, getCollectionMeta, getCollectionSize, patchCollection, putCollection,
+} from './handlers/collections.ts';
+import { deleteDb, getDb, getDbMeta, getDbSize, getRoot, getRootSize, patchDb, putDb } from './handlers/databases.ts';
+import { deleteDocument, getDocument, patchDocument, postDocument, putDocument } from './handlers/documents.ts';
+import { deleteIndex, getIndexes, putIndex } from './handlers/indexes.ts';
+import { requireColl, requireDb } from './meta.ts';
+import { Mounts } from './mounts.ts';
+import { parseParams } from './params.ts';
+import { documentRepresentation } from './representation.ts';
+import { METHODS, checkNames, decodeSegments, resolveResource, type ResourceType } from './resource.ts';
+
+export interface HttpInput {
+  method: string;
+  path: string;
+  query: string;
+  headers: IncomingHttpHeaders;
+  rawBody: Buffer | undefined;
+  baseUrl: string;
+}
+
+async function postCollection(req: MongoRequest): Promise<ApiResponse> {
+  const body = req.body().value;
+  await requireDb(req);
+  await requireColl(req);
+  return Array.isArray(body) ? postBulk(req, body) : postDocument(req, body ?? {});
+}
+
+const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
+  ROOT: { GET: getRoot },
+  ROOT_SIZE: { GET: getRootSize },
+  DB: { GET: getDb, PUT: putDb, PATCH: patchDb, DELETE: deleteDb },
+  DB_SIZE: { GET: getDbSize },
+  DB_META: { GET: getDbMeta },
+  COLLECTION: { GET: getCollection, PUT: putCollection, PATCH: patchCollection, DELETE: deleteCollection, POST: postCollection },
+  COLLECTION_SIZE: { GET: getCollectionSize },
+  COLLECTION_META: { GET: getCollectionMeta },
+  DOCUMENT: { GET: getDocument, PUT: putDocument, PATCH: patchDocument, DELETE: deleteDocument },
+  BULK_DOCUMENTS: { PATCH: patchBulk, DELETE: deleteBulk },
+  COLLECTION_INDEXES: { GET: getIndexes },
+  INDEX: { PUT: putIndex, DELETE: deleteIndex },
+};
+
+const NOT_BUILT: Partial<Record<ResourceType, string>> = {
+  AGGREGATION: 'aggregations (/_aggrs) are not implemented yet',
+  CHANGE_STREAM: 'change streams (/_streams) are not implemented yet',
+  SESSIONS: 'sessions and transactions (/_sessions) are not implemented yet',
+  SESSION: 'sessions and transactions (/_sessions) are not implemented yet',
+  TRANSACTIONS: 'sessions and transactions (/_sessions) are not implemented yet',
+  TRANSACTION: 'sessions and transactions (/_sessions) are not implemented yet',
+};
+
+export class MongoService {
+  private readonly mounts: Mounts;
+  private readonly settings: Settings;
+  private readonly engine: Engine;
+
+  constructor(settings: Settings, engine: Engine) {
+    this.settings = settings;
+    this.engine = engine;
+    this.mounts = new Mounts(settings.mounts, settings.mongoUri);
+  }
+
+  /** Undefined when no mount matches the path (RESTHeart: 502). */
+  parse(input: HttpInput): MongoRequest | undefined {
+    const match = this.mounts.resolve(input.path);
+    if (!match) return undefined;
+    let error: HttpError | undefined;
+    let segs: string[] = [];
+    try {
+      segs = decodeSegments(match.mongoPath);
+    } catch (e) {
+      error = e as HttpError;
+    }
+    const resource = resolveResource(segs);
+    const params = parseParams(input.query, this.settings);
+    error ??= params.error ?? checkNames(resource);
+    if (this.mounts.templated) error = notImplemented('path-template mongo-mounts are not implemented yet');
+    let body: ReturnType<typeof parseBody> | undefined;
+    return {
+      method: input.method,
+      headers: input.headers,
+      path: input.path,
+      mongoPath: match.mongoPath,
+      resource,
+      params,
+      body: () => (body ??= parseBody(input.rawBody, input.headers['content-type'])),
+      baseUrl: this.settings.instanceBaseUrl?.replace(/\/$/, '') ?? input.baseUrl,
+      toRequestPath: match.toRequestPath,
+      error,
+      settings: this.settings,
+      engine: this.engine,
+    };
+  }
+
+  async handle(req: MongoRequest): Promise<ApiResponse> {
+    if (req.error) throw req.error;
+    const { type } = req.resource;
+    if (!METHODS[type].includes(req.method)) throw new HttpError(405, `method ${req.method} not allowed`);
+    const handler = HANDLERS[type]?.[req.method];
+    if (!handler) throw notImplemented(NOT_BUILT[type] ?? `${type.toLowerCase().replaceAll('_', ' ')} resources are not implemented yet`);
+    const res = await handler(req);
+    if (req.params.rep !== 'STANDARD' && res.body !== undefined) {
+      if (type === 'DOCUMENT') res.body = documentRepresentation(req, res.body as never);
+      if (res.status !== 207 && !type.endsWith('_SIZE') && !type.endsWith('_META')) res.contentType = 'application/hal+json';
+    }
+    return res;
+  }
+}

@@ -1,0 +1,48 @@
+// docrest's command line: configuration (file, -o, RHO, flags), then the server.
+import { start } from './app.ts';
+import { HELP_TEXT, parseArgs } from './config/cli-args.ts';
+import { DEFAULT_CONFIG_YAML } from './config/defaults.ts';
+import { ConfigError, applyCliArgs, loadConfig, maskSecrets, renderConfig } from './config/load.ts';
+import { settingsFrom } from './settings.ts';
+
+const VERSION = '0.1.0';
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) return print(HELP_TEXT);
+  if (args.version) return print(`docrest ${VERSION}`);
+  if (args.printDefault) return print(DEFAULT_CONFIG_YAML);
+  const cfg = applyCliArgs(loadConfig({
+    file: args.configFile,
+    overrideFile: args.overrideFile,
+    rho: process.env.RHO,
+    warn: (m) => console.warn(`WARN ${m}`),
+    info: (m) => console.info(`INFO ${m}`),
+  }), args);
+  if (args.printEffective) return print(renderConfig(maskSecrets(cfg.raw)));
+  const settings = settingsFrom(cfg);
+  const running = await start(settings);
+  running.app.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${settings.dataDir})`);
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return -1;
+}
+
+function print(text: string): number {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,178 @@
+// The SQLite file behind the embedded engine: one file for all databases (data-dir/docrest.sqlite),
+// a catalog table naming every collection, and one WITHOUT ROWID table per collection keyed by the
+// order-preserving _id key (id-key.ts) holding the BSON document.
+//
+// Durability: synchronous=FULL, so a commit is on disk when it returns. Writes are queued and the
+// queue is committed once per event-loop turn (group commit: ~4x the throughput of a commit per
+// write, measured), each write inside its own SAVEPOINT so one failing write does not undo the
+// others. A write's promise resolves only after its COMMIT: an acknowledged write survives kill -9.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Statement = Database.Statement;
+
+export interface CollectionInfo {
+  db: string;
+  name: string;
+  table: string;
+}
+
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Store {
+  readonly sql: Database.Database;
+  private catalog = new Map<string, CollectionInfo>();
+  private schemaVersion = -1;
+  private pending: PendingWrite[] = [];
+  private statements = new Map<string, Statement>();
+  private flushScheduled = false;
+  private readonly stmts: {
+    schemaVersion: Statement;
+    listCatalog: Statement;
+    insertCatalog: Statement;
+    deleteCatalog: Statement;
+    savepoint: Statement;
+    release: Statement;
+    rollbackTo: Statement;
+  };
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.sql = new Database(join(dataDir, 'docrest.sqlite'));
+    this.sql.pragma('journal_mode = WAL');
+    this.sql.pragma('synchronous = FULL');
+    this.sql.pragma('busy_timeout = 10000');
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS catalog (
+      db TEXT NOT NULL, name TEXT NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (db, name)) WITHOUT ROWID`);
+    this.sql.exec('CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY AUTOINCREMENT)');
+    this.stmts = {
+      schemaVersion: this.sql.prepare('PRAGMA schema_version').pluck(),
+      listCatalog: this.sql.prepare('SELECT db, name, tbl AS "table" FROM catalog'),
+      insertCatalog: this.sql.prepare('INSERT INTO catalog (db, name, tbl) VALUES (?, ?, ?)'),
+      deleteCatalog: this.sql.prepare('DELETE FROM catalog WHERE db = ? AND name = ?'),
+      savepoint: this.sql.prepare('SAVEPOINT w'),
+      release: this.sql.prepare('RELEASE w'),
+      rollbackTo: this.sql.prepare('ROLLBACK TO w'),
+    };
+  }
+
+  /** Other processes sharing the file may create or drop collections: reload when the schema moved. */
+  private refresh(): void {
+    const v = this.stmts.schemaVersion.get() as number;
+    if (v === this.schemaVersion) return;
+    this.catalog.clear();
+    for (const row of this.stmts.listCatalog.all() as CollectionInfo[]) this.catalog.set(catKey(row.db, row.name), row);
+    this.schemaVersion = v;
+  }
+
+  collectionInfo(db: string, name: string): CollectionInfo | undefined {
+    this.refresh();
+    return this.catalog.get(catKey(db, name));
+  }
+
+  listCollections(db: string): string[] {
+    this.refresh();
+    const out: string[] = [];
+    for (const c of this.catalog.values()) if (c.db === db) out.push(c.name);
+    return out;
+  }
+
+  listDatabases(): string[] {
+    this.refresh();
+    return [...new Set([...this.catalog.values()].map((c) => c.db))];
+  }
+
+  /** Prepared statements are cached: preparing costs more than running a point read. */
+  prepared(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.sql.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Only inside a write (queued) operation. */
+  createCollection(db: string, name: string): CollectionInfo {
+    const existing = this.collectionInfo(db, name);
+    if (existing) return existing;
+    const seq = this.sql.prepare('INSERT INTO sequence DEFAULT VALUES').run().lastInsertRowid;
+    const table = `c${seq}`;
+    this.sql.exec(`CREATE TABLE ${table} (k BLOB PRIMARY KEY, doc BLOB NOT NULL) WITHOUT ROWID`);
+    this.stmts.insertCatalog.run(db, name, table);
+    const info = { db, name, table };
+    this.catalog.set(catKey(db, name), info);
+    return info;
+  }
+
+  /** Only inside a write (queued) operation. */
+  dropCollection(db: string, name: string): boolean {
+    const info = this.collectionInfo(db, name);
+    if (!info) return false;
+    this.sql.exec(`DROP TABLE IF EXISTS ${info.table}`);
+    for (const sql of this.statements.keys()) if (sql.includes(` ${info.table} `)) this.statements.delete(sql);
+    this.stmts.deleteCatalog.run(db, name);
+    this.catalog.delete(catKey(db, name));
+    return true;
+  }
+
+  /** Runs `run` inside the next group commit; resolves with its result once it is durable. */
+  write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const results: Array<{ ok: boolean; value: unknown }> = [];
+    try {
+      this.sql.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    for (const w of batch) {
+      this.stmts.savepoint.run();
+      try {
+        const value = w.run();
+        this.stmts.release.run();
+        results.push({ ok: true, value });
+      } catch (e) {
+        this.stmts.rollbackTo.run();
+        this.stmts.release.run();
+        this.schemaVersion = -1; // a rolled-back create/drop leaves the cached catalog stale
+        results.push({ ok: false, value: e });
+      }
+    }
+    try {
+      this.sql.exec('COMMIT');
+    } catch (e) {
+      if (this.sql.inTransaction) this.sql.exec('ROLLBACK');
+      this.schemaVersion = -1;
+      for (const w of batch) w.reject(e);
+      return;
+    }
+    batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
+  }
+
+  close(): void {
+    if (this.pending.length) this.flush();
+    this.sql.close();
+  }
+}
+
+function catKey(db: string, name: string): string {
+  return `${db}\u0000${name}`;
+}

@@ -1,0 +1,112 @@
+// The one storage interface. Shaped like the MongoDB driver's Db/Collection API so that the
+// MongoDB engine is a thin pass-through; nothing above engine/ knows which engine runs.
+// Values are in the exact model of values.ts. Errors are EngineError with MongoDB's codes.
+import type { Document } from './values.ts';
+
+export type Filter = Document;
+export type Sort = Array<[string, 1 | -1]>;
+export type Projection = Document;
+export type UpdateSpec = Document | Document[];
+
+export interface FindOptions {
+  sort?: Sort;
+  projection?: Projection;
+  skip?: number;
+  limit?: number;
+  /** index name, key pattern, or {$natural: 1|-1} */
+  hint?: string | Document;
+}
+
+export interface UpdateOptions {
+  upsert?: boolean;
+  arrayFilters?: Document[];
+}
+
+export interface UpdateResult {
+  matchedCount: number;
+  modifiedCount: number;
+  upsertedCount: number;
+  upsertedId: unknown;
+}
+
+export interface DeleteResult {
+  deletedCount: number;
+}
+
+export type BulkOperation =
+  | { insertOne: { document: Document } }
+  | { replaceOne: { filter: Filter; replacement: Document; upsert?: boolean } }
+  | { updateOne: { filter: Filter; update: UpdateSpec; upsert?: boolean } }
+  | { updateMany: { filter: Filter; update: UpdateSpec } }
+  | { deleteOne: { filter: Filter } }
+  | { deleteMany: { filter: Filter } };
+
+export interface BulkWriteError {
+  index: number;
+  code: number;
+  message: string;
+}
+
+export interface BulkResult {
+  insertedCount: number;
+  matchedCount: number;
+  modifiedCount: number;
+  deletedCount: number;
+  upsertedCount: number;
+  /** operation index → _id, for inserts and upserts */
+  insertedIds: Map<number, unknown>;
+  upsertedIds: Map<number, unknown>;
+  writeErrors: BulkWriteError[];
+}
+
+export interface IndexSpec {
+  name: string;
+  key: Document;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+  expireAfterSeconds?: number;
+  [option: string]: unknown;
+}
+
+export interface Collection {
+  readonly dbName: string;
+  readonly name: string;
+  find(filter: Filter, options?: FindOptions): Promise<Document[]>;
+  findOne(filter: Filter, options?: FindOptions): Promise<Document | null>;
+  countDocuments(filter: Filter): Promise<number>;
+  estimatedDocumentCount(): Promise<number>;
+  insertOne(doc: Document): Promise<{ insertedId: unknown }>;
+  replaceOne(filter: Filter, doc: Document, options?: UpdateOptions): Promise<UpdateResult>;
+  updateOne(filter: Filter, update: UpdateSpec, options?: UpdateOptions): Promise<UpdateResult>;
+  updateMany(filter: Filter, update: UpdateSpec, options?: UpdateOptions): Promise<UpdateResult>;
+  deleteOne(filter: Filter): Promise<DeleteResult>;
+  deleteMany(filter: Filter): Promise<DeleteResult>;
+  /** Always unordered: every operation is tried; failures are reported per index. */
+  bulkWrite(ops: BulkOperation[]): Promise<BulkResult>;
+  aggregate(pipeline: Document[]): Promise<Document[]>;
+  listIndexes(): Promise<IndexSpec[]>;
+  createIndex(spec: IndexSpec): Promise<void>;
+  dropIndex(name: string): Promise<void>;
+}
+
+export interface Database {
+  readonly name: string;
+  collection(name: string): Collection;
+  /** Names of existing collections, unsorted. */
+  listCollections(): Promise<string[]>;
+  createCollection(name: string): Promise<void>;
+  /** false if it did not exist */
+  dropCollection(name: string): Promise<boolean>;
+  dropDatabase(): Promise<void>;
+}
+
+export interface Engine {
+  readonly kind: 'embedded' | 'mongodb';
+  db(name: string): Database;
+  /** Names of databases that hold at least one collection, unsorted. */
+  listDatabases(): Promise<string[]>;
+  /** Round trip to the storage; throws if it is not reachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

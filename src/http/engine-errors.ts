@@ -1,0 +1,43 @@
+// MongoDB error codes → HTTP status and RESTHeart's message (API.md §3.6). Both engines raise
+// EngineError with MongoDB's codes, so this table is the only mapping.
+import { EngineError, HttpError } from '../errors.ts';
+
+const BAD_REQUEST = new Set([2, 61, 73, 121, 225, 251, 256, 56, 40353, 40352, 51091, 51108, 40323, 16410, 31253, 15974,
+  17312, 31138, 15998, 31249, 168, 17276, 17287, 31254, 241, 15975,
+  // not in RESTHeart's table, which answers them with 500; docrest treats bad updates as client errors
+  9, 14, 40, 52]);
+const FORBIDDEN = new Set([13, 18, 66]);
+const CONFLICT = new Set([112, 11000, 11001, 13297]);
+const INVALID_QUERY = new Set([2, 51091, 51108, 31249, 168, 17276, 31254, 9, 14, 40, 52]);
+
+export function httpStatusOfEngineCode(code: number): number {
+  if (BAD_REQUEST.has(code)) return 400;
+  if (FORBIDDEN.has(code)) return 403;
+  if (CONFLICT.has(code)) return 409;
+  if (code === 50) return 408;
+  return 500;
+}
+
+function messageOf(e: EngineError): string {
+  switch (e.code) {
+    case 11000: case 11001: return 'Duplicate key error (insert with existing _id, update a document not matching specified filter or unique index violation)';
+    case 121: return 'Document failed validation';
+    case 112: return 'Write conflict inside transaction';
+    case 225: case 251: case 256: return 'The given transaction is not in-progress';
+    case 15974: case 17312: return 'Invalid sort parameter';
+    case 17287: case 31253: return 'Keys projection cannot have a mix of inclusion and exclusion';
+    case 50: return 'Operation exceeded time limit';
+  }
+  if (INVALID_QUERY.has(e.code)) return `Invalid query parameter: ${e.message}`;
+  if (httpStatusOfEngineCode(e.code) === 500) return 'Error handling the request, see log for more information';
+  return e.message;
+}
+
+export function httpErrorOfEngineError(e: EngineError): HttpError {
+  return new HttpError(httpStatusOfEngineCode(e.code), messageOf(e), {
+    extra: {
+      exception: 'EngineError',
+      'exception message': { code: e.code, codeName: e.codeName, errmsg: e.message.slice(0, 100) },
+    },
+  });
+}

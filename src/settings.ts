@@ -1,0 +1,137 @@
+import { effectiveMaxBodySize, getBool, getMap, getNumber, getString, section, type Config, type ConfigTree } from './config/load.ts';
+
+// Typed settings: the one place that reads the configuration tree (RESTHeart keys + docrest's own
+// `cors` and `docrest` sections). Stages receive Settings, never the raw tree.
+
+export type EtagPolicy = 'REQUIRED' | 'REQUIRED_FOR_DELETE' | 'OPTIONAL';
+export type Representation = 'STANDARD' | 'HAL' | 'SHAL';
+
+export interface Mount {
+  what: string;
+  where: string;
+}
+
+export interface CorsSettings {
+  enabled: boolean;
+  allowOrigin: string; // 'echo' | '*' | an origin
+  allowCredentials: boolean;
+  exposeHeaders: string;
+  allowMethods: string;
+  allowHeaders: string;
+  varyOrigin: boolean;
+  maxAge: number | null;
+}
+
+export interface Settings {
+  host: string;
+  port: number;
+  dataDir: string;
+  connectionString: string | null;
+  maxBodySize: number;
+  forceGzip: boolean;
+  xPoweredBy: boolean;
+  mongoUri: string;
+  mounts: Mount[];
+  instanceBaseUrl: string | null;
+  defaultRepresentation: Representation;
+  defaultPagesize: number;
+  maxPagesize: number;
+  etagPolicy: { db: EtagPolicy; coll: EtagPolicy; doc: EtagPolicy };
+  filterBlacklist: string[] | null;
+  ping: { enabled: boolean; msg: string; extended: boolean };
+  healthEnabled: boolean;
+  cors: CorsSettings;
+  logLevel: string;
+}
+
+type Tree = ConfigTree;
+
+const str = getString;
+const num = getNumber;
+const bool = getBool;
+
+function list(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return [];
+}
+
+function policy(v: unknown, d: EtagPolicy): EtagPolicy {
+  const s = String(v ?? '').toUpperCase();
+  return s === 'REQUIRED' || s === 'REQUIRED_FOR_DELETE' || s === 'OPTIONAL' ? s : d;
+}
+
+function representation(v: unknown): Representation {
+  const s = String(v ?? '').toUpperCase();
+  if (s === 'HAL') return 'HAL';
+  if (s === 'SHAL' || s === 'PLAIN_JSON' || s === 'PJ') return 'SHAL';
+  return 'STANDARD';
+}
+
+function joinHeaders(base: string, extra: unknown): string {
+  const more = list(extra);
+  return more.length ? [base, ...more].join(', ') : base;
+}
+
+export function settingsFrom(cfg: Config): Settings {
+  const sec = (name: string) => section(cfg, name);
+  const listener = sec('http-listener');
+  const core = sec('core');
+  const mongo = sec('mongo');
+  const docrest = sec('docrest');
+  const cors = sec('cors');
+  const etag: Tree = getMap(mongo, 'etag-check-policy', {} as Tree);
+  const fob = sec('filterOperatorsBlacklist');
+  const ping = sec('ping');
+  const mounts = Array.isArray(mongo['mongo-mounts'])
+    ? (mongo['mongo-mounts'] as Tree[]).map((m) => ({ what: String(m.what ?? ''), where: String(m.where ?? '') }))
+    : [{ what: '/restheart', where: '/' }];
+  const maxAge = cors['max-age'];
+  return {
+    host: str(listener, 'host', 'localhost'),
+    port: num(listener, 'port', 8080),
+    dataDir: str(docrest, 'data-dir', './data'),
+    connectionString: explicitConnectionString(sec('mclient'), docrest),
+    maxBodySize: effectiveMaxBodySize(cfg),
+    forceGzip: bool(core, 'force-gzip-encoding', false),
+    xPoweredBy: bool(sec('xPoweredBy'), 'enabled', true),
+    mongoUri: str(mongo, 'uri', '/'),
+    mounts,
+    instanceBaseUrl: str(mongo, 'instance-base-url', null),
+    defaultRepresentation: representation(mongo['default-representation-format']),
+    defaultPagesize: num(mongo, 'default-pagesize', 100),
+    maxPagesize: num(mongo, 'max-pagesize', 1000),
+    etagPolicy: {
+      db: policy(etag.db, 'REQUIRED_FOR_DELETE'),
+      coll: policy(etag.coll, 'REQUIRED_FOR_DELETE'),
+      doc: policy(etag.doc, 'OPTIONAL'),
+    },
+    filterBlacklist: bool(fob, 'enabled', true) ? (fob.blacklist === undefined ? ['$where'] : list(fob.blacklist)) : null,
+    ping: { enabled: bool(ping, 'enabled', true), msg: str(ping, 'msg', 'Greetings from RESTHeart!'), extended: bool(ping, 'enable-extended-response', true) },
+    healthEnabled: bool(sec('database-probe'), 'enabled', true),
+    cors: {
+      enabled: bool(cors, 'enabled', true),
+      allowOrigin: str(cors, 'allow-origin', 'echo'),
+      allowCredentials: bool(cors, 'allow-credentials', true),
+      exposeHeaders: joinHeaders(str(cors, 'expose-headers', 'Location, ETag, Auth-Token, Auth-Token-Valid-Until, Auth-Token-Location'), cors['extra-expose-headers']),
+      allowMethods: str(cors, 'allow-methods', 'GET, PUT, POST, PATCH, DELETE, OPTIONS'),
+      allowHeaders: joinHeaders(str(cors, 'allow-headers', 'Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, Host, If-Match, Origin, X-Requested-With, User-Agent, No-Auth-Challenge'), cors['extra-allow-headers']),
+      varyOrigin: bool(cors, 'vary-origin', true),
+      maxAge: maxAge === null || num(cors, 'max-age', 86400) <= 0 ? null : num(cors, 'max-age', 86400),
+    },
+    logLevel: str(sec('logging'), 'log-level', 'INFO'),
+  };
+}
+
+/**
+ * RESTHeart's default connection string points at a local MongoDB; docrest serves from the
+ * embedded engine unless the configuration names a MongoDB explicitly (docrest.engine: mongodb,
+ * or a connection string other than RESTHeart's default).
+ */
+function explicitConnectionString(mclient: Tree, docrest: Tree): string | null {
+  const cs = str(mclient, 'connection-string', null);
+  const engine = str(docrest, 'engine', 'auto');
+  if (engine === 'embedded' || !cs) return null;
+  if (engine === 'mongodb') return cs;
+  return cs === 'mongodb://127.0.0.1' || cs === 'mongodb://localhost' ? null : cs;
+}

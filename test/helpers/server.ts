@@ -1,0 +1,108 @@
+// Test harness: the real server on a random port with a fresh temp data directory, and a
+// table-driven scenario runner (request → expected status, headers, body).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { start, type Running } from '../../src/app.ts';
+import { applyCliArgs, loadConfig } from '../../src/config/load.ts';
+import { settingsFrom } from '../../src/settings.ts';
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  running: Running;
+  close: () => Promise<void>;
+}
+
+export const ADMIN = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
+
+export async function startServer(opts: { rho?: string; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'docrest-test-'));
+  const cfg = applyCliArgs(loadConfig({ rho: opts.rho, warn: () => {} }), { port: 0, dataDir });
+  const settings = settingsFrom(cfg);
+  settings.host = '127.0.0.1';
+  const running = await start(settings, { logLevel: 'fatal' });
+  return {
+    url: running.url,
+    dataDir,
+    running,
+    close: async () => {
+      await running.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: () => any;
+}
+
+export async function call(srv: { url: string }, method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
+  const headers: Record<string, string> = { Authorization: ADMIN, ...opts.headers };
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+  }
+  const res = await fetch(srv.url + path, { method, headers, body, redirect: 'manual' });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+}
+
+export interface Scenario {
+  name: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  status: number;
+  /** exact header values; null = header must be absent; RegExp = must match */
+  expectHeaders?: Record<string, string | RegExp | null>;
+  /** deep-equal on the parsed JSON body; '' = empty body */
+  expectBody?: unknown;
+  /** subset of the parsed body that must match */
+  expectBodyPartial?: Record<string, unknown>;
+  check?: (r: Reply) => void | Promise<void>;
+}
+
+export function errorBody(status: number, description: string, message: string) {
+  return { 'http status code': status, 'http status description': description, message };
+}
+
+export async function checkScenario(srv: { url: string }, s: Scenario): Promise<Reply> {
+  const r = await call(srv, s.method, s.path, { headers: s.headers, body: s.body });
+  const where = `${s.method} ${s.path} → ${r.status} ${r.text.slice(0, 300)}`;
+  assert.equal(r.status, s.status, where);
+  for (const [h, v] of Object.entries(s.expectHeaders ?? {})) {
+    const got = r.headers.get(h);
+    if (v === null) assert.equal(got, null, `${h} must be absent: ${where}`);
+    else if (v instanceof RegExp) assert.match(got ?? '', v, `${h}: ${where}`);
+    else assert.equal(got, v, `${h}: ${where}`);
+  }
+  if (s.expectBody !== undefined) {
+    if (s.expectBody === '') assert.equal(r.text, '', where);
+    else assert.deepEqual(r.json(), s.expectBody, where);
+  }
+  if (s.expectBodyPartial) {
+    const body = r.json();
+    for (const [k, v] of Object.entries(s.expectBodyPartial)) assert.deepEqual(body[k], v, `${k}: ${where}`);
+  }
+  await s.check?.(r);
+  return r;
+}
+
+/** Runs scenarios in order (later ones may rely on earlier writes) against one fresh server. */
+export function scenarios(opts: { rho?: string; setup?: (srv: TestServer) => Promise<void> }, list: Scenario[]): void {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer({ rho: opts.rho });
+    await opts.setup?.(srv);
+  });
+  after(async () => srv.close());
+  for (const s of list) test(s.name, async () => { await checkScenario(srv, s); });
+}
