@@ -3,9 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { EmbeddedEngine } from './engine/embedded/engine.ts';
 import type { Engine } from './engine/types.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
-import type { Settings } from './settings.ts';
+import type { Config } from './config/load.ts';
+import { bootstrapSecurity } from './security/bootstrap.ts';
+import { settingsFrom, type Settings } from './settings.ts';
 
 export interface Running {
+  settings: Settings;
   app: FastifyInstance;
   engine: Engine;
   url: string;
@@ -20,10 +23,12 @@ export async function createEngine(settings: Settings): Promise<Engine> {
   return new EmbeddedEngine(settings.dataDir);
 }
 
-export async function start(settings: Settings, opts: ServerOptions = {}): Promise<Running> {
+export async function start(cfg: Config, opts: ServerOptions = {}): Promise<Running> {
+  const settings = settingsFrom(cfg);
   const engine = await createEngine(settings);
   const app = await buildServer(settings, engine, opts);
   try {
+    await bootstrapSecurity(cfg, engine);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (e) {
     await engine.close();
@@ -33,6 +38,7 @@ export async function start(settings: Settings, opts: ServerOptions = {}): Promi
   const port = typeof addr === 'object' && addr ? addr.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return {
+    settings,
     app,
     engine,
     url: `http://${host}:${port}`,

@@ -3,7 +3,6 @@ import { start } from './app.ts';
 import { HELP_TEXT, parseArgs } from './config/cli-args.ts';
 import { DEFAULT_CONFIG_YAML } from './config/defaults.ts';
 import { ConfigError, applyCliArgs, loadConfig, maskSecrets, renderConfig } from './config/load.ts';
-import { settingsFrom } from './settings.ts';
 
 const VERSION = '0.1.0';
 
@@ -20,9 +19,8 @@ async function main(): Promise<number> {
     info: (m) => console.info(`INFO ${m}`),
   }), args);
   if (args.printEffective) return print(renderConfig(maskSecrets(cfg.raw)));
-  const settings = settingsFrom(cfg);
-  const running = await start(settings);
-  running.app.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${settings.dataDir})`);
+  const running = await start(cfg);
+  running.app.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
   const stop = async () => {
     await running.close();
     process.exit(0);

@@ -41,7 +41,7 @@ function lastUpdated(doc: Document): string | undefined {
 
 function fullDocument(doc: Document, self: string, type: string): Document {
   const out: Document = { ...doc, _type: type };
-  const lu = lastUpdated(doc);
+  const lu = type === 'DOCUMENT' ? lastUpdated(doc) : undefined;
   if (lu) out._lastupdated_on = lu;
   out._links = { self: { href: self } };
   return out;

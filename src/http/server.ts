@@ -2,7 +2,7 @@
 // service (api) → representation. One catch-all route; docrest routes by itself so that CORS,
 // OPTIONS and errors are handled identically on every path, including paths matching nothing.
 import compress from '@fastify/compress';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiResponse, MongoRequest } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
 import type { Engine } from '../engine/types.ts';
@@ -32,10 +32,10 @@ function splitUrl(url: string): { path: string; query: string } {
 export async function buildServer(settings: Settings, engine: Engine, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: opts.logLevel ?? settings.logLevel.toLowerCase() },
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     bodyLimit: settings.maxBodySize,
-    maxParamLength: 10_000,
+    routerOptions: { maxParamLength: 10_000 },
   });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'] });
   app.removeAllContentTypeParsers();
@@ -46,19 +46,19 @@ export async function buildServer(settings: Settings, engine: Engine, opts: Serv
   const security = new Security();
   const logError = (e: unknown) => app.log.error(e);
 
-  function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode): void {
+  function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode): FastifyReply {
     const e = toHttpError(err, logError);
     reply.headers(cors.response(req.headers.origin)).headers(e.headers).code(e.status).type(JSON_TYPE);
-    reply.send(e.noBody || e.status === 304 ? '' : renderJson(errorBody(e), jsonMode));
+    return reply.send(e.noBody || e.status === 304 ? '' : renderJson(errorBody(e), jsonMode));
   }
 
-  function send(reply: FastifyReply, r: ApiResponse | ServiceReply, jsonMode: JsonMode, headOnly = false): void {
+  function send(reply: FastifyReply, r: ApiResponse | ServiceReply, jsonMode: JsonMode, headOnly = false): FastifyReply {
     reply.code(r.status).type(r.contentType ?? JSON_TYPE);
     if ('headers' in r && r.headers) reply.headers(r.headers);
-    reply.send(r.body === undefined || headOnly || r.status === 304 ? '' : renderJson(r.body, jsonMode));
+    return reply.send(r.body === undefined || headOnly || r.status === 304 ? '' : renderJson(r.body, jsonMode));
   }
 
-  async function pipeline(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function pipeline(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const method = req.method;
     const { path, query } = splitUrl(req.url);
     const jsonMode = parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined);
@@ -74,8 +74,7 @@ export async function buildServer(settings: Settings, engine: Engine, opts: Serv
       });
       if (method === 'OPTIONS') {
         const kind: PreflightKind = mongoReq && DOCUMENT_TYPES.has(mongoReq.resource.type) ? 'document' : 'default';
-        reply.code(200).headers(cors.preflight(kind)).send('');
-        return;
+        return reply.code(200).headers(cors.preflight(kind)).send('');
       }
       const secReq = { method, path, query, headers: req.headers };
       const account = await security.authenticate(secReq);
@@ -85,9 +84,9 @@ export async function buildServer(settings: Settings, engine: Engine, opts: Serv
       if (path === '/health/db' && settings.healthEnabled) return send(reply, await health(engine, method), jsonMode, method === 'HEAD');
       if (SECURITY_PATHS.test(path)) throw notImplemented(`${path} is served by the security layer, which is not implemented yet`);
       if (!mongoReq) throw new HttpError(502, `No MongoDB resource bound for ${path}`);
-      send(reply, await mongo.handle(mongoReq), mongoReq.params.jsonMode);
+      return send(reply, await mongo.handle(mongoReq), mongoReq.params.jsonMode);
     } catch (err) {
-      sendError(req, reply, err, jsonMode);
+      return sendError(req, reply, err, jsonMode);
     }
   }
 

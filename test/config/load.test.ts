@@ -102,7 +102,7 @@ test('defaults: docrest sections cors and docrest', () => {
   assert.equal(cors['profile'], 'seed');
   assert.equal(cors['max-age'], 86400);
   assert.equal(cors['allow-methods'], 'GET, PUT, POST, PATCH, DELETE, OPTIONS');
-  assert.equal(cors['expose-headers'], 'Location, ETag, Auth-Token, Auth-Token-Valid-Until, Auth-Token-Location, X-Powered-By');
+  assert.equal(cors['expose-headers'], 'Location, ETag, Auth-Token, Auth-Token-Valid-Until, Auth-Token-Location');
   assert.equal(cors['allow-headers'], 'Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, Host, If-Match, Origin, X-Requested-With, User-Agent, No-Auth-Challenge');
   assert.deepEqual(cors['extra-expose-headers'], []);
   assert.equal(cors['vary-origin'], true);

@@ -64,7 +64,9 @@ test('acknowledged inserts survive kill -9', async () => {
   child = await launch(port);
   try {
     const r = await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=1`);
-    const ids = new Set<string>((await r.json()).map((d: { _id: string }) => d._id));
+    const text = await r.text();
+    assert.equal(r.status, 200, text);
+    const ids = new Set<string>(JSON.parse(text).map((d: { _id: string }) => d._id));
     for (let p = 2; ids.size === 1000 * (p - 1); p++) {
       const more = await (await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=${p}`)).json();
       for (const d of more) ids.add(d._id);

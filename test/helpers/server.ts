@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { start, type Running } from '../../src/app.ts';
 import { applyCliArgs, loadConfig } from '../../src/config/load.ts';
-import { settingsFrom } from '../../src/settings.ts';
 
 export interface TestServer {
   url: string;
@@ -20,10 +19,9 @@ export const ADMIN = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
 
 export async function startServer(opts: { rho?: string; dataDir?: string } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'docrest-test-'));
-  const cfg = applyCliArgs(loadConfig({ rho: opts.rho, warn: () => {} }), { port: 0, dataDir });
-  const settings = settingsFrom(cfg);
-  settings.host = '127.0.0.1';
-  const running = await start(settings, { logLevel: 'fatal' });
+  const rho = ['/http-listener/host->"127.0.0.1"', opts.rho].filter(Boolean).join(';');
+  const cfg = applyCliArgs(loadConfig({ rho, warn: () => {} }), { port: 0, dataDir });
+  const running = await start(cfg, { logLevel: 'fatal' });
   return {
     url: running.url,
     dataDir,
