@@ -5,6 +5,7 @@ import type { Engine } from './engine/types.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Config } from './config/load.ts';
 import { bootstrapSecurity } from './security/bootstrap.ts';
+import { Security } from './security/security.ts';
 import { settingsFrom, type Settings } from './settings.ts';
 
 export interface Running {
@@ -14,6 +15,15 @@ export interface Running {
   url: string;
   close: () => Promise<void>;
 }
+
+const DEFAULT_PASSWORD_WARNING = [
+  '',
+  '*****************************************************************************',
+  '*  SECURITY WARNING: user "admin" still has the default password "secret".  *',
+  '*  Anyone who can reach this server can read and change all data.           *',
+  '*  Change it now:  PATCH /users/admin  {"password": "<a new password>"}      *',
+  '*****************************************************************************',
+].join('\n');
 
 export async function createEngine(settings: Settings): Promise<Engine> {
   if (settings.connectionString) {
@@ -26,11 +36,17 @@ export async function createEngine(settings: Settings): Promise<Engine> {
 export async function start(cfg: Config, opts: ServerOptions = {}): Promise<Running> {
   const settings = settingsFrom(cfg);
   const engine = await createEngine(settings);
-  const app = await buildServer(settings, engine, opts);
+  let app: FastifyInstance | undefined;
   try {
     await bootstrapSecurity(cfg, engine);
+    const security = new Security(cfg, engine, settings.filterBlacklist, (m) => app?.log.warn(m));
+    app = await buildServer(settings, engine, security, opts);
+    const { defaultAdminPassword, randomJwtKey } = await security.bootstrap();
+    if (defaultAdminPassword) app.log.warn(DEFAULT_PASSWORD_WARNING);
+    if (randomJwtKey) app.log.warn('jwtConfigProvider.key is not set: a random key signs tokens, so they die on restart and other instances reject them');
     await app.listen({ host: settings.host, port: settings.port });
   } catch (e) {
+    await app?.close();
     await engine.close();
     throw e;
   }

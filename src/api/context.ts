@@ -13,12 +13,16 @@ export interface MongoRequest {
   headers: IncomingHttpHeaders;
   /** request path as received (still percent-encoded), without the query string */
   path: string;
+  /** the raw query string, without '?' */
+  query: string;
   /** the mongo resource path (percent-encoded segments) */
   mongoPath: string;
   resource: Resource;
   params: QueryParams;
-  /** parsed lazily: a malformed body must not hide a 401/403 */
+  /** parsed lazily: a malformed body must not hide a 401/403; security may wrap it (mergeRequest) */
   body: () => Body;
+  /** set by security: reshapes every document of a response (password removal, projectResponse) */
+  shape?: (doc: Document) => Document;
   /** scheme://host[:port] of this request, or mongo.instance-base-url */
   baseUrl: string;
   /** maps a mongo resource path back to request space */

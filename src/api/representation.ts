@@ -25,6 +25,14 @@ function requestPath(req: MongoRequest): string {
   return p === '' ? '/' : p;
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return s;
+  }
+}
+
 function childHref(p: string, child: string): string {
   return `${p === '/' ? '' : p}/${child}`;
 }
@@ -120,7 +128,7 @@ function hal(req: MongoRequest, l: Listing): Document {
   }
   if (Object.keys(embedded).length) out._embedded = embedded;
   const links: Document = full
-    ? { self: { href: req.params.raw.size ? `${p}?${decodeURIComponent(req.params.raw.toString())}` : p }, ...paginationLinks(req, p, l.size), ...resourceLinks(req, p, type) }
+    ? { self: { href: req.query ? `${p}?${safeDecode(req.query)}` : p }, ...paginationLinks(req, p, l.size), ...resourceLinks(req, p, type) }
     : {};
   if (l.relation === 'rh:doc') Object.assign(links, metadataLinks(p, l.props));
   if (Object.keys(links).length) out._links = links;

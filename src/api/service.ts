@@ -90,6 +90,7 @@ export class MongoService {
       method: input.method,
       headers: input.headers,
       path: input.path,
+      query: input.query,
       mongoPath: match.mongoPath,
       resource,
       params,

@@ -32,7 +32,8 @@ export function applyUpdate(doc: Document, update: Document | Document[], opts: 
   const filters = parseArrayFilters(opts.arrayFilters ?? []);
   const entries = parseOperators(update, filters, opts);
   const out = cloneValue(doc);
-  const ctx: Ctx = { root: out, filters, hasId: Object.hasOwn(doc, '_id'), id: doc._id, claims: [] };
+  const hasId = Object.hasOwn(doc, '_id');
+  const ctx: Ctx = { root: out, filters, hasId, id: doc._id, claims: [], matches: new WeakMap() };
   for (const e of entries.filter((x) => x.leaf).sort((a, b) => comparePaths(a.segs, b.segs))) {
     if (e.from) applyRename(ctx, e);
     else walk(ctx, e, out, 0, []);
@@ -191,6 +192,7 @@ function parseOperators(update: Document, filters: Filters, opts: ApplyUpdateOpt
       const dynamic = (s: string) => s === '$' || isArrayFilter(s);
       if (segs.some(dynamic)) throw badValue(`The source field for $rename may not be dynamic: ${path}`);
       if (to.some(dynamic)) throw badValue(`The destination field for $rename may not be dynamic: ${arg}`);
+      // The entry sits at the destination; applyRename supplies the moved value itself.
       addEntry(entries, { segs: to, leaf: setLeaf(undefined), from: segs, filtered: false });
     }
   }
@@ -228,6 +230,7 @@ interface Ctx {
   id: unknown;
   /** concrete paths written through $[...], to detect two filters hitting the same element */
   claims: Array<{ path: string[]; entry: Entry }>;
+  matches: WeakMap<unknown[], Map<string, boolean[]>>;
 }
 
 type Container = Document | unknown[];
@@ -253,15 +256,27 @@ function claim(ctx: Ctx, e: Entry, path: string[]): void {
   ctx.claims.push({ path, entry: e });
 }
 
+// MongoDB decides which elements each filter selects before changing any of them, so the
+// matches are computed once per array, on its first visit.
+function filterMatches(ctx: Ctx, arr: unknown[]): Map<string, boolean[]> {
+  let m = ctx.matches.get(arr);
+  if (!m) {
+    m = new Map();
+    for (const [id, f] of ctx.filters) m.set(id, arr.map(f));
+    ctx.matches.set(arr, m);
+  }
+  return m;
+}
+
 /** Applies entry e at segs[i] inside holder, an existing object or array at path `at`. */
 function walk(ctx: Ctx, e: Entry, holder: Container, i: number, at: string[]): void {
   const seg = e.segs[i]!;
   const last = i === e.segs.length - 1;
   if (isArrayFilter(seg)) {
     const arr = holder as unknown[];
-    const match = seg === '$[]' ? undefined : ctx.filters.get(seg.slice(2, -1));
+    const match = seg === '$[]' ? undefined : filterMatches(ctx, arr).get(seg.slice(2, -1));
     for (let k = 0; k < arr.length; k++) {
-      if (match && !match(arr[k])) continue;
+      if (match && !match[k]) continue;
       const here = [...at, String(k)];
       if (last) setExisting(ctx, e, arr, k, here);
       else descend(ctx, e, arr[k], i + 1, here);

@@ -5,10 +5,10 @@ import { EngineError, HttpError } from '../errors.ts';
 const BAD_REQUEST = new Set([2, 61, 73, 121, 225, 251, 256, 56, 40353, 40352, 51091, 51108, 40323, 16410, 31253, 15974,
   17312, 31138, 15998, 31249, 168, 17276, 17287, 31254, 241, 15975,
   // not in RESTHeart's table, which answers them with 500; docrest treats bad updates as client errors
-  9, 14, 40, 52]);
+  9, 14, 28, 40, 52, 258, 31250, 31257, 31258, 31259, 31272, 31273, 31274, 31275, 51270]);
 const FORBIDDEN = new Set([13, 18, 66]);
 const CONFLICT = new Set([112, 11000, 11001, 13297]);
-const INVALID_QUERY = new Set([2, 51091, 51108, 31249, 168, 17276, 31254, 9, 14, 40, 52]);
+const INVALID_QUERY = new Set([2, 51091, 51108, 31249, 168, 17276, 9, 14, 28, 40, 52, 258, 31250, 31257, 31258, 31259, 31272, 31273, 31274, 31275, 51270]);
 
 export function httpStatusOfEngineCode(code: number): number {
   if (BAD_REQUEST.has(code)) return 400;
@@ -25,7 +25,7 @@ function messageOf(e: EngineError): string {
     case 112: return 'Write conflict inside transaction';
     case 225: case 251: case 256: return 'The given transaction is not in-progress';
     case 15974: case 17312: return 'Invalid sort parameter';
-    case 17287: case 31253: return 'Keys projection cannot have a mix of inclusion and exclusion';
+    case 17287: case 31253: case 31254: return 'Keys projection cannot have a mix of inclusion and exclusion';
     case 50: return 'Operation exceeded time limit';
   }
   if (INVALID_QUERY.has(e.code)) return `Invalid query parameter: ${e.message}`;

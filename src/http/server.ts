@@ -6,22 +6,32 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { ApiResponse, MongoRequest } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
 import type { Engine } from '../engine/types.ts';
-import { HttpError, badRequest, notImplemented } from '../errors.ts';
+import { HttpError, badRequest } from '../errors.ts';
 import { parseJsonMode, renderJson, type JsonMode } from '../json/render.ts';
-import { Security } from '../security/security.ts';
+import { Security, type ServiceKind } from '../security/security.ts';
 import type { Settings } from '../settings.ts';
 import { Cors, type PreflightKind } from './cors.ts';
 import { errorBody, toHttpError } from './error-reply.ts';
-import { health, ping, type ServiceReply } from './services.ts';
+import { health, ping } from './services.ts';
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const DOCUMENT_TYPES = new Set(['DOCUMENT', 'FILE', 'SCHEMA']);
-// Served by the security issue; reserved now so that no collection can shadow them later.
-const SECURITY_PATHS = /^\/(token(\/.*)?|roles(\/.*)?|logout)$/;
 
 export interface ServerOptions {
   logLevel?: string;
+}
+
+function quietAuth(req: FastifyRequest, query: string): boolean {
+  return req.headers['no-auth-challenge'] !== undefined || new URLSearchParams(query).has('noauthchallenge');
+}
+
+/** `.`/`..` segments (also percent-encoded) would let ACL path rules and routing disagree. */
+function hasDotSegment(path: string): boolean {
+  return path.split('/').some((seg) => {
+    const s = seg.replaceAll(/%2e/gi, '.');
+    return s === '.' || s === '..';
+  });
 }
 
 function splitUrl(url: string): { path: string; query: string } {
@@ -29,13 +39,15 @@ function splitUrl(url: string): { path: string; query: string } {
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
 }
 
-export async function buildServer(settings: Settings, engine: Engine, opts: ServerOptions = {}): Promise<FastifyInstance> {
+export async function buildServer(settings: Settings, engine: Engine, security: Security, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: opts.logLevel ?? settings.logLevel.toLowerCase() },
     logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     bodyLimit: settings.maxBodySize,
     routerOptions: { maxParamLength: 10_000 },
+    // fastify's own request errors (e.g. bad percent-encoding) get the same CORS and error body
+    frameworkErrors: (err, req, reply) => sendError(req, reply, err, 'default'),
   });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip', 'deflate'] });
   app.removeAllContentTypeParsers();
@@ -43,7 +55,6 @@ export async function buildServer(settings: Settings, engine: Engine, opts: Serv
 
   const cors = new Cors(settings.cors);
   const mongo = new MongoService(settings, engine);
-  const security = new Security();
   const logError = (e: unknown) => app.log.error(e);
 
   function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode): FastifyReply {
@@ -52,10 +63,21 @@ export async function buildServer(settings: Settings, engine: Engine, opts: Serv
     return reply.send(e.noBody || e.status === 304 ? '' : renderJson(errorBody(e), jsonMode));
   }
 
-  function send(reply: FastifyReply, r: ApiResponse | ServiceReply, jsonMode: JsonMode, headOnly = false): FastifyReply {
-    reply.code(r.status).type(r.contentType ?? JSON_TYPE);
-    if ('headers' in r && r.headers) reply.headers(r.headers);
-    return reply.send(r.body === undefined || headOnly || r.status === 304 ? '' : renderJson(r.body, jsonMode));
+  function send(reply: FastifyReply, r: ApiResponse, jsonMode: JsonMode, headOnly = false): FastifyReply {
+    const type = r.contentType ?? JSON_TYPE;
+    reply.code(r.status).header('content-type', type);
+    if (r.headers) reply.headers(r.headers);
+    // a Buffer, because fastify appends "; charset=utf-8" to JSON-like string payloads
+    return reply.send(r.body === undefined || headOnly || r.status === 304 ? '' : Buffer.from(renderJson(r.body, jsonMode)));
+  }
+
+  function serviceOf(path: string): ServiceKind {
+    if (path === '/ping' && settings.ping.enabled) return 'ping';
+    if (path === '/health/db' && settings.healthEnabled) return 'health';
+    if (security.tokens.isTokenPath(path)) return 'token';
+    if (path === '/logout') return 'logout';
+    if (security.tokens.isRolesPath(path)) return 'roles';
+    return 'mongo';
   }
 
   async function pipeline(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -67,24 +89,37 @@ export async function buildServer(settings: Settings, engine: Engine, opts: Serv
       if (settings.forceGzip && !/\b(gzip|deflate)\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
         throw badRequest('Accept-Encoding must include gzip or deflate');
       }
-      const isService = path === '/ping' || path === '/health/db' || SECURITY_PATHS.test(path);
-      const mongoReq: MongoRequest | undefined = isService ? undefined : mongo.parse({
+      if (hasDotSegment(path)) throw badRequest('illegal path: . and .. segments are not allowed');
+      const service = serviceOf(path);
+      const mongoReq: MongoRequest | undefined = service !== 'mongo' ? undefined : mongo.parse({
         method, path, query, headers: req.headers, rawBody: req.body as Buffer | undefined,
         baseUrl: `${req.protocol}://${req.headers.host ?? `${settings.host}:${settings.port}`}`,
+      });
+      let account = await security.check({
+        method, path, query, headers: req.headers, remoteIp: req.ip, secure: req.protocol === 'https', service, mongo: mongoReq,
       });
       if (method === 'OPTIONS') {
         const kind: PreflightKind = mongoReq && DOCUMENT_TYPES.has(mongoReq.resource.type) ? 'document' : 'default';
         return reply.code(200).headers(cors.preflight(kind)).send('');
       }
-      const secReq = { method, path, query, headers: req.headers };
-      const account = await security.authenticate(secReq);
-      await security.authorize(secReq, account);
       if (settings.xPoweredBy) reply.header('X-Powered-By', 'restheart.org');
-      if (path === '/ping' && settings.ping.enabled) return send(reply, ping(settings, method, req.ip, req.headers.host), jsonMode);
-      if (path === '/health/db' && settings.healthEnabled) return send(reply, await health(engine, method), jsonMode, method === 'HEAD');
-      if (SECURITY_PATHS.test(path)) throw notImplemented(`${path} is served by the security layer, which is not implemented yet`);
+      switch (service) {
+        case 'ping': return send(reply, ping(settings, method, req.ip, req.headers.host), jsonMode);
+        case 'health': return send(reply, await health(engine, method), jsonMode, method === 'HEAD');
+        case 'logout': return send(reply, security.tokens.logout(method), jsonMode);
+        case 'roles': return send(reply, security.tokens.roles(method, path, account!), jsonMode);
+        case 'token': {
+          if (!account && method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+            account = await security.formLogin(req.body as Buffer | undefined);
+          }
+          if (!account) throw new HttpError(401, '', { noBody: true, headers: quietAuth(req, query) ? {} : { 'WWW-Authenticate': 'Basic realm="RESTHeart"' } });
+          return send(reply, await security.tokens.handle(method, path, new URLSearchParams(query), account), jsonMode);
+        }
+      }
       if (!mongoReq) throw new HttpError(502, `No MongoDB resource bound for ${path}`);
-      return send(reply, await mongo.handle(mongoReq), mongoReq.params.jsonMode);
+      const res = await mongo.handle(mongoReq);
+      security.afterWrite(mongoReq);
+      return send(reply, res, mongoReq.params.jsonMode);
     } catch (err) {
       return sendError(req, reply, err, jsonMode);
     }

@@ -1,18 +1,14 @@
 // Services that are not the MongoDB API: /ping and /health/db (API.md §13).
+import type { ApiResponse } from '../api/context.ts';
 import type { Engine } from '../engine/types.ts';
 import { HttpError } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 
-export interface ServiceReply {
-  status: number;
-  body?: unknown;
-  contentType?: string;
-}
 
 const VERSION = '0.1.0';
 const BUILD_TIME = new Date().toISOString();
 
-export function ping(s: Settings, method: string, clientIp: string, host: string | undefined): ServiceReply {
+export function ping(s: Settings, method: string, clientIp: string, host: string | undefined): ApiResponse {
   if (method === 'HEAD') return { status: 200 };
   if (method !== 'GET') throw new HttpError(501, `method ${method} not implemented`);
   const body: Record<string, unknown> = { message: s.ping.msg };
@@ -20,7 +16,7 @@ export function ping(s: Settings, method: string, clientIp: string, host: string
   return { status: 200, body, contentType: 'application/json' };
 }
 
-export async function health(engine: Engine, method: string): Promise<ServiceReply> {
+export async function health(engine: Engine, method: string): Promise<ApiResponse> {
   if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `method ${method} not allowed`);
   const start = performance.now();
   try {

@@ -11,7 +11,12 @@ import { after, test } from 'node:test';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'docrest-kill-'));
-after(() => rmSync(dataDir, { recursive: true, force: true }));
+const AUTH = { Authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` };
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -27,6 +32,7 @@ async function launch(port: number): Promise<ChildProcess> {
     env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"WARN"' },
     stdio: 'ignore',
   });
+  children.add(child);
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/ping`)).ok) return child;
@@ -41,14 +47,14 @@ test('acknowledged inserts survive kill -9', async () => {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let child = await launch(port);
-  assert.equal((await fetch(`${base}/durable`, { method: 'PUT' })).status, 201);
+  assert.equal((await fetch(`${base}/durable`, { method: 'PUT', headers: AUTH })).status, 201);
   const acked: string[] = [];
   let inFlight = 0;
   const insert = async (i: number) => {
     inFlight++;
     try {
       const r = await fetch(`${base}/durable`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ _id: `d${i}`, n: i }),
+        method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ _id: `d${i}`, n: i }),
       });
       if (r.status === 201) acked.push(`d${i}`);
     } catch { /* killed mid-request: not acknowledged */ } finally {
@@ -63,12 +69,12 @@ test('acknowledged inserts survive kill -9', async () => {
   const ackedAtKill = [...acked];
   child = await launch(port);
   try {
-    const r = await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=1`);
+    const r = await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=1`, { headers: AUTH });
     const text = await r.text();
     assert.equal(r.status, 200, text);
     const ids = new Set<string>(JSON.parse(text).map((d: { _id: string }) => d._id));
     for (let p = 2; ids.size === 1000 * (p - 1); p++) {
-      const more = await (await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=${p}`)).json();
+      const more = await (await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=${p}`, { headers: AUTH })).json();
       for (const d of more) ids.add(d._id);
     }
     const lost = ackedAtKill.filter((id) => !ids.has(id));

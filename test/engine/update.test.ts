@@ -1,9 +1,40 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Timestamp } from 'bson';
+import { Decimal128, Double, Int32, Long, Timestamp } from 'bson';
 import { applyUpdate, isOperatorUpdate } from '../../src/engine/update.ts';
 import type { Document } from '../../src/engine/values.ts';
-import { assertDoc, assertEngineError, d, dec, i, l } from './helpers.ts';
+import { EngineError } from '../../src/errors.ts';
+
+export const i = (n: number) => new Int32(n);
+export const d = (n: number) => new Double(n);
+export const l = (n: number | bigint) => Long.fromBigInt(BigInt(n));
+export const dec = (s: string) => Decimal128.fromString(s);
+
+/** The tree's key order and the constructor of every non-plain value. */
+export function shape(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(shape);
+  if (v !== null && typeof v === 'object') {
+    if (Object.getPrototypeOf(v) === Object.prototype) return Object.entries(v).map(([k, x]) => [k, shape(x)]);
+    return v.constructor.name;
+  }
+  return typeof v;
+}
+
+/** deepStrictEqual does not see key order; shape() does, and names the BSON types. */
+export function assertDoc(actual: unknown, expected: unknown): void {
+  assert.deepStrictEqual(actual, expected);
+  assert.deepStrictEqual(shape(actual), shape(expected));
+}
+
+export function assertEngineError(fn: () => unknown, code: number, message?: string | RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof EngineError, `expected EngineError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else if (message) assert.match(err.message, message);
+    return true;
+  });
+}
 
 const now = new Date('2024-05-06T07:08:09.123Z');
 type Opts = { isUpsertInsert?: boolean; arrayFilters?: Document[] };
@@ -154,7 +185,9 @@ describe('$[] and $[identifier]', () => table([
     { _id: 1, items: [{ qty: 1 }, { qty: 7, big: true }] }, { arrayFilters: [{ 'e.qty': { $gt: 5 } }] }],
   ['nested $[]', { _id: 1, m: [[i(1), i(2)], [i(3)]] }, { $inc: { 'm.$[].$[]': i(10) } }, { _id: 1, m: [[i(11), i(12)], [i(13)]] }],
   ['$[] with $unset nulls elements', { _id: 1, a: [1, 2] }, { $unset: { 'a.$[]': 1 } }, { _id: 1, a: [null, null] }],
-  ['$[x] under $pull', { _id: 1, a: [{ t: [1, 2] }, { t: [1] }] }, { $pull: { 'a.$[].t': 1 } }, { _id: 1, a: [{ t: [2] }, { t: [] }] }],
+  ['filters see the values from before the update', { _id: 1, a: [{ v: 1 }, { v: 2 }] }, { $set: { 'a.$[x].v': 10, 'a.$[y].w': true } },
+    { _id: 1, a: [{ v: 10, w: true }, { v: 2 }] }, { arrayFilters: [{ 'x.v': 1 }, { 'y.v': 1 }] }],
+  ['$[] under $pull', { _id: 1, a: [{ t: [1, 2] }, { t: [1] }] }, { $pull: { 'a.$[].t': 1 } }, { _id: 1, a: [{ t: [2] }, { t: [] }] }],
 ]));
 
 describe('pipeline updates', () => table([
@@ -239,15 +272,17 @@ describe('API', () => {
   });
 
   test('neither the document nor the update is modified or shared', () => {
-    const doc = { _id: 1, a: [1, 2], b: { c: i(1) } };
-    const update = { $push: { a: 3 }, $set: { 'b.d': { e: 1 } } };
-    const before = structuredClone({ doc, update });
+    const make = () => ({
+      doc: { _id: 1, a: [1, 2], b: { c: i(1) } },
+      update: { $push: { a: 3 }, $set: { 'b.d': { e: 1 } } },
+    });
+    const { doc, update } = make();
     const out = run(doc, update);
-    assert.deepStrictEqual({ doc, update }, before);
+    assertDoc({ doc, update }, make());
     (out.b as Document).d = null;
-    assert.deepStrictEqual(update.$set['b.d'], { e: 1 });
+    assertDoc(update.$set['b.d'], { e: 1 });
     const piped = run(doc, [{ $set: { a: 5 } }]);
-    assert.deepStrictEqual(doc.a, [1, 2]);
-    assert.equal(piped.a instanceof Object, true);
+    assertDoc(piped, { _id: 1, a: i(5), b: { c: i(1) } });
+    assertDoc(doc, make().doc);
   });
 });

@@ -66,6 +66,8 @@ export interface Scenario {
   /** subset of the parsed body that must match */
   expectBodyPartial?: Record<string, unknown>;
   check?: (r: Reply) => void | Promise<void>;
+  /** a known gap: runs and reports, but does not fail the suite */
+  todo?: string;
 }
 
 export function errorBody(status: number, description: string, message: string) {
@@ -102,5 +104,5 @@ export function scenarios(opts: { rho?: string; setup?: (srv: TestServer) => Pro
     await opts.setup?.(srv);
   });
   after(async () => srv.close());
-  for (const s of list) test(s.name, async () => { await checkScenario(srv, s); });
+  for (const s of list) test(s.name, { todo: s.todo }, async () => { await checkScenario(srv, s); });
 }

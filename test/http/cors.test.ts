@@ -76,9 +76,8 @@ async function must(srv: TestServer, method: string, path: string, status: numbe
   return r;
 }
 
-/** Default mount (`/` = db restheart) with db, collection `coll`, document `coll/doc1` and `c409`. */
+/** Default mount (`/` = db restheart, which exists from the start) with collection `coll`, document `coll/doc1` and `c409`. */
 async function seed(srv: TestServer, state: { docEtag?: string } = {}): Promise<void> {
-  await must(srv, 'PUT', '/', 201);
   await must(srv, 'PUT', '/coll', 201);
   const r = await must(srv, 'PUT', '/coll/doc1?wm=upsert', 201, { a: 1 });
   state.docEtag = r.headers.get('etag') ?? undefined;

@@ -27,7 +27,7 @@ export async function getCollection(req: MongoRequest): Promise<ApiResponse> {
     sort: p.sort, projection: p.keys, skip: (p.page - 1) * p.pagesize, limit: p.pagesize, hint: p.hint,
   });
   const { _id: _ignored, ...meta } = props ?? {};
-  return ok(listing(req, { docs, size, relation: 'rh:doc', props: { _id: coll, ...meta } }), headers);
+  return ok(listing(req, { docs: req.shape ? docs.map(req.shape) : docs, size, relation: 'rh:doc', props: { _id: coll, ...meta } }), headers);
 }
 
 export async function putCollection(req: MongoRequest): Promise<ApiResponse> {

@@ -29,7 +29,7 @@ export async function getDocument(req: MongoRequest): Promise<ApiResponse> {
   if (!doc) throw notFound(`document ${idForMessage(id)} does not exist`);
   const etag = doc._etag ?? (await coll.findOne({ _id: id }, { projection: { _etag: 1 } }))?._etag;
   if (etagMatches(req.headers['if-none-match'], etag)) return { status: 304, headers: etagHeader(etag) };
-  return { status: 200, body: doc, headers: etagHeader(etag) };
+  return { status: 200, body: req.shape ? req.shape(doc) : doc, headers: etagHeader(etag) };
 }
 
 function bodyObject(req: MongoRequest): Document {

@@ -1,0 +1,197 @@
+// Authenticators (SECURITY.md §5): mongoRealmAuthenticator over a users collection (bcrypt) and
+// fileRealmAuthenticator over users in the configuration. Verified credentials are cached, so a
+// request pays bcrypt once per credential per TTL; bcrypt itself runs on libuv's thread pool
+// (native `bcrypt`), never on the event loop.
+import bcrypt from 'bcrypt';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { getBool, getList, getMap, getNumber, getString, section, type Config, type ConfigTree } from '../config/load.ts';
+import type { Engine } from '../engine/types.ts';
+import { isPlainObject, toView, type Document } from '../engine/values.ts';
+import { parseJson } from '../json/parse.ts';
+
+export interface Account {
+  name: string;
+  roles: string[];
+  /** the user document without its password (plus authDb), or the JWT payload */
+  properties: Document;
+}
+
+export interface Authenticator {
+  /** The account when the password is right, undefined otherwise. */
+  verify(id: string, password: string): Promise<Account | undefined>;
+  /** The account of a user (for token renewals), undefined when unknown. */
+  lookup(id: string): Promise<Account | undefined>;
+}
+
+/** `$.roles`, `$.a.b` → the value at that path of the document. */
+export function jsonPath(doc: Document, path: string): unknown {
+  const parts = path.replace(/^\$\.?/, '').split('.').filter(Boolean);
+  let v: unknown = doc;
+  for (const p of parts) v = isPlainObject(v) ? v[p] : undefined;
+  return v;
+}
+
+function rolesOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((r): r is string => typeof r === 'string') : [];
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
+
+/** Cache of verified credentials; entries are keyed by a hash, never by the password itself. */
+class CredentialCache {
+  private readonly entries = new Map<string, { account: Account; until: number }>();
+  private readonly ttl: number;
+  private readonly max: number;
+
+  constructor(ttl: number, max: number) {
+    this.ttl = ttl;
+    this.max = max;
+  }
+
+  private key(id: string, password: string): string {
+    return createHash('sha256').update(id).update('\u0000').update(password).digest('base64');
+  }
+
+  get(id: string, password: string): Account | undefined {
+    const k = this.key(id, password);
+    const e = this.entries.get(k);
+    if (!e) return undefined;
+    if (e.until < Date.now()) {
+      this.entries.delete(k);
+      return undefined;
+    }
+    return e.account;
+  }
+
+  set(id: string, password: string, account: Account): void {
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(this.key(id, password), { account, until: Date.now() + this.ttl });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export class MongoRealm implements Authenticator {
+  readonly usersDb: string;
+  readonly usersColl: string;
+  readonly propId: string;
+  readonly propPassword: string;
+  readonly rolesPath: string;
+  readonly hashed: boolean;
+  readonly complexity: number;
+  private readonly engine: Engine;
+  private readonly cfg: ConfigTree;
+  private readonly cache: CredentialCache;
+
+  constructor(cfg: ConfigTree, engine: Engine) {
+    this.cfg = cfg;
+    this.engine = engine;
+    this.usersDb = getString(cfg, 'users-db', 'restheart');
+    this.usersColl = getString(cfg, 'users-collection', 'users');
+    this.propId = getString(cfg, 'prop-id', '_id');
+    this.propPassword = getString(cfg, 'prop-password', 'password');
+    this.rolesPath = getString(cfg, 'json-path-roles', '$.roles');
+    this.hashed = getBool(cfg, 'bcrypt-hashed-password', true);
+    this.complexity = getNumber(cfg, 'bcrypt-complexity', 12);
+    // RESTHeart's cache is off by default; docrest always keeps verified credentials briefly,
+    // because bcrypt per request caps a server at tens of requests per second.
+    this.cache = new CredentialCache(getNumber(cfg, 'cache-ttl', 60_000), getNumber(cfg, 'cache-size', 1000));
+  }
+
+  private users() {
+    return this.engine.db(this.usersDb).collection(this.usersColl);
+  }
+
+  private accountOf(doc: Document): Account {
+    const { [this.propPassword]: _pwd, ...props } = doc;
+    return {
+      name: String(toView(doc[this.propId])),
+      roles: rolesOf(jsonPath(doc, this.rolesPath)),
+      properties: { ...props, authDb: this.usersDb },
+    };
+  }
+
+  async lookup(id: string): Promise<Account | undefined> {
+    const doc = await this.users().findOne({ [this.propId]: id });
+    return doc ? this.accountOf(doc) : undefined;
+  }
+
+  async verify(id: string, password: string): Promise<Account | undefined> {
+    const cached = this.cache.get(id, password);
+    if (cached) return cached;
+    const doc = await this.users().findOne({ [this.propId]: id });
+    const stored = doc?.[this.propPassword];
+    if (!doc || typeof stored !== 'string') return undefined;
+    const ok = this.hashed ? await bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored);
+    if (!ok) return undefined;
+    const account = this.accountOf(doc);
+    this.cache.set(id, password, account);
+    return account;
+  }
+
+  /** Any write to the users collection may change a password or roles. */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async hash(password: string): Promise<string> {
+    return bcrypt.hash(password, this.complexity);
+  }
+
+  /** create-user: insert the default user when the collection is empty; true if it still has the default password. */
+  async bootstrap(): Promise<boolean> {
+    const users = this.users();
+    if (getBool(this.cfg, 'create-user', true) && (await users.estimatedDocumentCount()) === 0) {
+      const raw = getMap(this.cfg, 'create-user-document', null);
+      const doc = raw ? (parseJson(JSON.stringify(raw)) as Document) : null;
+      if (doc) await users.insertOne(doc);
+    }
+    const admin = await users.findOne({ [this.propId]: 'admin' });
+    const pwd = admin?.[this.propPassword];
+    if (typeof pwd !== 'string') return false;
+    return this.hashed ? bcrypt.compare('secret', pwd) : pwd === 'secret';
+  }
+}
+
+export class FileRealm implements Authenticator {
+  private readonly users = new Map<string, { password: string | null; account: Account }>();
+
+  constructor(cfg: ConfigTree) {
+    for (const u of getList(cfg, 'users', [])) {
+      if (!isPlainObject(u) || typeof u.userid !== 'string') continue;
+      const { password, roles, ...props } = u as Document;
+      this.users.set(u.userid, {
+        password: typeof password === 'string' ? password : password === null || password === undefined ? null : String(password),
+        account: { name: u.userid, roles: rolesOf(roles), properties: { ...props, roles: rolesOf(roles) } },
+      });
+    }
+  }
+
+  async lookup(id: string): Promise<Account | undefined> {
+    return this.users.get(id)?.account;
+  }
+
+  async verify(id: string, password: string): Promise<Account | undefined> {
+    const u = this.users.get(id);
+    if (!u || u.password === null) return undefined;
+    return sameSecret(password, u.password) ? u.account : undefined;
+  }
+}
+
+export function realmOf(cfg: Config, engine: Engine): { authenticator?: Authenticator; mongo?: MongoRealm } {
+  const basic = section(cfg, 'basicAuthMechanism');
+  const wanted = getString(basic, 'authenticator', 'mongoRealmAuthenticator');
+  const file = section(cfg, 'fileRealmAuthenticator');
+  const mongoSec = section(cfg, 'mongoRealmAuthenticator');
+  const mongo = getBool(mongoSec, 'enabled', true) ? new MongoRealm(mongoSec, engine) : undefined;
+  if (wanted === 'fileRealmAuthenticator' && getBool(file, 'enabled', false)) return { authenticator: new FileRealm(file), mongo };
+  if (mongo) return { authenticator: mongo, mongo };
+  if (getBool(file, 'enabled', false)) return { authenticator: new FileRealm(file) };
+  return {};
+}

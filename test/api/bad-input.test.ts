@@ -1,0 +1,195 @@
+// Malformed and hostile input on the default mount: API.md §3.1, §3.3, §3.6, §5, §14. After every
+// refused write the collection must be unchanged (no half-written data).
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { call, errorBody, scenarios } from '../helpers/server.ts';
+import type { Reply, Scenario, TestServer } from '../helpers/server.ts';
+
+const ERROR_KEYS = ['http status code', 'http status description', 'message'];
+
+/** The RESTHeart error body: the three keys first, in this order. */
+function errorShape(r: Reply, status: number) {
+  const body = r.json();
+  assert.deepEqual(Object.keys(body).slice(0, 3), ERROR_KEYS, `error body keys: ${r.text}`);
+  assert.equal(body['http status code'], status);
+  assert.equal(typeof body['http status description'], 'string');
+  assert.ok(body['http status description'].length > 0);
+  assert.equal(typeof body.message, 'string');
+  return body;
+}
+
+/** Exact error body, including key order. */
+const exactError = (status: number, description: string, message: string) => (r: Reply) => {
+  const body = errorShape(r, status);
+  assert.deepEqual(Object.keys(body), ERROR_KEYS, `no extra keys: ${r.text}`);
+  assert.deepEqual(body, errorBody(status, description, message));
+};
+
+async function seed(srv: TestServer) {
+  const db = await call(srv, 'PUT', '/');
+  assert.ok(db.status === 201 || db.status === 200, `PUT / → ${db.status} ${db.text}`);
+  assert.equal((await call(srv, 'PUT', '/c')).status, 201);
+  assert.equal((await call(srv, 'POST', '/c', { body: { _id: 'seed', v: 1 } })).status, 201);
+}
+
+/** The collection still holds exactly the seed document, unchanged. */
+const unchanged = (after: string): Scenario => ({
+  name: `collection unchanged after ${after}`,
+  method: 'GET', path: '/c?keys=%7B%22_etag%22%3A0%7D', status: 200, expectBody: [{ _id: 'seed', v: 1 }],
+});
+
+describe('bad input: malformed bodies', () => {
+  scenarios({ setup: seed }, [
+    {
+      name: 'malformed JSON on POST → 400 Invalid JSON.',
+      method: 'POST', path: '/c', body: '{"a":', status: 400,
+      check: (r) => { const b = errorShape(r, 400); assert.equal(b['http status description'], 'Bad Request'); assert.ok(b.message.startsWith('Invalid JSON.'), b.message); },
+    },
+    unchanged('malformed POST'),
+    {
+      name: 'malformed bulk POST → 400 Invalid JSON.',
+      method: 'POST', path: '/c', body: '[{"_id":"b1"},{"_id":"b2"},{"_id":', status: 400,
+      check: (r) => assert.ok(errorShape(r, 400).message.startsWith('Invalid JSON.')),
+    },
+    unchanged('malformed bulk POST (nothing inserted)'),
+    {
+      name: 'trailing garbage after the JSON → 400 Invalid JSON.',
+      method: 'POST', path: '/c', body: '{"_id":"tg"} x', status: 400,
+      check: (r) => assert.ok(errorShape(r, 400).message.startsWith('Invalid JSON.')),
+    },
+    {
+      name: 'malformed JSON on PUT of an existing document → 400',
+      method: 'PUT', path: '/c/seed', body: '{"v":2,', status: 400,
+      check: (r) => assert.ok(errorShape(r, 400).message.startsWith('Invalid JSON.')),
+    },
+    {
+      name: 'malformed JSON on PATCH → 400',
+      method: 'PATCH', path: '/c/seed', body: "{'v':}", status: 400,
+      check: (r) => assert.ok(errorShape(r, 400).message.startsWith('Invalid JSON.')),
+    },
+    unchanged('malformed PUT/PATCH'),
+    {
+      name: 'body 42 → 400 got INT32',
+      method: 'POST', path: '/c', body: '42', status: 400,
+      check: exactError(400, 'Bad Request', 'request data must be either a json object or an array, got INT32'),
+    },
+    {
+      name: 'body "str" → 400 got STRING',
+      method: 'POST', path: '/c', body: '"str"', status: 400,
+      check: exactError(400, 'Bad Request', 'request data must be either a json object or an array, got STRING'),
+    },
+    {
+      name: 'body true → 400 got BOOLEAN',
+      method: 'PUT', path: '/c/seed', body: 'true', status: 400,
+      check: exactError(400, 'Bad Request', 'request data must be either a json object or an array, got BOOLEAN'),
+    },
+    unchanged('scalar bodies'),
+    {
+      name: 'array body on PUT of a document → 400',
+      method: 'PUT', path: '/c/arr?wm=upsert', body: [{ a: 1 }], status: 400,
+      check: exactError(400, 'Bad Request', 'request content must be a Json object'),
+    },
+    {
+      name: 'array body on PUT of an existing document → 400',
+      method: 'PUT', path: '/c/seed', body: [{ v: 2 }], status: 400,
+      check: exactError(400, 'Bad Request', 'request content must be a Json object'),
+    },
+    unchanged('array PUT'),
+    {
+      name: 'text/plain → 415',
+      method: 'POST', path: '/c', headers: { 'Content-Type': 'text/plain' }, body: '{"_id":"tp"}', status: 415,
+      check: exactError(415, 'Unsupported Media Type', 'Content-Type must be either: application/json or application/hal+json'),
+    },
+    {
+      name: 'text/plain on PATCH → 415',
+      method: 'PATCH', path: '/c/seed', headers: { 'Content-Type': 'text/plain' }, body: '{"v":2}', status: 415,
+      check: exactError(415, 'Unsupported Media Type', 'Content-Type must be either: application/json or application/hal+json'),
+    },
+    unchanged('415s'),
+    {
+      name: '_id array on POST → 400',
+      method: 'POST', path: '/c', body: { _id: [1, 2], a: 1 }, status: 400,
+      check: exactError(400, 'Bad Request', 'the type of _id in request data is not supported: ARRAY'),
+    },
+    {
+      name: '_id array on PATCH → 400',
+      method: 'PATCH', path: '/c/seed', body: { _id: ['seed'] }, status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    unchanged('_id arrays'),
+    {
+      name: 'bulk POST with a non-object element → 400, nothing inserted',
+      method: 'POST', path: '/c', body: '[{"_id":"k1"},5]', status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    {
+      name: 'bulk POST with an update operator in one element → 400',
+      method: 'POST', path: '/c', body: [{ _id: 'k2' }, { _id: 'k3', $set: { a: 1 } }], status: 400,
+      check: exactError(400, 'Bad Request', 'update operators (but $currentDate) cannot be used on POST and PUT requests'),
+    },
+    unchanged('refused bulk POSTs'),
+    {
+      name: 'PATCH pipeline with a non-object stage → 400',
+      method: 'PATCH', path: '/c/seed', body: '[1]', status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    unchanged('refused pipeline PATCH'),
+  ]);
+});
+
+describe('bad input: hostile requests', () => {
+  const deep = '['.repeat(10_000);
+  scenarios({ setup: seed }, [
+    {
+      name: '10,000 unclosed [ → 4xx with an error body, not 500',
+      method: 'POST', path: '/c', body: deep, status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    {
+      name: '10,000 nested, closed arrays → 4xx, not 500',
+      method: 'POST', path: '/c', body: `${deep}${']'.repeat(10_000)}`, status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    {
+      name: '10,000 nested [ as a document field → 4xx, not 500',
+      method: 'POST', path: '/c', body: `{"_id":"deep","a":${deep}${']'.repeat(10_000)}}`, status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    { name: 'the server still answers', method: 'GET', path: '/c/seed', status: 200, expectBodyPartial: { _id: 'seed', v: 1 } },
+    unchanged('deep nesting'),
+    {
+      name: 'invalid percent-encoding in a document id → 400',
+      method: 'GET', path: '/c/%E0%A4%A', status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    {
+      name: 'invalid percent-encoding in a collection name → 400',
+      method: 'GET', path: '/%zz', status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    {
+      name: 'invalid UTF-8 escape in a write path → 400',
+      method: 'PUT', path: '/c/%C3%28?wm=upsert', body: { a: 1 }, status: 400,
+      check: (r) => errorShape(r, 400),
+    },
+    unchanged('bad paths'),
+    { name: 'the server still answers after all that', method: 'GET', path: '/c/_size', status: 200, expectBody: { _size: 1 } },
+  ]);
+});
+
+describe('bad input: body size limit (docrest.max-body-size = 100)', () => {
+  scenarios({ rho: '/docrest/max-body-size->100', setup: seed }, [
+    {
+      name: 'a body over the limit → 413 with the RESTHeart error body',
+      method: 'POST', path: '/c', body: { _id: 'big', pad: 'x'.repeat(200) }, status: 413,
+      check: (r) => errorShape(r, 413),
+    },
+    {
+      name: 'a bulk body over the limit → 413',
+      method: 'POST', path: '/c', body: Array.from({ length: 20 }, (_, i) => ({ _id: `b${i}` })), status: 413,
+      check: (r) => errorShape(r, 413),
+    },
+    unchanged('413s'),
+    { name: 'a body under the limit is accepted', method: 'POST', path: '/c', body: { _id: 'small' }, status: 201 },
+  ]);
+});
