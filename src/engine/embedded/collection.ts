@@ -3,7 +3,7 @@
 // store's group-commit queue and run inside it, so read-modify-write is atomic per operation.
 import { deserialize, serialize } from 'bson';
 import { Aggregator } from 'mingo';
-import { BAD_VALUE, DUPLICATE_KEY, EngineError, IMMUTABLE_FIELD, notImplemented } from '../../errors.ts';
+import { BAD_VALUE, DUPLICATE_KEY, EngineError, IMMUTABLE_FIELD, NAMESPACE_NOT_FOUND } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
 import { compileProjection } from '../projection.ts';
 import type {
@@ -12,28 +12,15 @@ import type {
 } from '../types.ts';
 import { applyUpdate } from '../update.ts';
 import { ObjectId, fromView, isPlainObject, toView, valuesEqual, type Document } from '../values.ts';
-import { idKey } from './id-key.ts';
-import { compileFilter, compileSort, idOnlySort, pinnedIds } from './query.ts';
-import type { CollectionInfo, Store } from './store.ts';
+import type { EmbeddedEngine as Engine } from './engine.ts';
+import { idKey } from './keys.ts';
+import { exactOf, type Hit } from './scan.ts';
+import type { CollectionInfo } from './store.ts';
 
 const EXACT = { promoteValues: false } as const;
 
-interface Row {
-  k: Buffer;
-  doc: Buffer;
-}
-
-interface Hit {
-  row: Row;
-  view: Document;
-}
-
-function viewOf(buf: Buffer): Document {
-  return toView(deserialize(buf)) as Document;
-}
-
-function exactOf(buf: Buffer): Document {
-  return deserialize(buf, EXACT);
+function fresh(bytes: Buffer): Document {
+  return deserialize(bytes, EXACT);
 }
 
 /** MongoDB stores _id first; a document without one gets a new ObjectId. */
@@ -68,12 +55,16 @@ function upsertSeed(filter: Filter): Document {
 export class EmbeddedCollection implements Collection {
   readonly dbName: string;
   readonly name: string;
-  private readonly store: Store;
+  private readonly engine: Engine;
 
-  constructor(store: Store, dbName: string, name: string) {
-    this.store = store;
+  constructor(engine: Engine, dbName: string, name: string) {
+    this.engine = engine;
     this.dbName = dbName;
     this.name = name;
+  }
+
+  private get store() {
+    return this.engine.store;
   }
 
   private info(): CollectionInfo | undefined {
@@ -84,50 +75,19 @@ export class EmbeddedCollection implements Collection {
     return this.store.prepared(sql.replaceAll('$T', ` ${info.table} `));
   }
 
-  /** Matching rows, sorted and paged; the shared core of every read and write. */
   private scan(info: CollectionInfo, filter: Filter, opts: FindOptions = {}): Hit[] {
-    const matcher = compileFilter(filter);
-    const skip = opts.skip ?? 0;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const ids = pinnedIds(filter);
-    const sortDir = idOnlySort(opts.sort);
-    const natural = isPlainObject(opts.hint) && opts.hint.$natural !== undefined ? (opts.hint.$natural === -1 ? -1 : 1) : undefined;
-    let hits: Hit[] = [];
-    if (ids) {
-      const get = this.stmt(info, 'SELECT k, doc FROM $T WHERE k = ?');
-      const seen = new Set<string>();
-      for (const id of ids) {
-        const k = idKey(id);
-        if (seen.has(k.toString('latin1'))) continue;
-        seen.add(k.toString('latin1'));
-        const row = get.get(k) as Row | undefined;
-        if (!row) continue;
-        const view = viewOf(row.doc);
-        if (matcher(view)) hits.push({ row, view });
-      }
-      hits.sort((a, b) => Buffer.compare(a.row.k, b.row.k));
-    } else {
-      const dir = sortDir ?? natural ?? 1;
-      const ordered = sortDir !== undefined;
-      const rows = this.stmt(info, `SELECT k, doc FROM $T ORDER BY k ${dir === -1 ? 'DESC' : 'ASC'}`).iterate() as IterableIterator<Row>;
-      let skipped = 0;
-      for (const row of rows) {
-        const view = viewOf(row.doc);
-        if (!matcher(view)) continue;
-        if (ordered) {
-          if (skipped < skip) { skipped++; continue; }
-          hits.push({ row, view });
-          if (hits.length >= limit) break;
-        } else hits.push({ row, view });
-      }
-      if (ordered) return hits;
+    return this.engine.scanner.run(info, filter, opts);
+  }
+
+  /** Reads go through the result cache, valid until the collection's next write (by anyone). */
+  private cachedScan(info: CollectionInfo, filter: Filter, opts: FindOptions): Hit[] {
+    const version = this.store.version(info.table);
+    const key = renderJson([filter, opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended');
+    let hits = this.engine.results.get(info.table, version, key);
+    if (!hits) {
+      hits = this.scan(info, filter, opts);
+      this.engine.results.set(info.table, version, key, hits);
     }
-    if (sortDir === -1) hits.reverse();
-    else if (sortDir === undefined) {
-      const cmp = compileSort(opts.sort!);
-      hits.sort((a, b) => cmp(a.view, b.view));
-    }
-    if (skip || limit !== Infinity) hits = hits.slice(skip, skip + limit);
     return hits;
   }
 
@@ -135,10 +95,7 @@ export class EmbeddedCollection implements Collection {
     const project = opts.projection && Object.keys(opts.projection).length ? compileProjection(opts.projection) : undefined;
     const info = this.info();
     if (!info) return [];
-    return this.scan(info, filter, opts).map((h) => {
-      const doc = exactOf(h.row.doc);
-      return project ? project(doc) : doc;
-    });
+    return this.cachedScan(info, filter, opts).map((h) => (project ? project(exactOf(h.parsed)) : exactOf(h.parsed)));
   }
 
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {
@@ -149,7 +106,7 @@ export class EmbeddedCollection implements Collection {
     const info = this.info();
     if (!info) return 0;
     if (Object.keys(filter).length === 0) return this.estimate(info);
-    return this.scan(info, filter).length;
+    return this.cachedScan(info, filter, {}).length;
   }
 
   private estimate(info: CollectionInfo): number {
@@ -168,13 +125,18 @@ export class EmbeddedCollection implements Collection {
   private insertSync(info: CollectionInfo, doc: Document): unknown {
     const full = withIdFirst(doc);
     if (Array.isArray(full._id)) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type array');
-    const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(idKey(full._id), serialize(full));
+    const k = idKey(full._id);
+    const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, serialize(full));
     if (res.changes === 0) throw duplicateKey(info, full._id);
+    this.engine.indexes.onWrite(info, k, undefined, full);
+    this.store.bump(info.table);
     return full._id;
   }
 
-  private writeRow(info: CollectionInfo, row: Row, doc: Document): void {
-    this.stmt(info, 'UPDATE $T SET doc = ? WHERE k = ?').run(serialize(doc), row.k);
+  private writeRow(info: CollectionInfo, k: Buffer, bytes: Uint8Array, before: Document, after: Document): void {
+    this.stmt(info, 'UPDATE $T SET doc = ? WHERE k = ?').run(bytes, k);
+    this.engine.indexes.onWrite(info, k, before, after);
+    this.store.bump(info.table);
   }
 
   async insertOne(doc: Document): Promise<{ insertedId: unknown }> {
@@ -184,15 +146,15 @@ export class EmbeddedCollection implements Collection {
   private replaceSync(info: CollectionInfo, filter: Filter, replacement: Document, upsert: boolean): UpdateResult {
     const [hit] = this.scan(info, filter, { limit: 1 });
     if (hit) {
-      const old = exactOf(hit.row.doc);
+      const old = fresh(hit.parsed.bytes);
       if (replacement._id !== undefined && !valuesEqual(replacement._id, old._id)) {
         throw new EngineError(IMMUTABLE_FIELD, 'ImmutableField',
           `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${renderJson(replacement._id)}`);
       }
       const next = withIdFirst(replacement, old._id);
       const bytes = serialize(next);
-      const modified = Buffer.compare(bytes, hit.row.doc) !== 0;
-      if (modified) this.stmt(info, 'UPDATE $T SET doc = ? WHERE k = ?').run(bytes, hit.row.k);
+      const modified = Buffer.compare(bytes, hit.parsed.bytes) !== 0;
+      if (modified) this.writeRow(info, hit.k, bytes, old, next);
       return { matchedCount: 1, modifiedCount: modified ? 1 : 0, upsertedCount: 0, upsertedId: null };
     }
     if (!upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
@@ -206,15 +168,15 @@ export class EmbeddedCollection implements Collection {
     const now = new Date();
     let modifiedCount = 0;
     for (const hit of hits) {
-      const old = exactOf(hit.row.doc);
+      const old = fresh(hit.parsed.bytes);
       const next = applyUpdate(old, update, { isUpsertInsert: false, now, arrayFilters: opts.arrayFilters });
       if (!valuesEqual(next._id, old._id)) {
         throw new EngineError(IMMUTABLE_FIELD, 'ImmutableField',
           "Performing an update on the path '_id' would modify the immutable field '_id'");
       }
       const bytes = serialize(next);
-      if (Buffer.compare(bytes, hit.row.doc) !== 0) {
-        this.writeRow(info, hit.row, next);
+      if (Buffer.compare(bytes, hit.parsed.bytes) !== 0) {
+        this.writeRow(info, hit.k, bytes, old, next);
         modifiedCount++;
       }
     }
@@ -229,7 +191,11 @@ export class EmbeddedCollection implements Collection {
   private deleteSync(info: CollectionInfo, filter: Filter, many: boolean): DeleteResult {
     const hits = this.scan(info, filter, many ? {} : { limit: 1 });
     const del = this.stmt(info, 'DELETE FROM $T WHERE k = ?');
-    for (const h of hits) del.run(h.row.k);
+    for (const h of hits) {
+      del.run(h.k);
+      this.engine.indexes.onWrite(info, h.k, fresh(h.parsed.bytes), undefined);
+    }
+    if (hits.length) this.store.bump(info.table);
     return { deletedCount: hits.length };
   }
 
@@ -303,7 +269,7 @@ export class EmbeddedCollection implements Collection {
 
   async aggregate(pipeline: Document[]): Promise<Document[]> {
     const info = this.info();
-    const views = info ? this.scan(info, {}).map((h) => h.view) : [];
+    const views = info ? this.cachedScan(info, {}, {}).map((h) => h.parsed.view) : [];
     let out: unknown[];
     try {
       out = new Aggregator(toView(pipeline) as Document[], { scriptEnabled: false }).run(views);
@@ -314,14 +280,20 @@ export class EmbeddedCollection implements Collection {
   }
 
   async listIndexes(): Promise<IndexSpec[]> {
-    return [{ v: 2, key: { _id: 1 }, name: '_id_' }];
+    const info = this.info();
+    const defs = info ? this.engine.indexes.of(info.table) : [];
+    return [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...defs.map((d) => ({ v: 2, ...d.spec }))];
   }
 
-  async createIndex(): Promise<void> {
-    throw notImplemented('secondary indexes are not implemented by the embedded engine yet');
+  createIndex(spec: IndexSpec): Promise<void> {
+    return this.store.write(() => this.engine.indexes.create(this.ensure(), spec));
   }
 
-  async dropIndex(): Promise<void> {
-    throw notImplemented('secondary indexes are not implemented by the embedded engine yet');
+  dropIndex(name: string): Promise<void> {
+    return this.store.write(() => {
+      const info = this.info();
+      if (!info) throw new EngineError(NAMESPACE_NOT_FOUND, 'NamespaceNotFound', `ns not found ${this.dbName}.${this.name}`);
+      this.engine.indexes.drop(info, name);
+    });
   }
 }

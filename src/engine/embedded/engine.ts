@@ -1,50 +1,66 @@
-// The embedded engine: MongoDB's database API over one SQLite file (store.ts).
+// The embedded engine: MongoDB's database API over one SQLite file (store.ts), with secondary
+// indexes (indexes.ts), a planner (planner.ts, scan.ts) and read caches (doc-cache.ts).
+import { deserialize } from 'bson';
 import type { Collection, Database, Engine } from '../types.ts';
 import { EmbeddedCollection } from './collection.ts';
+import { DocCache, ResultCache } from './doc-cache.ts';
+import { Indexes } from './indexes.ts';
+import { Scanner, type Hit } from './scan.ts';
 import { Store } from './store.ts';
+
+// MongoDB's TTL monitor runs every 60 s
+const TTL_SWEEP_MS = 60_000;
 
 class EmbeddedDatabase implements Database {
   readonly name: string;
-  private readonly store: Store;
+  private readonly engine: EmbeddedEngine;
 
-  constructor(store: Store, name: string) {
-    this.store = store;
+  constructor(engine: EmbeddedEngine, name: string) {
+    this.engine = engine;
     this.name = name;
   }
 
   collection(name: string): Collection {
-    return new EmbeddedCollection(this.store, this.name, name);
+    return new EmbeddedCollection(this.engine, this.name, name);
   }
 
   async listCollections(): Promise<string[]> {
-    return this.store.listCollections(this.name);
+    return this.engine.store.listCollections(this.name);
   }
 
   async createCollection(name: string): Promise<void> {
-    await this.store.write(() => this.store.createCollection(this.name, name));
+    await this.engine.store.write(() => this.engine.store.createCollection(this.name, name));
   }
 
   async dropCollection(name: string): Promise<boolean> {
-    return this.store.write(() => this.store.dropCollection(this.name, name));
+    return this.engine.store.write(() => this.engine.store.dropCollection(this.name, name));
   }
 
   async dropDatabase(): Promise<void> {
-    await this.store.write(() => {
-      for (const c of this.store.listCollections(this.name)) this.store.dropCollection(this.name, c);
+    const store = this.engine.store;
+    await store.write(() => {
+      for (const c of store.listCollections(this.name)) store.dropCollection(this.name, c);
     });
   }
 }
 
 export class EmbeddedEngine implements Engine {
   readonly kind = 'embedded' as const;
-  private readonly store: Store;
+  readonly store: Store;
+  readonly indexes: Indexes;
+  readonly scanner: Scanner;
+  readonly results = new ResultCache<Hit[]>();
+  private readonly ttlTimer: NodeJS.Timeout;
 
   constructor(dataDir: string) {
     this.store = new Store(dataDir);
+    this.indexes = new Indexes(this.store);
+    this.scanner = new Scanner(this.store, this.indexes, new DocCache());
+    this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
   }
 
   db(name: string): Database {
-    return new EmbeddedDatabase(this.store, name);
+    return new EmbeddedDatabase(this, name);
   }
 
   async listDatabases(): Promise<string[]> {
@@ -52,10 +68,34 @@ export class EmbeddedEngine implements Engine {
   }
 
   async ping(): Promise<void> {
-    this.store.sql.prepare('SELECT 1').get();
+    this.store.prepared('SELECT 1').get();
+  }
+
+  /** Deletes the documents TTL indexes have expired; exported for tests. */
+  async sweepExpired(now = Date.now()): Promise<number> {
+    let deleted = 0;
+    for (const db of this.store.listDatabases()) {
+      for (const name of this.store.listCollections(db)) {
+        const info = this.store.collectionInfo(db, name)!;
+        for (const def of this.indexes.of(info.table)) {
+          if (def.ttlSeconds === undefined) continue;
+          const keys = this.indexes.expired(def, now);
+          if (keys.length === 0) continue;
+          const coll = this.db(db).collection(name);
+          deleted += (await coll.deleteMany({ _id: { $in: this.idsOf(info.table, keys) } })).deletedCount;
+        }
+      }
+    }
+    return deleted;
+  }
+
+  private idsOf(table: string, keys: Buffer[]): unknown[] {
+    const get = this.store.prepared(`SELECT doc FROM ${table} WHERE k = ?`).pluck();
+    return keys.map((k) => get.get(k) as Buffer | undefined).filter((b): b is Buffer => !!b).map((b) => deserialize(b, { promoteValues: false })._id);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.ttlTimer);
     this.store.close();
   }
 }

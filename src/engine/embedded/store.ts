@@ -18,6 +18,14 @@ export interface CollectionInfo {
   table: string;
 }
 
+/** A secondary index as stored in the catalog: its spec (BSON) and its own table. */
+export interface IndexRow {
+  coll: string;
+  name: string;
+  spec: Buffer;
+  table: string;
+}
+
 interface PendingWrite {
   run: () => unknown;
   resolve: (v: unknown) => void;
@@ -27,6 +35,9 @@ interface PendingWrite {
 export class Store {
   readonly sql: Database.Database;
   private catalog = new Map<string, CollectionInfo>();
+  private indexRows = new Map<string, IndexRow[]>();
+  private versions = new Map<string, number>();
+  private dataVersion = -1;
   private schemaVersion = -1;
   private pending: PendingWrite[] = [];
   private statements = new Map<string, Statement>();
@@ -39,6 +50,9 @@ export class Store {
     savepoint: Statement;
     release: Statement;
     rollbackTo: Statement;
+    dataVersion: Statement;
+    allVersions: Statement;
+    bumpVersion: Statement;
   };
 
   constructor(dataDir: string) {
@@ -50,6 +64,10 @@ export class Store {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS catalog (
       db TEXT NOT NULL, name TEXT NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (db, name)) WITHOUT ROWID`);
     this.sql.exec('CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY AUTOINCREMENT)');
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS idx (
+      coll TEXT NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (coll, name)) WITHOUT ROWID`);
+    // one row per collection table, bumped by every write: how other processes learn what changed
+    this.sql.exec('CREATE TABLE IF NOT EXISTS versions (tbl TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID');
     this.stmts = {
       schemaVersion: this.sql.prepare('PRAGMA schema_version').pluck(),
       listCatalog: this.sql.prepare('SELECT db, name, tbl AS "table" FROM catalog'),
@@ -58,6 +76,9 @@ export class Store {
       savepoint: this.sql.prepare('SAVEPOINT w'),
       release: this.sql.prepare('RELEASE w'),
       rollbackTo: this.sql.prepare('ROLLBACK TO w'),
+      dataVersion: this.sql.prepare('PRAGMA data_version').pluck(),
+      allVersions: this.sql.prepare('SELECT tbl, v FROM versions'),
+      bumpVersion: this.sql.prepare('INSERT INTO versions (tbl, v) VALUES (?, 1) ON CONFLICT (tbl) DO UPDATE SET v = v + 1 RETURNING v'),
     };
   }
 
@@ -67,7 +88,59 @@ export class Store {
     if (v === this.schemaVersion) return;
     this.catalog.clear();
     for (const row of this.stmts.listCatalog.all() as CollectionInfo[]) this.catalog.set(catKey(row.db, row.name), row);
+    this.indexRows.clear();
+    for (const row of this.sql.prepare('SELECT coll, name, spec, tbl AS "table" FROM idx').all() as IndexRow[]) {
+      (this.indexRows.get(row.coll) ?? this.indexRows.set(row.coll, []).get(row.coll)!).push(row);
+    }
     this.schemaVersion = v;
+    this.onSchemaChange?.();
+  }
+
+  /** Called whenever the catalog was reloaded (indexes.ts rebuilds its definitions). */
+  onSchemaChange: (() => void) | undefined;
+
+  indexesOf(table: string): IndexRow[] {
+    this.refresh();
+    return this.indexRows.get(table) ?? [];
+  }
+
+  addIndexRow(row: IndexRow): void {
+    this.sql.prepare('INSERT INTO idx (coll, name, spec, tbl) VALUES (?, ?, ?, ?)').run(row.coll, row.name, row.spec, row.table);
+    this.schemaVersion = -1;
+  }
+
+  removeIndexRow(coll: string, name: string): void {
+    this.sql.prepare('DELETE FROM idx WHERE coll = ? AND name = ?').run(coll, name);
+    this.schemaVersion = -1;
+  }
+
+  /** A fresh table name; only inside a write. */
+  newTable(prefix: 'c' | 'i'): string {
+    return `${prefix}${this.sql.prepare('INSERT INTO sequence DEFAULT VALUES').run().lastInsertRowid}`;
+  }
+
+  /**
+   * The collection's version: a new one after every write to it, from this process or another
+   * (PRAGMA data_version moves only when another connection committed; then the versions table says which).
+   */
+  version(table: string): number {
+    const dv = this.stmts.dataVersion.get() as number;
+    if (dv !== this.dataVersion) {
+      this.dataVersion = dv;
+      this.reloadVersions();
+    }
+    return this.versions.get(table) ?? 0;
+  }
+
+  private reloadVersions(): void {
+    this.versions.clear();
+    for (const row of this.stmts.allVersions.all() as Array<{ tbl: string; v: number }>) this.versions.set(row.tbl, row.v);
+  }
+
+  /** Marks a collection as written; only inside a write. */
+  bump(table: string): void {
+    const v = (this.stmts.bumpVersion.get(table) as { v: number }).v;
+    this.versions.set(table, v);
   }
 
   collectionInfo(db: string, name: string): CollectionInfo | undefined {
@@ -97,12 +170,16 @@ export class Store {
     return s;
   }
 
+  /** Drops cached statements of a table that no longer exists. */
+  forget(table: string): void {
+    for (const sql of this.statements.keys()) if (sql.includes(` ${table} `)) this.statements.delete(sql);
+  }
+
   /** Only inside a write (queued) operation. */
   createCollection(db: string, name: string): CollectionInfo {
     const existing = this.collectionInfo(db, name);
     if (existing) return existing;
-    const seq = this.sql.prepare('INSERT INTO sequence DEFAULT VALUES').run().lastInsertRowid;
-    const table = `c${seq}`;
+    const table = this.newTable('c');
     this.sql.exec(`CREATE TABLE ${table} (k BLOB PRIMARY KEY, doc BLOB NOT NULL) WITHOUT ROWID`);
     this.stmts.insertCatalog.run(db, name, table);
     const info = { db, name, table };
@@ -114,8 +191,14 @@ export class Store {
   dropCollection(db: string, name: string): boolean {
     const info = this.collectionInfo(db, name);
     if (!info) return false;
+    for (const ix of this.indexesOf(info.table)) {
+      this.sql.exec(`DROP TABLE IF EXISTS ${ix.table}`);
+      this.forget(ix.table);
+      this.removeIndexRow(info.table, ix.name);
+    }
     this.sql.exec(`DROP TABLE IF EXISTS ${info.table}`);
-    for (const sql of this.statements.keys()) if (sql.includes(` ${info.table} `)) this.statements.delete(sql);
+    this.sql.prepare('DELETE FROM versions WHERE tbl = ?').run(info.table);
+    this.forget(info.table);
     this.stmts.deleteCatalog.run(db, name);
     this.catalog.delete(catKey(db, name));
     return true;
@@ -153,6 +236,7 @@ export class Store {
         this.stmts.rollbackTo.run();
         this.stmts.release.run();
         this.schemaVersion = -1; // a rolled-back create/drop leaves the cached catalog stale
+        this.reloadVersions(); // and a rolled-back write its version bump
         results.push({ ok: false, value: e });
       }
     }
@@ -161,6 +245,7 @@ export class Store {
     } catch (e) {
       if (this.sql.inTransaction) this.sql.exec('ROLLBACK');
       this.schemaVersion = -1;
+      this.reloadVersions();
       for (const w of batch) w.reject(e);
       return;
     }

@@ -1,0 +1,204 @@
+// npm run bench: docrest (embedded engine, security on, admin over Basic auth) against the limit
+// of this machine — a bare node:http server answering each workload's exact response bytes — in
+// the same run, with the same load generator. Prints a table; writes bench/results/latest.{json,svg}.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chart } from './chart.ts';
+import { drive, hasWrk, type LoadResult } from './load.ts';
+
+const root = new URL('../', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const RUNS = quick ? 1 : 3;
+const SECONDS = quick ? 3 : 5;
+const workersArg = args.indexOf('--workers');
+const WORKERS = workersArg >= 0 ? Number(args[workersArg + 1]) : cpus().length;
+const sizesArg = args.indexOf('--sizes');
+const SIZES = sizesArg >= 0 ? args[sizesArg + 1]!.split(',').filter(Boolean).map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+const AUTH = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
+const JSON_HEADERS = { Authorization: AUTH, 'Content-Type': 'application/json' };
+
+interface Workload {
+  name: string;
+  method: string;
+  paths: string[];
+  body?: string;
+}
+
+interface Row {
+  workload: string;
+  docrest: LoadResult;
+  limit: LoadResult;
+  ratio: number;
+}
+
+const DOCREST_PORT = 18_080;
+const LIMIT_PORT = 18_090;
+const base = `http://127.0.0.1:${DOCREST_PORT}`;
+
+function doc(i: number): Record<string, unknown> {
+  return {
+    name: `item number ${i}`, qty: i % 100, price: (i % 1000) / 10 + 0.5, status: ['A', 'B', 'C'][i % 3],
+    tags: ['alpha', 'beta', 'gamma'], created: { $date: 1_600_000_000_000 + i * 1000 },
+    note: 'the quick brown fox jumps over the lazy dog '.repeat(4),
+  };
+}
+
+function linksDoc(i: number): Record<string, unknown> {
+  const host = i === 500 ? 'apache.org' : `example${i}.org`;
+  return { name: `site ${i}`, links: [{ url: `https://${host}/index.html`, rel: 'home' }, { url: `https://cdn${i}.net/lib.js`, rel: 'script' }], note: 'x'.repeat(200) };
+}
+
+async function http(method: string, path: string, body?: unknown): Promise<Response> {
+  const r = await fetch(base + path, { method, headers: JSON_HEADERS, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status >= 400) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
+  return r;
+}
+
+async function load(coll: string, n: number, make: (i: number) => Record<string, unknown>): Promise<void> {
+  await http('PUT', `/${coll}`);
+  for (let i = 0; i < n; i += 1000) {
+    await http('POST', `/${coll}`, Array.from({ length: Math.min(1000, n - i) }, (_, j) => make(i + j)));
+  }
+}
+
+function startDocrest(dataDir: string): ChildProcess {
+  return spawn(process.execPath, [join(root, 'src/cli.ts'), '--port', String(DOCREST_PORT), '--data-dir', dataDir, '--workers', String(WORKERS)], {
+    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** The limit: a bare node:http server answering with the bytes docrest answered for this workload. */
+async function limitServer(status: number, headers: Record<string, string>, body: Buffer): Promise<Server> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { ...headers, 'Content-Length': body.length });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(LIMIT_PORT, '127.0.0.1', r));
+  return server;
+}
+
+function median(results: LoadResult[]): LoadResult {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function measure(url: string, w: Workload): Promise<LoadResult> {
+  const runs: LoadResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(await drive({ url, method: w.method, paths: w.paths, headers: JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 }));
+  }
+  return median(runs);
+}
+
+function rssOf(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of the largest process in the tree (a worker, or the server itself). */
+function workerRss(pid: number): number {
+  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
+    } catch {
+      return false;
+    }
+  });
+  return Math.max(rssOf(pid), ...kids.map((k) => rssOf(Number(k))));
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'docrest-bench-'));
+  const child = startDocrest(dataDir);
+  const rows: Row[] = [];
+  const memory: Record<string, number> = {};
+  try {
+    await waitUp(`${base}/ping`);
+    console.log(`docrest up (${WORKERS} worker(s)); loading data…`);
+    await load('bench', 1000, doc);
+    await load('links', 1000, linksDoc);
+    await http('PUT', '/writes');
+    const ids: string[] = (await (await http('GET', '/bench?pagesize=1000&keys={"_id":1}')).json()).map((d: { _id: { $oid: string } }) => d._id.$oid);
+    const workloads: Workload[] = [
+      { name: 'W1 GET /coll/{id}', method: 'GET', paths: ids.map((id) => `/bench/${id}`) },
+      { name: 'W2 $regex filter, 1k docs', method: 'GET', paths: [`/links?filter=${encodeURIComponent('{"links.url":{"$regex":".*pach.*"}}')}`] },
+      { name: 'W3 GET page of 100', method: 'GET', paths: Array.from({ length: 10 }, (_, i) => `/bench?page=${i + 1}&pagesize=100`) },
+      { name: 'W4 POST durable insert', method: 'POST', paths: ['/writes'], body: JSON.stringify(doc(7)) },
+      { name: 'W5 PATCH $inc', method: 'PATCH', paths: ids.slice(0, 100).map((id) => `/bench/${id}`), body: '{"$inc":{"qty":1}}' },
+    ];
+    for (const n of SIZES) {
+      const coll = `eq${n}`;
+      const started = Date.now();
+      await http('PUT', `/${coll}`);
+      await http('PUT', `/${coll}/_indexes/k_1`, { keys: { k: 1 } });
+      await load(coll, n, (i) => ({ ...doc(i), k: Math.floor(i / 10) }));
+      console.log(`loaded ${n} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      workloads.push({
+        name: `W6 indexed equality, ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`} docs`, method: 'GET',
+        paths: Array.from({ length: 500 }, (_, i) => `/${coll}?pagesize=10&filter=${encodeURIComponent(`{"k":${(i * 7919) % (n / 10)}}`)}`),
+      });
+    }
+    for (const w of workloads) {
+      const sample = await fetch(base + w.paths[0], { method: w.method, headers: JSON_HEADERS, body: w.body });
+      const body = Buffer.from(await sample.arrayBuffer());
+      const headers: Record<string, string> = {};
+      sample.headers.forEach((v, k) => {
+        if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(k)) headers[k] = v;
+      });
+      const docrest = await measure(base, w);
+      if (w.name.startsWith('W6')) memory[w.name] = workerRss(child.pid!);
+      const limit = await limitServer(sample.status, headers, body);
+      const lim = await measure(`http://127.0.0.1:${LIMIT_PORT}`, w);
+      await new Promise((r) => limit.close(r));
+      rows.push({ workload: w.name, docrest, limit: lim, ratio: docrest.rps / lim.rps });
+      console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s  (limit ${lim.rps.toFixed(0)})`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, generator: hasWrk() ? 'wrk -t2 -c64' : 'autocannon -c64', date: new Date().toISOString(), workers: WORKERS, runs: RUNS, seconds: SECONDS };
+  printTable(rows, memory, machine);
+  const out = join(root, 'bench/results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ machine, memoryMB: memory, rows }, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.svg'), chart(rows, machine));
+}
+
+function printTable(rows: Row[], memory: Record<string, number>, machine: Record<string, unknown>): void {
+  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  console.log(`\n${machine.cpus} cores (${machine.model}), Node ${machine.node}, ${machine.generator}, docrest workers: ${machine.workers}, median of ${machine.runs} × ${machine.seconds}s\n`);
+  console.log('| workload | docrest req/s | p50 ms | p99 ms | errors | limit req/s | docrest / limit |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.workload} | ${f(r.docrest.rps)} | ${f(r.docrest.p50, 2)} | ${f(r.docrest.p99, 2)} | ${r.docrest.errors} | ${f(r.limit.rps)} | ${f(r.ratio, 2)} |`);
+  }
+  for (const [w, mb] of Object.entries(memory)) console.log(`resident memory after ${w}: ${f(mb)} MB`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

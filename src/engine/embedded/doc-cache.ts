@@ -1,0 +1,67 @@
+// Caches of the embedded engine's read path.
+//
+// Parsed documents: deserializing BSON and building the numeric view costs ~5 µs a document, far
+// more than reading the row. Entries are keyed by table + _id key and hold the row's bytes, so an
+// entry is used only when the stored bytes are still identical: always correct, whoever wrote.
+//
+// Query results: a scan over a collection is repeated verbatim by many clients (RESTHeart's own
+// benchmark is one fixed $regex filter). Results are kept per collection version; any write to the
+// collection — in this process or, through the versions table, in another — starts a new version.
+import type { Document } from '../values.ts';
+
+export interface Parsed {
+  bytes: Buffer;
+  view: Document;
+  exact?: Document;
+}
+
+const MAX_DOCS = 50_000;
+const MAX_RESULTS_PER_COLLECTION = 256;
+
+export class DocCache {
+  private readonly docs = new Map<string, Parsed>();
+
+  get(table: string, key: Buffer, bytes: Buffer): Parsed | undefined {
+    const id = table + key.toString('latin1');
+    const hit = this.docs.get(id);
+    if (!hit) return undefined;
+    if (hit.bytes.equals(bytes)) return hit;
+    this.docs.delete(id);
+    return undefined;
+  }
+
+  set(table: string, key: Buffer, parsed: Parsed): void {
+    if (this.docs.size >= MAX_DOCS) {
+      // drop the oldest tenth: Map iteration order is insertion order
+      let n = MAX_DOCS / 10;
+      for (const k of this.docs.keys()) {
+        this.docs.delete(k);
+        if (--n === 0) break;
+      }
+    }
+    this.docs.set(table + key.toString('latin1'), parsed);
+  }
+
+  clear(): void {
+    this.docs.clear();
+  }
+}
+
+export class ResultCache<T> {
+  private readonly byTable = new Map<string, { version: number; results: Map<string, T> }>();
+
+  get(table: string, version: number, key: string): T | undefined {
+    const entry = this.byTable.get(table);
+    return entry && entry.version === version ? entry.results.get(key) : undefined;
+  }
+
+  set(table: string, version: number, key: string, value: T): void {
+    let entry = this.byTable.get(table);
+    if (!entry || entry.version !== version) {
+      entry = { version, results: new Map() };
+      this.byTable.set(table, entry);
+    }
+    if (entry.results.size >= MAX_RESULTS_PER_COLLECTION) entry.results.clear();
+    entry.results.set(key, value);
+  }
+}

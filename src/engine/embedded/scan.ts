@@ -1,0 +1,142 @@
+// Runs a plan (planner.ts): reads candidate rows, parses them through the document cache, applies
+// the full filter, then orders and pages the matches.
+import { deserialize } from 'bson';
+import type { Filter, FindOptions } from '../types.ts';
+import { toView, type Document } from '../values.ts';
+import type { DocCache, Parsed } from './doc-cache.ts';
+import type { IndexDef, Indexes } from './indexes.ts';
+import { plan, type Range } from './planner.ts';
+import { compileFilter, compileSort, idOnlySort, type Matcher } from './query.ts';
+import type { CollectionInfo, Store } from './store.ts';
+
+export interface Hit {
+  k: Buffer;
+  parsed: Parsed;
+}
+
+type RawRow = [Buffer, Buffer];
+
+export function exactOf(p: Parsed): Document {
+  return (p.exact ??= deserialize(p.bytes, { promoteValues: false }));
+}
+
+export class Scanner {
+  private readonly store: Store;
+  private readonly indexes: Indexes;
+  private readonly docs: DocCache;
+
+  constructor(store: Store, indexes: Indexes, docs: DocCache) {
+    this.store = store;
+    this.indexes = indexes;
+    this.docs = docs;
+  }
+
+  private parse(info: CollectionInfo, k: Buffer, bytes: Buffer): Parsed {
+    let p = this.docs.get(info.table, k, bytes);
+    if (!p) {
+      p = { bytes, view: toView(deserialize(bytes)) as Document };
+      this.docs.set(info.table, k, p);
+    }
+    return p;
+  }
+
+  private sql(info: CollectionInfo, text: string) {
+    return this.store.prepared(text.replaceAll('$T', ` ${info.table} `)).raw(true);
+  }
+
+  private byKey(info: CollectionInfo, keys: Iterable<Buffer>, matcher: Matcher): Hit[] {
+    const get = this.sql(info, 'SELECT k, doc FROM $T WHERE k = ?');
+    const hits: Hit[] = [];
+    for (const k of keys) {
+      const row = get.get(k) as RawRow | undefined;
+      if (!row) continue;
+      const parsed = this.parse(info, row[0], row[1]);
+      if (matcher(parsed.view)) hits.push({ k: row[0], parsed });
+    }
+    return hits;
+  }
+
+  private rangeKeys(index: IndexDef, ranges: Range[]): Buffer[] {
+    const q = this.store.prepared(`SELECT k FROM ${index.table} WHERE key >= ? AND key < ?`).pluck();
+    const seen = new Set<string>();
+    const keys: Buffer[] = [];
+    for (const [lo, hi] of ranges) {
+      for (const k of q.all(lo, hi) as Buffer[]) {
+        const s = k.toString('latin1');
+        if (!seen.has(s)) {
+          seen.add(s);
+          keys.push(k);
+        }
+      }
+    }
+    return keys;
+  }
+
+  /** Streams hits in a given order, stopping after skip + limit; `ordered` = already in sort order. */
+  private stream(rows: Iterable<Hit>, skip: number, limit: number): Hit[] {
+    const hits: Hit[] = [];
+    let skipped = 0;
+    for (const h of rows) {
+      if (skipped < skip) {
+        skipped++;
+        continue;
+      }
+      hits.push(h);
+      if (hits.length >= limit) break;
+    }
+    return hits;
+  }
+
+  run(info: CollectionInfo, filter: Filter, opts: FindOptions = {}): Hit[] {
+    const matcher = compileFilter(filter);
+    const skip = opts.skip ?? 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const idDir = idOnlySort(opts.sort);
+    const p = plan(filter, opts, this.indexes.of(info.table), idDir);
+    const finish = (hits: Hit[]): Hit[] => {
+      if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
+      else {
+        const cmp = compileSort(opts.sort!);
+        hits.sort((a, b) => cmp(a.parsed.view, b.parsed.view) || Buffer.compare(a.k, b.k));
+      }
+      return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
+    };
+    switch (p.kind) {
+      case 'ids': return finish(this.byKey(info, p.keys, matcher));
+      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), matcher));
+      case 'indexOrder': {
+        const order = p.dir === 1 ? 'ASC' : 'DESC';
+        const entries = this.store.prepared(`SELECT DISTINCT k FROM ${p.index.table} ORDER BY key ${order}`).pluck().iterate() as IterableIterator<Buffer>;
+        const self = this;
+        const hits = (function* () {
+          const seen = new Set<string>();
+          for (const k of entries) {
+            const s = k.toString('latin1');
+            if (seen.has(s)) continue;
+            seen.add(s);
+            yield* self.byKey(info, [k], matcher);
+          }
+        })();
+        // the index gives the requested order unless it was only hinted
+        return idDir === undefined && opts.sort && opts.hint === undefined ? this.stream(hits, skip, limit) : finish([...hits]);
+      }
+      case 'table': {
+        const order = p.dir === 1 ? 'ASC' : 'DESC';
+        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher)]);
+        if (Object.keys(filter).length === 0) {
+          const rows = this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`)
+            .all(limit === Infinity ? -1 : limit, skip) as RawRow[];
+          return rows.map(([k, bytes]) => ({ k, parsed: this.parse(info, k, bytes) }));
+        }
+        return this.stream(this.tableRows(info, order, matcher), skip, limit);
+      }
+    }
+  }
+
+  private *tableRows(info: CollectionInfo, order: string, matcher: Matcher): Generator<Hit> {
+    for (const [k, bytes] of this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order}`).iterate() as IterableIterator<RawRow>) {
+      const parsed = this.parse(info, k, bytes);
+      if (matcher(parsed.view)) yield { k, parsed };
+    }
+  }
+}
