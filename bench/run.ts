@@ -18,6 +18,8 @@ const workersArg = args.indexOf('--workers');
 const WORKERS = workersArg >= 0 ? Number(args[workersArg + 1]) : cpus().length;
 const sizesArg = args.indexOf('--sizes');
 const SIZES = sizesArg >= 0 ? args[sizesArg + 1]!.split(',').filter(Boolean).map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+const onlyArg = args.indexOf('--only');
+const ONLY = onlyArg >= 0 ? args[onlyArg + 1]!.split(',') : undefined;
 const AUTH = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
 const JSON_HEADERS = { Authorization: AUTH, 'Content-Type': 'application/json' };
 
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
         paths: Array.from({ length: 500 }, (_, i) => `/${coll}?pagesize=10&filter=${encodeURIComponent(`{"k":${(i * 7919) % (n / 10)}}`)}`),
       });
     }
-    for (const w of workloads) {
+    for (const w of workloads.filter((x) => !ONLY || ONLY.some((o) => x.name.startsWith(o)))) {
       const sample = await fetch(base + w.paths[0], { method: w.method, headers: JSON_HEADERS, body: w.body });
       const body = Buffer.from(await sample.arrayBuffer());
       const headers: Record<string, string> = {};

@@ -33,17 +33,37 @@ export async function createEngine(settings: Settings): Promise<Engine> {
   return new EmbeddedEngine(settings.dataDir);
 }
 
-export async function start(cfg: Config, opts: ServerOptions = {}): Promise<Running> {
+/**
+ * What RESTHeart does at boot: the users and acl collections, the default user, and the warnings
+ * a safe default owes the operator. Runs once per data set (in the primary when there are workers).
+ */
+async function bootstrap(cfg: Config, engine: Engine, security: Security, warn: (m: string) => void): Promise<void> {
+  await bootstrapSecurity(cfg, engine);
+  const { defaultAdminPassword, randomJwtKey } = await security.bootstrap();
+  if (defaultAdminPassword) warn(DEFAULT_PASSWORD_WARNING);
+  if (randomJwtKey) warn('jwtConfigProvider.key is not set: a random key signs tokens, so they die on restart and other instances reject them');
+}
+
+/** The bootstrap alone, for the primary process of a multi-worker server. */
+export async function prepareData(cfg: Config, warn: (m: string) => void): Promise<void> {
+  const settings = settingsFrom(cfg);
+  const engine = await createEngine(settings);
+  try {
+    await bootstrap(cfg, engine, new Security(cfg, engine, settings.filterBlacklist, warn), warn);
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boolean } = {}): Promise<Running> {
   const settings = settingsFrom(cfg);
   const engine = await createEngine(settings);
   let app: FastifyInstance | undefined;
   try {
-    await bootstrapSecurity(cfg, engine);
     const security = new Security(cfg, engine, settings.filterBlacklist, (m) => app?.log.warn(m));
     app = await buildServer(settings, engine, security, opts);
-    const { defaultAdminPassword, randomJwtKey } = await security.bootstrap();
-    if (defaultAdminPassword) app.log.warn(DEFAULT_PASSWORD_WARNING);
-    if (randomJwtKey) app.log.warn('jwtConfigProvider.key is not set: a random key signs tokens, so they die on restart and other instances reject them');
+    const log = app.log;
+    if (opts.bootstrap !== false) await bootstrap(cfg, engine, security, (m) => log.warn(m));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (e) {
     await app?.close();

@@ -2,7 +2,8 @@
 import { start } from './app.ts';
 import { HELP_TEXT, parseArgs } from './config/cli-args.ts';
 import { DEFAULT_CONFIG_YAML } from './config/defaults.ts';
-import { ConfigError, applyCliArgs, loadConfig, maskSecrets, renderConfig } from './config/load.ts';
+import { ConfigError, applyCliArgs, getNumber, loadConfig, maskSecrets, renderConfig, section } from './config/load.ts';
+import { adoptSharedKey, isWorker, runPrimary } from './cluster.ts';
 
 const VERSION = '0.1.0';
 
@@ -19,7 +20,14 @@ async function main(): Promise<number> {
     info: (m) => console.info(`INFO ${m}`),
   }), args);
   if (args.printEffective) return print(renderConfig(maskSecrets(cfg.raw)));
-  const running = await start(cfg);
+  const workers = getNumber(section(cfg, 'docrest'), 'workers', 1);
+  if (workers > 1 && !isWorker()) {
+    await runPrimary(cfg, workers, (m) => console.warn(m));
+    console.info(`docrest ${VERSION}: ${workers} workers starting`);
+    return -1;
+  }
+  if (isWorker()) adoptSharedKey(cfg);
+  const running = await start(cfg, { bootstrap: !isWorker() });
   running.app.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
   const stop = async () => {
     await running.close();

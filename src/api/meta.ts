@@ -31,9 +31,12 @@ export async function requireDb(req: MongoRequest): Promise<void> {
   if (!(await dbExists(req.engine, req.resource.db!))) throw notFound(`Db '${req.resource.db}' does not exist`);
 }
 
+/** The collection must exist (and so its db): one catalog lookup answers both 404s. */
 export async function requireColl(req: MongoRequest): Promise<void> {
   const { db, coll } = req.resource;
-  if (!(await collExists(req.engine, db!, coll!))) {
+  const names = await req.engine.db(db!).listCollections();
+  if (names.length === 0) throw notFound(`Db '${db}' does not exist`);
+  if (!names.includes(coll!)) {
     if (coll!.endsWith('.files')) throw notFound(`File Bucket '${coll}' does not exist`);
     if (coll === '_schemas') throw notFound('Schema Store does not exist');
     throw notFound(`Collection '${coll}' does not exist`);

@@ -30,7 +30,6 @@ export interface HttpInput {
 
 async function postCollection(req: MongoRequest): Promise<ApiResponse> {
   const body = req.body().value;
-  await requireDb(req);
   await requireColl(req);
   return Array.isArray(body) ? postBulk(req, body) : postDocument(req, body ?? {});
 }

@@ -12,6 +12,8 @@ type Key = Uint8Array | CryptoKey;
 export interface Issued {
   token: string;
   expiresAt: Date;
+  /** the roles the token claims: a login with other roles gets a new token */
+  roles: string;
 }
 
 export class JwtTokens {
@@ -72,7 +74,8 @@ export class JwtTokens {
   async issue(account: Account, renew: boolean): Promise<Issued> {
     const current = this.issued.get(account.name);
     const margin = this.ttlMinutes * 6_000; // reissue in the last tenth of the ttl
-    if (!renew && current && current.expiresAt.getTime() - Date.now() > margin) return current;
+    const roles = JSON.stringify(account.roles);
+    if (!renew && current && current.roles === roles && current.expiresAt.getTime() - Date.now() > margin) return current;
     const expiresAt = new Date(Date.now() + this.ttlMinutes * 60_000);
     const claims: JWTPayload = { roles: account.roles };
     if (account.properties.authDb !== undefined) claims.authDb = account.properties.authDb as string;
@@ -89,7 +92,7 @@ export class JwtTokens {
       .setJti(randomUUID())
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000));
     if (this.audience) jwt = jwt.setAudience(this.audience.length === 1 ? this.audience[0]! : this.audience);
-    const issued = { token: await jwt.sign(await this.signingKey()), expiresAt };
+    const issued = { token: await jwt.sign(await this.signingKey()), expiresAt, roles };
     this.issued.set(account.name, issued);
     return issued;
   }

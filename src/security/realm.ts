@@ -41,9 +41,15 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
+interface Verified {
+  /** the stored password (hash) the credentials were verified against */
+  stored: string;
+  until: number;
+}
+
 /** Cache of verified credentials; entries are keyed by a hash, never by the password itself. */
 class CredentialCache {
-  private readonly entries = new Map<string, { account: Account; until: number }>();
+  private readonly entries = new Map<string, Verified>();
   private readonly ttl: number;
   private readonly max: number;
 
@@ -56,7 +62,8 @@ class CredentialCache {
     return createHash('sha256').update(id).update('\u0000').update(password).digest('base64');
   }
 
-  get(id: string, password: string): Account | undefined {
+  /** The stored password these credentials were verified against, while the entry is fresh. */
+  get(id: string, password: string): string | undefined {
     const k = this.key(id, password);
     const e = this.entries.get(k);
     if (!e) return undefined;
@@ -64,12 +71,12 @@ class CredentialCache {
       this.entries.delete(k);
       return undefined;
     }
-    return e.account;
+    return e.stored;
   }
 
-  set(id: string, password: string, account: Account): void {
+  set(id: string, password: string, stored: string): void {
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(this.key(id, password), { account, until: Date.now() + this.ttl });
+    this.entries.set(this.key(id, password), { stored, until: Date.now() + this.ttl });
   }
 
   clear(): void {
@@ -122,22 +129,21 @@ export class MongoRealm implements Authenticator {
     return doc ? this.accountOf(doc) : undefined;
   }
 
+  /**
+   * bcrypt runs once per credential per TTL. A cache hit still reads the user (a cached point read)
+   * and holds only while the stored password is the one verified: a password changed by any worker
+   * or instance ends the old one at once, and role changes apply to the next request.
+   */
   async verify(id: string, password: string): Promise<Account | undefined> {
-    const cached = this.cache.get(id, password);
-    if (cached) return cached;
     const doc = await this.users().findOne({ [this.propId]: id });
     const stored = doc?.[this.propPassword];
     if (!doc || typeof stored !== 'string') return undefined;
-    const ok = this.hashed ? await bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored);
-    if (!ok) return undefined;
-    const account = this.accountOf(doc);
-    this.cache.set(id, password, account);
-    return account;
-  }
-
-  /** Any write to the users collection may change a password or roles. */
-  invalidate(): void {
-    this.cache.clear();
+    if (this.cache.get(id, password) !== stored) {
+      const ok = this.hashed ? await bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored);
+      if (!ok) return undefined;
+      this.cache.set(id, password, stored);
+    }
+    return this.accountOf(doc);
   }
 
   async hash(password: string): Promise<string> {

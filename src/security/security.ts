@@ -107,8 +107,12 @@ export class Security {
       throw unauthorized(req, req.service === 'token' ? 'RESTHeart' : 'RESTHeart Realm');
     }
     if (auth.kind === 'ok') account = auth.account;
-    if (req.method === 'OPTIONS') return account;
     const areq = this.aclRequest(req, account);
+    // a genuine preflight passes the vetoer; a plain OPTIONS is checked like any request
+    if (req.method === 'OPTIONS') {
+      if (!this.origin.allows(areq)) throw new HttpError(403, '', { noBody: true });
+      return account;
+    }
     let permission: MongoPermissions | undefined;
     if (SECURE.has(req.service)) {
       if (!account) {
@@ -137,10 +141,9 @@ export class Security {
     }
   }
 
-  /** After a write, caches that may hold what it changed are dropped. */
+  /** After a write to the ACL collection, this process's permission cache is dropped at once. */
   afterWrite(req: MongoRequest): void {
     if (req.method === 'GET') return;
-    if (isUsersRequest(req, this.mongoRealm)) this.mongoRealm!.invalidate();
     if (this.acl?.holds(req.resource.db, req.resource.coll)) this.acl.invalidate();
   }
 

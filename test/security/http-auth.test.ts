@@ -20,6 +20,7 @@ async function baseSetup(srv: TestServer): Promise<void> {
   await createUser(srv, 'bob', 'pw', ['user']);
   await createUser(srv, 'noroles', 'pw', []);
   await createUser(srv, 'jürgen', 'grüße:äöü', ['user']);
+  await createUser(srv, 'dotty', 'a.b.c', ['user']);
   await addPermissions(srv, [{ _id: 'userThings', roles: ['user'], predicate: "path-prefix('/things')" }]);
 }
 
@@ -28,6 +29,7 @@ describe('mechanisms: Basic, anonymous, No-Auth-Challenge', () => {
     { name: 'Basic admin:secret → 200 with the data', method: 'GET', path: '/things', status: 200, check: (r) => assert.deepEqual(withoutEtag(r.json()), THINGS) },
     { name: 'Basic bob (role user, ACL allows) → 200', method: 'GET', path: '/things', auth: basic('bob', 'pw'), status: 200, check: (r) => assert.deepEqual(withoutEtag(r.json()), THINGS) },
     { name: 'Basic with UTF-8 user and password containing ":" → 200', method: 'GET', path: '/roles/j%C3%BCrgen', auth: basic('jürgen', 'grüße:äöü'), status: 200, expectBody: { authenticated: true, roles: ['user'] } },
+    { name: 'Basic with a password that looks like a JWT (a.b.c) → 200 (falls through to the password check)', method: 'GET', path: '/roles/dotty', auth: basic('dotty', 'a.b.c'), status: 200, expectBody: { authenticated: true, roles: ['user'] } },
     { name: 'Basic wrong password → 401 + WWW-Authenticate Basic realm="RESTHeart Realm", empty body', method: 'GET', path: '/things', auth: basic('admin', 'wrong'), ...unauthorized() },
     { name: 'Basic unknown user → 401 + challenge', method: 'GET', path: '/things', auth: basic('nobody', 'secret'), ...unauthorized() },
     { name: 'Basic with an empty user id → 401', method: 'GET', path: '/things', auth: basic('', 'secret'), ...unauthorized() },

@@ -209,6 +209,61 @@ describe('token endpoints: configured redirect-url, ttl, cookie ttl', () => {
   ]);
 });
 
+describe('token endpoints: cookie attributes from authCookieSetter', () => {
+  cases({ rho: `${RHO};/authCookieSetter/name->"sess";/authCookieSetter/domain->"example.com";/authCookieSetter/path->"/api";/authCookieSetter/same-site-mode->"lax";/authCookieSetter/secure->false` }, [
+    {
+      name: 'POST /token/cookie honours name, domain, path, same-site-mode, secure:false',
+      method: 'POST', path: '/token/cookie', status: 200,
+      check: (r) => assert.equal(r.headers.get('set-cookie'), `sess=Bearer_${r.headers.get('auth-token')}; Domain=example.com; Path=/api; HttpOnly; SameSite=Lax; Max-Age=900`),
+    },
+    {
+      name: 'a cookie with the configured name authenticates',
+      method: 'POST', path: '/token/cookie', status: 200,
+      check: async (r, srv) => {
+        const again = await send(srv, 'GET', '/roles/admin', { auth: null, headers: { Cookie: `sess=Bearer_${r.headers.get('auth-token')}` } });
+        assert.equal(again.status, 200, again.text);
+      },
+    },
+    {
+      name: 'POST /logout clears the configured cookie name/domain/path',
+      method: 'POST', path: '/logout', auth: null, status: 200,
+      check: (r) => {
+        const c = r.headers.get('set-cookie') ?? '';
+        assert.match(c, /^sess=;/, c);
+        assert.match(c, /(^|; )Domain=example\.com(;|$)/, c);
+        assert.match(c, /(^|; )Path=\/api(;|$)/, c);
+      },
+    },
+  ]);
+});
+
+describe('token endpoints: account changes and the cached token', () => {
+  const st: Record<string, string> = {};
+  cases({ rho: `${RHO};/jwtTokenManager/account-properties-claims->["email"]`, setup: async (srv) => createUser(srv, 'carl', 'cpw', ['user'], { email: 'carl@x', hidden: 'h' }) }, [
+    {
+      name: 'account-properties-claims: the listed property is a claim, others are not',
+      method: 'POST', path: '/token', auth: basic('carl', 'cpw'), status: 200,
+      check: (r) => {
+        st.first = checkTokenReply(r, 'carl', ['user']);
+        const p = jwtPayload(st.first);
+        assert.equal(p.email, 'carl@x');
+        assert.equal(p.hidden, undefined);
+        assert.equal(p.password, undefined);
+      },
+    },
+    { name: 'admin changes carl\'s roles', method: 'PATCH', path: '/users/carl', body: { roles: ['user', 'editor'] }, status: 200 },
+    {
+      name: 'after a role change, a password login at /token gives a token whose roles claim matches the new roles',
+      method: 'POST', path: '/token', auth: basic('carl', 'cpw'), status: 200,
+      check: (r) => {
+        const b = r.json();
+        assert.deepEqual(b.roles, ['user', 'editor']);
+        assert.deepEqual(jwtPayload(b.access_token).roles, b.roles, 'token roles claim must agree with the body (cached token account refreshed)');
+      },
+    },
+  ]);
+});
+
 describe('token endpoints: tokens shared across servers with the same key', () => {
   let a: TestServer;
   let b: TestServer;

@@ -70,7 +70,6 @@ function collPath(req: MongoRequest): string {
 
 export async function patchBulk(req: MongoRequest): Promise<ApiResponse> {
   const filter = bulkFilter(req);
-  await requireDb(req);
   await requireColl(req);
   const body = req.body().value;
   if (body === undefined || (!Array.isArray(body) && Object.keys(body).length === 0)) throw badRequest('no data provided');
@@ -83,7 +82,6 @@ export async function patchBulk(req: MongoRequest): Promise<ApiResponse> {
 
 export async function deleteBulk(req: MongoRequest): Promise<ApiResponse> {
   const filter = bulkFilter(req);
-  await requireDb(req);
   await requireColl(req);
   const r = await req.engine.db(req.resource.db!).collection(req.resource.coll!).bulkWrite([{ deleteMany: { filter } }]);
   const c = counts(req, r, collPath(req));

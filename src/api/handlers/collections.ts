@@ -8,7 +8,6 @@ import { listing } from '../representation.ts';
 
 export async function getCollection(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll } = req.resource;
-  await requireDb(req);
   await requireColl(req);
   const p = req.params;
   const c = req.engine.db(db!).collection(coll!);
@@ -50,7 +49,6 @@ export async function patchCollection(req: MongoRequest): Promise<ApiResponse> {
   const body = req.body().value;
   if (body === undefined || (!Array.isArray(body) && Object.keys(body).length === 0)) throw badRequest('no data provided');
   if (Array.isArray(body)) throw badRequest('data must be a json object');
-  await requireDb(req);
   await requireColl(req);
   await checkEtag(req, 'coll', await collProps(req.engine, db!, coll!));
   const etag = newEtag();
@@ -61,7 +59,6 @@ export async function patchCollection(req: MongoRequest): Promise<ApiResponse> {
 
 export async function deleteCollection(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll } = req.resource;
-  await requireDb(req);
   await requireColl(req);
   await checkEtag(req, 'coll', await collProps(req.engine, db!, coll!));
   const database = req.engine.db(db!);
@@ -72,7 +69,6 @@ export async function deleteCollection(req: MongoRequest): Promise<ApiResponse> 
 
 export async function getCollectionSize(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll } = req.resource;
-  await requireDb(req);
   await requireColl(req);
   const n = await req.engine.db(db!).collection(coll!).countDocuments(req.params.filter ?? {});
   return ok({ _size: new Int32(n) });
@@ -80,7 +76,6 @@ export async function getCollectionSize(req: MongoRequest): Promise<ApiResponse>
 
 export async function getCollectionMeta(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll } = req.resource;
-  await requireDb(req);
   await requireColl(req);
   const props: Document | null = await collProps(req.engine, db!, coll!);
   if (!props) throw notFound('resource _meta is not defined for this collection.');

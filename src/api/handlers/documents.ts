@@ -16,7 +16,6 @@ function docFilter(req: MongoRequest, id: unknown): Filter {
 }
 
 async function prepare(req: MongoRequest) {
-  await requireDb(req);
   await requireColl(req);
   const id = idFromUrl(req.resource.docId!, req.params.idType);
   const coll = req.engine.db(req.resource.db!).collection(req.resource.coll!);

@@ -82,17 +82,41 @@ export class Store {
     };
   }
 
-  /** Other processes sharing the file may create or drop collections: reload when the schema moved. */
-  private refresh(): void {
-    const v = this.stmts.schemaVersion.get() as number;
-    if (v === this.schemaVersion) return;
+  private checked = false;
+  private schemaStale = true;
+
+  /** Forces the next lookup to reload the catalog from the file. */
+  private invalidateSchema(): void {
+    this.schemaStale = true;
+    this.checked = false;
+  }
+
+  /**
+   * Catches up with commits of other processes sharing the file. PRAGMA data_version moves only
+   * when another connection committed, so one cheap check gates reloading the catalog (when the
+   * schema moved) and the per-collection versions. One check serves a whole synchronous run (reset
+   * by a microtask): no commit elsewhere can reach this process in between without I/O.
+   */
+  private sync(): void {
+    if (this.checked) return;
+    this.checked = true;
+    queueMicrotask(() => (this.checked = false));
+    const dv = this.stmts.dataVersion.get() as number;
+    if (dv !== this.dataVersion) {
+      this.dataVersion = dv;
+      this.reloadVersions();
+      const sv = this.stmts.schemaVersion.get() as number;
+      if (sv !== this.schemaVersion) this.schemaStale = true;
+    }
+    if (!this.schemaStale) return;
     this.catalog.clear();
     for (const row of this.stmts.listCatalog.all() as CollectionInfo[]) this.catalog.set(catKey(row.db, row.name), row);
     this.indexRows.clear();
     for (const row of this.sql.prepare('SELECT coll, name, spec, tbl AS "table" FROM idx').all() as IndexRow[]) {
       (this.indexRows.get(row.coll) ?? this.indexRows.set(row.coll, []).get(row.coll)!).push(row);
     }
-    this.schemaVersion = v;
+    this.schemaVersion = this.stmts.schemaVersion.get() as number;
+    this.schemaStale = false;
     this.onSchemaChange?.();
   }
 
@@ -100,18 +124,18 @@ export class Store {
   onSchemaChange: (() => void) | undefined;
 
   indexesOf(table: string): IndexRow[] {
-    this.refresh();
+    this.sync();
     return this.indexRows.get(table) ?? [];
   }
 
   addIndexRow(row: IndexRow): void {
     this.sql.prepare('INSERT INTO idx (coll, name, spec, tbl) VALUES (?, ?, ?, ?)').run(row.coll, row.name, row.spec, row.table);
-    this.schemaVersion = -1;
+    this.invalidateSchema();
   }
 
   removeIndexRow(coll: string, name: string): void {
     this.sql.prepare('DELETE FROM idx WHERE coll = ? AND name = ?').run(coll, name);
-    this.schemaVersion = -1;
+    this.invalidateSchema();
   }
 
   /** A fresh table name; only inside a write. */
@@ -124,11 +148,7 @@ export class Store {
    * (PRAGMA data_version moves only when another connection committed; then the versions table says which).
    */
   version(table: string): number {
-    const dv = this.stmts.dataVersion.get() as number;
-    if (dv !== this.dataVersion) {
-      this.dataVersion = dv;
-      this.reloadVersions();
-    }
+    this.sync();
     return this.versions.get(table) ?? 0;
   }
 
@@ -144,19 +164,19 @@ export class Store {
   }
 
   collectionInfo(db: string, name: string): CollectionInfo | undefined {
-    this.refresh();
+    this.sync();
     return this.catalog.get(catKey(db, name));
   }
 
   listCollections(db: string): string[] {
-    this.refresh();
+    this.sync();
     const out: string[] = [];
     for (const c of this.catalog.values()) if (c.db === db) out.push(c.name);
     return out;
   }
 
   listDatabases(): string[] {
-    this.refresh();
+    this.sync();
     return [...new Set([...this.catalog.values()].map((c) => c.db))];
   }
 
@@ -235,7 +255,7 @@ export class Store {
       } catch (e) {
         this.stmts.rollbackTo.run();
         this.stmts.release.run();
-        this.schemaVersion = -1; // a rolled-back create/drop leaves the cached catalog stale
+        this.invalidateSchema(); // a rolled-back create/drop leaves the cached catalog stale
         this.reloadVersions(); // and a rolled-back write its version bump
         results.push({ ok: false, value: e });
       }
@@ -244,7 +264,7 @@ export class Store {
       this.sql.exec('COMMIT');
     } catch (e) {
       if (this.sql.inTransaction) this.sql.exec('ROLLBACK');
-      this.schemaVersion = -1;
+      this.invalidateSchema();
       this.reloadVersions();
       for (const w of batch) w.reject(e);
       return;

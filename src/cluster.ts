@@ -1,0 +1,47 @@
+// One worker per core (docrest.workers / --workers): the primary bootstraps the data once, then
+// forks workers that share the listening port (node:cluster) and the data directory (SQLite WAL:
+// concurrent readers, one writer at a time, busy timeout). Workers that die are replaced.
+import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { prepareData } from './app.ts';
+import { getString, section, type Config } from './config/load.ts';
+
+const SHARED_KEY_ENV = 'DOCREST_SHARED_JWT_KEY';
+
+export function isWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/**
+ * In a worker: the JWT key the primary generated when none is configured, so that a token issued
+ * by one worker is accepted by all of them.
+ */
+export function adoptSharedKey(cfg: Config): void {
+  const key = process.env[SHARED_KEY_ENV];
+  if (!key) return;
+  const provider = (cfg.raw.jwtConfigProvider ??= {}) as Record<string, unknown>;
+  provider.key = key;
+}
+
+export async function runPrimary(cfg: Config, workers: number, log: (m: string) => void): Promise<void> {
+  await prepareData(cfg, log);
+  const env: Record<string, string> = {};
+  if (getString(section(cfg, 'jwtConfigProvider'), 'key', null) === null) env[SHARED_KEY_ENV] = randomBytes(32).toString('hex');
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork(env);
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
+    cluster.fork(env);
+  });
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 3000).unref();
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

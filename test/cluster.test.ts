@@ -1,0 +1,84 @@
+// Several workers on one data directory: concurrent writes from all of them lose nothing, and a
+// token issued by one worker is accepted by the others.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+const cli = new URL('../src/cli.ts', import.meta.url).pathname;
+const AUTH = { Authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` };
+const dataDir = mkdtempSync(join(tmpdir(), 'docrest-cluster-'));
+let child: ChildProcess;
+let base: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
+    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/ping`)).ok) break;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // both workers must be listening: the primary forks them in parallel, give the second a moment
+  await new Promise((r) => setTimeout(r, 500));
+});
+
+after(() => {
+  child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('two workers', () => {
+  test('concurrent inserts from both workers are all stored', async () => {
+    assert.equal((await fetch(`${base}/shared`, { method: 'PUT', headers: AUTH })).status, 201);
+    // a fresh connection per request: node:cluster hands connections to the workers in turn
+    const statuses = await Promise.all(Array.from({ length: 600 }, async (_, i) => {
+      const r = await fetch(`${base}/shared`, {
+        method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json', Connection: 'close' }, body: JSON.stringify({ n: i }),
+      });
+      return r.status;
+    }));
+    assert.deepEqual([...new Set(statuses)], [201]);
+    const size = await (await fetch(`${base}/shared/_size`, { headers: AUTH })).json();
+    assert.deepEqual(size, { _size: 600 });
+  });
+
+  test('a document written through one worker is read back through the other', async () => {
+    for (let i = 0; i < 20; i++) {
+      const put = await fetch(`${base}/shared/rw${i}?wm=upsert`, {
+        method: 'PUT', headers: { ...AUTH, 'Content-Type': 'application/json', Connection: 'close' }, body: JSON.stringify({ v: i }),
+      });
+      assert.equal(put.status, 201);
+      const get = await fetch(`${base}/shared/rw${i}`, { headers: { ...AUTH, Connection: 'close' } });
+      assert.equal(get.status, 200);
+      assert.equal((await get.json()).v, i);
+    }
+  });
+
+  test('a token issued by one worker is accepted by every worker', async () => {
+    const t = await fetch(`${base}/token`, { method: 'POST', headers: { ...AUTH, Connection: 'close' } });
+    assert.equal(t.status, 200);
+    const token = t.headers.get('Auth-Token')!;
+    for (let i = 0; i < 10; i++) {
+      const r = await fetch(`${base}/shared/_size`, { headers: { Authorization: `Bearer ${token}`, Connection: 'close' } });
+      assert.equal(r.status, 200);
+    }
+  });
+});
