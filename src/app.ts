@@ -30,7 +30,8 @@ export async function createEngine(settings: Settings): Promise<Engine> {
     throw new Error(`the MongoDB engine (mclient.connection-string ${settings.connectionString}) is not implemented yet; `
       + 'remove the connection string or set docrest.engine: embedded');
   }
-  return new EmbeddedEngine(settings.dataDir);
+  // with one worker docrest owns the file; workers share it
+  return new EmbeddedEngine(settings.dataDir, { exclusive: settings.workers === 1 });
 }
 
 /**

@@ -26,6 +26,7 @@ export interface Settings {
   host: string;
   port: number;
   dataDir: string;
+  workers: number;
   connectionString: string | null;
   maxBodySize: number;
   forceGzip: boolean;
@@ -91,6 +92,7 @@ export function settingsFrom(cfg: Config): Settings {
     host: str(listener, 'host', 'localhost'),
     port: num(listener, 'port', 8080),
     dataDir: str(docrest, 'data-dir', './data'),
+    workers: Math.max(1, Math.floor(num(docrest, 'workers', 1))),
     connectionString: explicitConnectionString(sec('mclient'), docrest),
     maxBodySize: effectiveMaxBodySize(cfg),
     forceGzip: bool(core, 'force-gzip-encoding', false),

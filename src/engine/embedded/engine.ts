@@ -52,8 +52,9 @@ export class EmbeddedEngine implements Engine {
   readonly results = new ResultCache<Hit[]>();
   private readonly ttlTimer: NodeJS.Timeout;
 
-  constructor(dataDir: string) {
-    this.store = new Store(dataDir);
+  /** exclusive: no other process uses the data directory (one worker). */
+  constructor(dataDir: string, opts: { exclusive: boolean } = { exclusive: false }) {
+    this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
     this.scanner = new Scanner(this.store, this.indexes, new DocCache());
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();

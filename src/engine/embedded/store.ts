@@ -53,11 +53,21 @@ export class Store {
     dataVersion: Statement;
     allVersions: Statement;
     bumpVersion: Statement;
+    begin: Statement;
+    commit: Statement;
   };
 
-  constructor(dataDir: string) {
+  /**
+   * exclusive: this process is the only one using the file (one worker). SQLite then keeps its
+   * locks and WAL index in-process, and reads never need to look for other processes' commits.
+   */
+  private readonly exclusive: boolean;
+
+  constructor(dataDir: string, opts: { exclusive: boolean }) {
     mkdirSync(dataDir, { recursive: true });
+    this.exclusive = opts.exclusive;
     this.sql = new Database(join(dataDir, 'docrest.sqlite'));
+    if (this.exclusive) this.sql.pragma('locking_mode = EXCLUSIVE');
     this.sql.pragma('journal_mode = WAL');
     this.sql.pragma('synchronous = FULL');
     this.sql.pragma('busy_timeout = 10000');
@@ -78,11 +88,14 @@ export class Store {
       rollbackTo: this.sql.prepare('ROLLBACK TO w'),
       dataVersion: this.sql.prepare('PRAGMA data_version').pluck(),
       allVersions: this.sql.prepare('SELECT tbl, v FROM versions'),
+      begin: this.sql.prepare('BEGIN'),
+      commit: this.sql.prepare('COMMIT'),
       bumpVersion: this.sql.prepare('INSERT INTO versions (tbl, v) VALUES (?, 1) ON CONFLICT (tbl) DO UPDATE SET v = v + 1 RETURNING v'),
     };
   }
 
   private checked = false;
+  private readTxn = false;
   private schemaStale = true;
 
   /** Forces the next lookup to reload the catalog from the file. */
@@ -99,8 +112,16 @@ export class Store {
    */
   private sync(): void {
     if (this.checked) return;
+    // Reads share a snapshot: outside a transaction every statement acquires its own (~5–7 µs
+    // each, measured, plus lock system calls; 0.2–1.6 µs inside one).
+    if (!this.sql.inTransaction) {
+      this.stmts.begin.run();
+      this.readTxn = true;
+    }
+    // Alone with the file, the snapshot stays open until this process writes: it is always current.
+    if (this.exclusive && !this.schemaStale) return;
     this.checked = true;
-    queueMicrotask(() => (this.checked = false));
+    queueMicrotask(() => this.endRun());
     const dv = this.stmts.dataVersion.get() as number;
     if (dv !== this.dataVersion) {
       this.dataVersion = dv;
@@ -118,6 +139,18 @@ export class Store {
     this.schemaVersion = this.stmts.schemaVersion.get() as number;
     this.schemaStale = false;
     this.onSchemaChange?.();
+  }
+
+  private endRun(): void {
+    this.checked = false;
+    if (this.readTxn && !this.exclusive) this.endRead();
+  }
+
+  private endRead(): void {
+    if (this.readTxn) {
+      this.readTxn = false;
+      this.stmts.commit.run();
+    }
   }
 
   /** Called whenever the catalog was reloaded (indexes.ts rebuilds its definitions). */
@@ -240,6 +273,7 @@ export class Store {
     const batch = this.pending;
     this.pending = [];
     const results: Array<{ ok: boolean; value: unknown }> = [];
+    this.endRead();
     try {
       this.sql.exec('BEGIN IMMEDIATE');
     } catch (e) {
@@ -274,6 +308,7 @@ export class Store {
 
   close(): void {
     if (this.pending.length) this.flush();
+    this.endRead();
     this.sql.close();
   }
 }
