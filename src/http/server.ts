@@ -103,7 +103,8 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
   async function pipeline(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const method = req.method;
     const { path, query } = splitUrl(req.url);
-    const jsonMode = parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined);
+    // for error bodies; the MongoDB API parses its own parameters
+    const jsonMode = query.includes('jsonMode') ? parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined) : 'default';
     reply.headers(cors.response(req.headers.origin));
     try {
       if (settings.forceGzip && !/\b(gzip|deflate)\b/.test(String(req.headers['accept-encoding'] ?? ''))) {

@@ -27,6 +27,16 @@ export function renderJson(value: unknown, mode: JsonMode = 'default'): string {
   return write(value, MODE_CODES[mode] ?? DEFAULT);
 }
 
+// Documents the engine hands out from its cache are immutable and served again and again: their
+// default-mode rendering is kept beside them (a page of 100 documents is then a join of strings).
+const cacheable = new WeakSet<object>();
+const rendered = new WeakMap<object, string>();
+
+/** Marks an object that will never be mutated, so that its rendering may be reused. */
+export function markImmutable(o: object): void {
+  cacheable.add(o);
+}
+
 function write(v: unknown, m: number): string {
   switch (typeof v) {
     case 'string': return quote(v);
@@ -47,7 +57,15 @@ function write(v: unknown, m: number): string {
     return s + ']';
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return object(v as Record<string, unknown>, m);
+  if (proto === Object.prototype || proto === null) {
+    if (m !== DEFAULT || !cacheable.has(v)) return object(v as Record<string, unknown>, m);
+    let text = rendered.get(v);
+    if (text === undefined) {
+      text = object(v as Record<string, unknown>, m);
+      rendered.set(v, text);
+    }
+    return text;
+  }
   return special(v, m);
 }
 

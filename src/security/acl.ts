@@ -176,9 +176,10 @@ export class Acl {
   }
 
   /** The permission that allows the request, or undefined (deny). */
-  async authorize(req: AclRequest, account: Account | undefined): Promise<MongoPermissions | undefined> {
-    if (req.method === 'OPTIONS') return ALLOW_ALL;
+  async authorize(lazyReq: () => AclRequest, account: Account | undefined): Promise<MongoPermissions | undefined> {
     if (account && this.rootRole !== null && account.roles.includes(this.rootRole)) return ALLOW_ALL;
+    const req = lazyReq();
+    if (req.method === 'OPTIONS') return ALLOW_ALL;
     const byRole = await this.byRole();
     for (const role of account ? account.roles : ['$unauthenticated']) {
       for (const p of byRole.get(role) ?? []) if (this.matches(p, req, account)) return p.mongo ?? { ...ALLOW_ALL, allowManagementRequests: false, allowBulkPatch: false, allowBulkDelete: false, allowWriteMode: false };

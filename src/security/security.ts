@@ -98,25 +98,29 @@ export class Security {
 
   /** Authenticates and authorizes; returns the account (undefined = anonymous) or throws 401/403/429. */
   async check(req: SecurityRequest): Promise<Account | undefined> {
-    const probe = this.aclRequest(req, undefined);
-    if (this.bruteForce.blocked(probe)) throw new HttpError(429, 'Too many failed authentication attempts, retry later');
+    if (this.bruteForce.enabled && this.bruteForce.blocked(this.aclRequest(req, undefined))) {
+      throw new HttpError(429, 'Too many failed authentication attempts, retry later');
+    }
     let account: Account | undefined;
     const auth = await this.authentication.authenticate(req.headers);
     if (auth.kind === 'failed') {
-      this.bruteForce.failed(probe);
+      if (this.bruteForce.enabled) this.bruteForce.failed(this.aclRequest(req, undefined));
       throw unauthorized(req, req.service === 'token' ? 'RESTHeart' : 'RESTHeart Realm');
     }
     if (auth.kind === 'ok') account = auth.account;
-    const areq = this.aclRequest(req, account);
+    // built only when a predicate or vetoer needs it: the root role and most requests never do
+    let built: AclRequest | undefined;
+    const areq = () => (built ??= this.aclRequest(req, account));
+    const originAllowed = () => !this.origin.enabled || this.origin.allows(areq());
     // a genuine preflight passes the vetoer; a plain OPTIONS is checked like any request
     if (req.method === 'OPTIONS') {
-      if (!this.origin.allows(areq)) throw new HttpError(403, '', { noBody: true });
+      if (!originAllowed()) throw new HttpError(403, '', { noBody: true });
       return account;
     }
     let permission: MongoPermissions | undefined;
     if (SECURE.has(req.service)) {
       if (!account) {
-        const required = this.fullAuthorizer.enabled ? this.fullAuthorizer.authRequired : this.acl ? await this.acl.authenticationRequired(areq) : true;
+        const required = this.fullAuthorizer.enabled ? this.fullAuthorizer.authRequired : this.acl ? await this.acl.authenticationRequired(areq()) : true;
         if (required) throw unauthorized(req, 'RESTHeart Realm');
       }
       if (req.service === 'roles') {
@@ -128,7 +132,7 @@ export class Security {
         if (!permission) throw new HttpError(403, '', { noBody: true });
       }
     }
-    if (!this.origin.allows(areq)) throw new HttpError(403, '', { noBody: true });
+    if (!originAllowed()) throw new HttpError(403, '', { noBody: true });
     if (req.mongo) await this.shapeMongo(req.mongo, permission, account);
     return account;
   }
