@@ -10,8 +10,12 @@ const FORBIDDEN = new Set([13, 18, 66]);
 const CONFLICT = new Set([112, 11000, 11001, 13297]);
 const INVALID_QUERY = new Set([2, 51091, 51108, 31249, 168, 17276, 9, 14, 28, 40, 52, 258, 31250, 31257, 31258, 31259, 31272, 31273, 31274, 31275, 51270]);
 
+// NamespaceNotFound, IndexNotFound
+const NOT_FOUND = new Set([26, 27]);
+
 export function httpStatusOfEngineCode(code: number): number {
   if (BAD_REQUEST.has(code)) return 400;
+  if (NOT_FOUND.has(code)) return 404;
   if (FORBIDDEN.has(code)) return 403;
   if (CONFLICT.has(code)) return 409;
   if (code === 50) return 408;

@@ -14,6 +14,7 @@ import { applyUpdate } from '../update.ts';
 import { ObjectId, fromView, isPlainObject, toView, valuesEqual, type Document } from '../values.ts';
 import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
+import { pinnedIds } from './query.ts';
 import { exactOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 
@@ -79,8 +80,12 @@ export class EmbeddedCollection implements Collection {
     return this.engine.scanner.run(info, filter, opts);
   }
 
-  /** Reads go through the result cache, valid until the collection's next write (by anyone). */
+  /**
+   * Reads go through the result cache, valid until the collection's next write (by anyone); point
+   * reads by _id skip it, as a point read costs less than building the cache key.
+   */
   private cachedScan(info: CollectionInfo, filter: Filter, opts: FindOptions): Hit[] {
+    if (opts.hint === undefined && pinnedIds(filter)) return this.scan(info, filter, opts);
     const version = this.store.version(info.table);
     const key = renderJson([filter, opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended');
     let hits = this.engine.results.get(info.table, version, key);

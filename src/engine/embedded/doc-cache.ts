@@ -15,7 +15,8 @@ export interface Parsed {
   exact?: Document;
 }
 
-const MAX_DOCS = 50_000;
+// ~4 KB a 400-byte document (bytes, view, exact, rendering): ~40 MB at most
+const MAX_DOCS = 10_000;
 const MAX_RESULTS_PER_COLLECTION = 256;
 
 export class DocCache {

@@ -134,9 +134,16 @@ export class Indexes {
     const row: IndexRow = { coll: info.table, name: spec.name, spec: Buffer.from(serialize(spec)), table };
     this.store.addIndexRow(row);
     const def = defOf(row);
-    for (const r of this.store.prepared(`SELECT k, doc FROM ${info.table} `).iterate() as IterableIterator<{ k: Buffer; doc: Buffer }>) {
-      const doc = deserialize(r.doc, { promoteValues: false });
-      this.insertEntries(info, def, r.k, doc, this.keys(def, doc));
+    // in batches: SQLite refuses writes while a query over the same connection is still open
+    const batch = this.store.prepared(`SELECT k, doc FROM ${info.table} WHERE k > ? ORDER BY k LIMIT 1000`);
+    for (let after = Buffer.alloc(0); ;) {
+      const rows = batch.all(after) as Array<{ k: Buffer; doc: Buffer }>;
+      for (const r of rows) {
+        const doc = deserialize(r.doc, { promoteValues: false });
+        this.insertEntries(info, def, r.k, doc, this.keys(def, doc));
+      }
+      if (rows.length < 1000) break;
+      after = rows[rows.length - 1]!.k;
     }
     this.defs.delete(info.table);
   }

@@ -2,6 +2,7 @@
 // the full filter, then orders and pages the matches.
 import { deserialize } from 'bson';
 import type { Filter, FindOptions } from '../types.ts';
+import { markImmutable } from '../../json/render.ts';
 import { toView, type Document } from '../values.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
@@ -16,8 +17,13 @@ export interface Hit {
 
 type RawRow = [Buffer, Buffer];
 
+/** The exact document of a cached row; shared by every reader, so it is never to be mutated. */
 export function exactOf(p: Parsed): Document {
-  return (p.exact ??= deserialize(p.bytes, { promoteValues: false }));
+  if (!p.exact) {
+    p.exact = deserialize(p.bytes, { promoteValues: false });
+    markImmutable(p.exact);
+  }
+  return p.exact;
 }
 
 export class Scanner {
