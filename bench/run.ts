@@ -28,6 +28,8 @@ interface Workload {
   method: string;
   paths: string[];
   body?: string;
+  /** default: Basic auth as admin, JSON content type */
+  headers?: Record<string, string>;
 }
 
 interface Row {
@@ -105,7 +107,7 @@ function median(results: LoadResult[]): LoadResult {
 async function measure(url: string, w: Workload): Promise<LoadResult> {
   const runs: LoadResult[] = [];
   for (let i = 0; i < RUNS; i++) {
-    runs.push(await drive({ url, method: w.method, paths: w.paths, headers: JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 }));
+    runs.push(await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 }));
   }
   return median(runs);
 }
@@ -143,7 +145,12 @@ async function main(): Promise<void> {
     await load('links', 1000, linksDoc);
     await http('PUT', '/writes');
     const ids: string[] = (await (await http('GET', '/bench?pagesize=1000&keys={"_id":1}')).json()).map((d: { _id: { $oid: string } }) => d._id.$oid);
+    const jwt = (await http('POST', '/token')).headers.get('Auth-Token')!;
     const workloads: Workload[] = [
+      // the cost of authentication: the same trivial service without and with credentials
+      { name: 'A0 GET /ping, anonymous', method: 'GET', paths: ['/ping'], headers: {} },
+      { name: 'A1 GET /ping, Basic auth', method: 'GET', paths: ['/ping'], headers: { Authorization: AUTH } },
+      { name: 'A2 GET /ping, Bearer JWT', method: 'GET', paths: ['/ping'], headers: { Authorization: `Bearer ${jwt}` } },
       { name: 'W1 GET /coll/{id}', method: 'GET', paths: ids.map((id) => `/bench/${id}`) },
       { name: 'W2 $regex filter, 1k docs', method: 'GET', paths: [`/links?filter=${encodeURIComponent('{"links.url":{"$regex":".*pach.*"}}')}`] },
       { name: 'W3 GET page of 100', method: 'GET', paths: Array.from({ length: 10 }, (_, i) => `/bench?page=${i + 1}&pagesize=100`) },
@@ -163,7 +170,7 @@ async function main(): Promise<void> {
       });
     }
     for (const w of workloads.filter((x) => !ONLY || ONLY.some((o) => x.name.startsWith(o)))) {
-      const sample = await fetch(base + w.paths[0], { method: w.method, headers: JSON_HEADERS, body: w.body });
+      const sample = await fetch(base + w.paths[0], { method: w.method, headers: w.headers ?? JSON_HEADERS, body: w.body });
       const body = Buffer.from(await sample.arrayBuffer());
       const headers: Record<string, string> = {};
       sample.headers.forEach((v, k) => {

@@ -136,7 +136,7 @@ export class Indexes {
     const def = defOf(row);
     // in batches: SQLite refuses writes while a query over the same connection is still open
     const batch = this.store.prepared(`SELECT k, doc FROM ${info.table} WHERE k > ? ORDER BY k LIMIT 1000`);
-    for (let after = Buffer.alloc(0); ;) {
+    for (let after: Buffer = Buffer.alloc(0); ;) {
       const rows = batch.all(after) as Array<{ k: Buffer; doc: Buffer }>;
       for (const r of rows) {
         const doc = deserialize(r.doc, { promoteValues: false });
