@@ -2,8 +2,8 @@
 // the full filter, then orders and pages the matches.
 import { deserialize } from 'bson';
 import type { Filter, FindOptions } from '../types.ts';
-import { markImmutable } from '../../json/render.ts';
-import { toView, type Document } from '../values.ts';
+import { markImmutable, renderJson } from '../../json/render.ts';
+import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Range } from './planner.ts';
@@ -16,6 +16,37 @@ export interface Hit {
 }
 
 type RawRow = [Buffer, Buffer];
+
+const matchAll: Matcher = () => true;
+
+// Compiling a mingo query costs 10–25 µs; clients repeat the same filters.
+const compiled = new Map<string, Matcher>();
+const MAX_COMPILED = 1000;
+
+function matcherFor(filter: Filter): Matcher {
+  if (Object.keys(filter).length === 0) return matchAll;
+  const key = renderJson(filter, 'extended');
+  let m = compiled.get(key);
+  if (!m) {
+    m = compileFilter(filter);
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(key, m);
+  }
+  return m;
+}
+
+/**
+ * `{_id: v}` alone, with a v whose key identifies it exactly: the primary-key lookup is the whole
+ * match, so no query needs compiling (it costs more than the read). Long and Decimal128 keys are
+ * approximate (keys.ts), and documents/arrays/regexes need the matcher.
+ */
+function exactKeyLookup(filter: Filter): boolean {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return false;
+  const v = filter._id;
+  return typeof v === 'string' || v instanceof ObjectId || typeof v === 'boolean' || v instanceof Int32
+    || (v instanceof Double && Number.isFinite(v.value)) || v instanceof Date;
+}
 
 /** The exact document of a cached row; shared by every reader, so it is never to be mutated. */
 export function exactOf(p: Parsed): Document {
@@ -57,7 +88,7 @@ export class Scanner {
       const row = get.get(k) as RawRow | undefined;
       if (!row) continue;
       const parsed = this.parse(info, row[0], row[1]);
-      if (matcher(parsed.view)) hits.push({ k: row[0], parsed });
+      if (matcher(parsed.view, () => exactOf(parsed))) hits.push({ k: row[0], parsed });
     }
     return hits;
   }
@@ -94,7 +125,7 @@ export class Scanner {
   }
 
   run(info: CollectionInfo, filter: Filter, opts: FindOptions = {}): Hit[] {
-    const matcher = compileFilter(filter);
+    const matcher = exactKeyLookup(filter) ? matchAll : matcherFor(filter);
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const idDir = idOnlySort(opts.sort);
@@ -142,7 +173,7 @@ export class Scanner {
   private *tableRows(info: CollectionInfo, order: string, matcher: Matcher): Generator<Hit> {
     for (const [k, bytes] of this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order}`).iterate() as IterableIterator<RawRow>) {
       const parsed = this.parse(info, k, bytes);
-      if (matcher(parsed.view)) yield { k, parsed };
+      if (matcher(parsed.view, () => exactOf(parsed))) yield { k, parsed };
     }
   }
 }
