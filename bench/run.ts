@@ -105,6 +105,8 @@ function median(results: LoadResult[]): LoadResult {
 }
 
 async function measure(url: string, w: Workload): Promise<LoadResult> {
+  // unmeasured warm-up: the JIT, caches and connections settle before the runs that count
+  await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: 2, connections: 64, threads: 2 });
   const runs: LoadResult[] = [];
   for (let i = 0; i < RUNS; i++) {
     runs.push(await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 }));
