@@ -1,5 +1,5 @@
 // DOCUMENT GET/PUT/PATCH/DELETE and single-document POST (API.md §7.3–§7.5).
-import type { Filter } from '../../engine/types.ts';
+import type { Filter, UpdateResult } from '../../engine/types.ts';
 import { valuesEqual, type Document } from '../../engine/values.ts';
 import { HttpError, badRequest, notFound } from '../../errors.ts';
 import { childPath, etagHeader, newEtag, type ApiResponse, type MongoRequest } from '../context.ts';
@@ -50,6 +50,20 @@ function guarded(filter: Filter, current: Document | null, req: MongoRequest): F
   return current?._etag !== undefined && req.headers['if-match'] !== undefined ? { $and: [filter, { _etag: current._etag }] } : filter;
 }
 
+/**
+ * A write that matched nothing failed its If-Match (the document changed since it was checked)
+ * when the document exists, else targeted a missing document.
+ */
+function notMatched(req: MongoRequest, current: Document | null): HttpError {
+  return current && req.headers['if-match'] !== undefined ? new HttpError(412, '', { noBody: true }) : missing();
+}
+
+function outcome(req: MongoRequest, r: UpdateResult, current: Document | null, etag: unknown): ApiResponse {
+  if (r.upsertedCount) return { status: 201, headers: etagHeader(etag) };
+  if (!r.matchedCount) throw notMatched(req, current);
+  return { status: 200, headers: etagHeader(etag) };
+}
+
 export async function putDocument(req: MongoRequest): Promise<ApiResponse> {
   const { id, coll, filter } = await prepare(req);
   const body = bodyObject(req);
@@ -64,12 +78,7 @@ export async function putDocument(req: MongoRequest): Promise<ApiResponse> {
     return { status: 201, headers: etagHeader(etag) };
   }
   const r = await coll.replaceOne(guarded(filter, current, req), doc, { upsert: wm === 'upsert' });
-  if (r.upsertedCount) return { status: 201, headers: etagHeader(etag) };
-  if (!r.matchedCount) {
-    if (current && req.headers['if-match'] !== undefined) throw new HttpError(412, '', { noBody: true });
-    throw missing();
-  }
-  return { status: 200, headers: etagHeader(etag) };
+  return outcome(req, r, current, etag);
 }
 
 export async function patchDocument(req: MongoRequest): Promise<ApiResponse> {
@@ -86,22 +95,14 @@ export async function patchDocument(req: MongoRequest): Promise<ApiResponse> {
   // insert mode is an upsert on a filter nothing can match: it creates, or fails on a duplicate _id
   const target = wm === 'insert' ? { _id: id, _docrest_never: { $in: [] } } : guarded(filter, current, req);
   const r = await coll.updateOne(target, update, { upsert: wm !== 'update' });
-  if (r.upsertedCount) return { status: 201, headers: etagHeader(etag) };
-  if (!r.matchedCount) {
-    if (current && req.headers['if-match'] !== undefined) throw new HttpError(412, '', { noBody: true });
-    throw missing();
-  }
-  return { status: 200, headers: etagHeader(etag) };
+  return outcome(req, r, current, etag);
 }
 
 export async function deleteDocument(req: MongoRequest): Promise<ApiResponse> {
   const { id, coll, filter } = await prepare(req);
   const current = await checkedCurrent(req, id);
   const r = await coll.deleteOne(guarded(filter, current, req));
-  if (!r.deletedCount) {
-    if (current && req.headers['if-match'] !== undefined) throw new HttpError(412, '', { noBody: true });
-    throw missing();
-  }
+  if (!r.deletedCount) throw notMatched(req, current);
   return { status: 204 };
 }
 
