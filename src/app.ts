@@ -1,6 +1,7 @@
 // Starts docrest: the engine the settings select, the HTTP server, and a clean shutdown.
 import type { FastifyInstance } from 'fastify';
 import { EmbeddedEngine } from './engine/embedded/engine.ts';
+import { MongoEngine } from './engine/mongodb/engine.ts';
 import type { Engine } from './engine/types.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Config } from './config/load.ts';
@@ -26,10 +27,7 @@ const DEFAULT_PASSWORD_WARNING = [
 ].join('\n');
 
 export async function createEngine(settings: Settings): Promise<Engine> {
-  if (settings.connectionString) {
-    throw new Error(`the MongoDB engine (mclient.connection-string ${settings.connectionString}) is not implemented yet; `
-      + 'remove the connection string or set docrest.engine: embedded');
-  }
+  if (settings.connectionString) return MongoEngine.connect(settings.connectionString);
   // with one worker docrest owns the file; workers share it
   return new EmbeddedEngine(settings.dataDir, { exclusive: settings.workers === 1 });
 }

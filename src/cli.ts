@@ -48,7 +48,8 @@ main().then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : err);
+    if (err instanceof ConfigError) console.error(`configuration error: ${err.message}`);
+    else console.error(err instanceof Error && !(err as { code?: unknown }).code ? `docrest: ${err.message}` : err);
     process.exit(1);
   },
 );

@@ -3,7 +3,7 @@
 // Semantics follow MongoDB 4.4+ (projection_parser.cpp / projection executors): output keeps the
 // document's field order; an $elemMatch field in an inclusion projection comes after the other
 // fields; values are shared with the input, never converted.
-import { Query } from 'mingo';
+import { Query } from './mingo-context.ts';
 import { EngineError } from '../errors.ts';
 import { BSONRegExp, isNumeric, isPlainObject, numberOf, toView, type Document } from './values.ts';
 

@@ -85,6 +85,7 @@ export interface Collection {
   /** Always unordered: every operation is tried; failures are reported per index. */
   bulkWrite(ops: BulkOperation[]): Promise<BulkResult>;
   aggregate(pipeline: Document[]): Promise<Document[]>;
+  /** {v, key, name, ...options} each, the _id index first, then in creation order; [] when the collection does not exist. */
   listIndexes(): Promise<IndexSpec[]>;
   createIndex(spec: IndexSpec): Promise<void>;
   dropIndex(name: string): Promise<void>;

@@ -2,7 +2,7 @@
 // pieces every operator shares. update.ts walks the paths; an operator only sees its target value.
 // Messages and codes follow MongoDB's update nodes (src/mongo/db/update/*_node.cpp).
 import { BSONSymbol } from 'bson';
-import { Query } from 'mingo';
+import { Query } from './mingo-context.ts';
 import { EngineError } from '../errors.ts';
 import {
   BSONRegExp, Binary, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp,

@@ -1,6 +1,7 @@
 // Pipeline-style updates ([{$set: ...}, ...]): run with mingo on the view of the document, then
 // mapped back to exact values, keeping the original exact value wherever the view is unchanged.
-import { Aggregator } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
+import { MONGO_CONTEXT } from './mingo-context.ts';
 import { EngineError } from '../errors.ts';
 import { Double, Int32, Long, cloneValue, isNumeric, isPlainObject, numberOf, toView, type Document } from './values.ts';
 import { badValue, forMingo, identical } from './update-ops.ts';
@@ -64,7 +65,7 @@ export function applyPipeline(doc: Document, stages: Document[], now: Date): Doc
   let result: unknown;
   try {
     const pipeline = forMingo(withNow(stages, now)) as Document[];
-    result = new Aggregator(pipeline, {}).run([toView(cloneValue(doc)) as Document])[0];
+    result = new Aggregator(pipeline, { context: MONGO_CONTEXT, scriptEnabled: false }).run([toView(cloneValue(doc)) as Document])[0];
   } catch (err) {
     if (err instanceof EngineError) throw err;
     throw badValue((err as Error).message);

@@ -17,6 +17,11 @@ export interface ApplyUpdateOptions {
   isUpsertInsert: boolean;
   now: Date;
   arrayFilters?: Document[];
+  /**
+   * The position the query matched in the array at this path (the positional `$` operator), or
+   * undefined when the query did not match inside that array.
+   */
+  positional?: (arrayPath: string[]) => number | undefined;
 }
 
 /** An update document is an operator update when its first key is an operator. */
@@ -31,6 +36,13 @@ export function applyUpdate(doc: Document, update: Document | Document[], opts: 
   if (!isPlainObject(update)) throw failedToParse('Update argument must be either an object or an array');
   const filters = parseArrayFilters(opts.arrayFilters ?? []);
   const entries = parseOperators(update, filters, opts);
+  for (const e of entries) {
+    const at = e.segs.indexOf('$');
+    if (at < 0) continue;
+    const index = opts.positional?.(e.segs.slice(0, at));
+    if (index === undefined) throw badValue('The positional operator did not find the match needed from the query.');
+    e.segs = [...e.segs.slice(0, at), String(index), ...e.segs.slice(at + 1)];
+  }
   const out = cloneValue(doc);
   const hasId = Object.hasOwn(doc, '_id');
   const ctx: Ctx = { root: out, filters, hasId, id: doc._id, claims: [], matches: new WeakMap() };
@@ -198,10 +210,6 @@ function parseOperators(update: Document, filters: Filters, opts: ApplyUpdateOpt
   }
   for (const id of filters.keys()) {
     if (!used.has(id)) throw failedToParse(`The array filter for identifier '${id}' was not used in the update ${fmtValue(update)}`);
-  }
-  // MongoDB fails here when applying: no query match is available for '$' in this engine.
-  if (entries.some((e) => e.segs.includes('$'))) {
-    throw badValue('The positional operator did not find the match needed from the query.');
   }
   return entries;
 }

@@ -29,7 +29,7 @@ export function isPlainObject(v: unknown): v is Document {
   return proto === Object.prototype || proto === null;
 }
 
-/** The view of a value for mingo: numeric wrappers become JS numbers, everything else is shared. */
+/** The view of a value for mingo: numeric wrappers become JS numbers, BSONRegExp a RegExp, everything else is shared. */
 export function toView(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
@@ -41,6 +41,8 @@ export function toView(v: unknown): unknown {
     return out ?? v;
   }
   if (isNumeric(v)) return numberOf(v);
+  // mingo knows only JS regular expressions (flags JS lacks, such as x, are dropped)
+  if (v instanceof BSONRegExp) return new RegExp(v.pattern, v.options.replace(/[^imsu]/g, ''));
   if (!isPlainObject(v)) return v;
   let out: Document | undefined;
   for (const k in v) {

@@ -8,6 +8,9 @@ const BAD_REQUEST = new Set([2, 61, 73, 121, 225, 251, 256, 56, 40353, 40352, 51
   9, 14, 28, 40, 52, 258, 31250, 31257, 31258, 31259, 31272, 31273, 31274, 31275, 51270]);
 const FORBIDDEN = new Set([13, 18, 66]);
 const CONFLICT = new Set([112, 11000, 11001, 13297]);
+// the MongoDB engine lost its server (HostUnreachable, HostNotFound, NetworkTimeout, SocketException)
+// or the server is between primaries (ShutdownInProgress, PrimarySteppedDown, NotWritablePrimary, …)
+const UNAVAILABLE = new Set([6, 7, 89, 9001, 91, 189, 10107, 11600, 11602, 13435, 13436]);
 const INVALID_QUERY = new Set([2, 51091, 51108, 31249, 168, 17276, 9, 14, 28, 40, 52, 258, 31250, 31257, 31258, 31259, 31272, 31273, 31274, 31275, 51270]);
 
 // NamespaceNotFound, IndexNotFound
@@ -19,6 +22,7 @@ export function httpStatusOfEngineCode(code: number): number {
   if (FORBIDDEN.has(code)) return 403;
   if (CONFLICT.has(code)) return 409;
   if (code === 50) return 408;
+  if (UNAVAILABLE.has(code)) return 503;
   return 500;
 }
 
@@ -32,6 +36,7 @@ function messageOf(e: EngineError): string {
     case 17287: case 31253: case 31254: return 'Keys projection cannot have a mix of inclusion and exclusion';
     case 50: return 'Operation exceeded time limit';
   }
+  if (UNAVAILABLE.has(e.code)) return 'The database is not available, retry later';
   if (INVALID_QUERY.has(e.code)) return `Invalid query parameter: ${e.message}`;
   if (httpStatusOfEngineCode(e.code) === 500) return 'Error handling the request, see log for more information';
   return e.message;

@@ -2,20 +2,22 @@
 // Reads run synchronously on the connection (WAL readers never block); writes go through the
 // store's group-commit queue and run inside it, so read-modify-write is atomic per operation.
 import { deserialize, serialize } from 'bson';
-import { Aggregator } from 'mingo';
+import { Aggregator } from 'mingo/aggregator';
 import { BAD_VALUE, DUPLICATE_KEY, EngineError, IMMUTABLE_FIELD, NAMESPACE_NOT_FOUND } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
+import { MONGO_CONTEXT } from '../mingo-context.ts';
+import { listedIndex } from '../index-spec.ts';
 import { compileProjection } from '../projection.ts';
 import type {
   BulkOperation, BulkResult, Collection, DeleteResult, Filter, FindOptions, IndexSpec, UpdateOptions,
   UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { applyUpdate } from '../update.ts';
-import { ObjectId, fromView, isPlainObject, toView, valuesEqual, type Document } from '../values.ts';
+import { BSONRegExp, Int32, ObjectId, fromView, isPlainObject, toView, valuesEqual, type Document } from '../values.ts';
 import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
-import { pinnedIds } from './query.ts';
-import { exactOf, type Hit } from './scan.ts';
+import { pinnedIds, positionalIndex } from './query.ts';
+import { exactOf, viewOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 
 const EXACT = { promoteValues: false } as const;
@@ -130,6 +132,7 @@ export class EmbeddedCollection implements Collection {
   private insertSync(info: CollectionInfo, doc: Document): unknown {
     const full = withIdFirst(doc);
     if (Array.isArray(full._id)) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type array');
+    if (full._id instanceof RegExp || full._id instanceof BSONRegExp) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type regex');
     const k = idKey(full._id);
     const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, serialize(full));
     if (res.changes === 0) throw duplicateKey(info, full._id);
@@ -174,7 +177,9 @@ export class EmbeddedCollection implements Collection {
     let modifiedCount = 0;
     for (const hit of hits) {
       const old = fresh(hit.parsed.bytes);
-      const next = applyUpdate(old, update, { isUpsertInsert: false, now, arrayFilters: opts.arrayFilters });
+      const next = applyUpdate(old, update, {
+        isUpsertInsert: false, now, arrayFilters: opts.arrayFilters, positional: (path) => positionalIndex(filter, old, path),
+      });
       if (!valuesEqual(next._id, old._id)) {
         throw new EngineError(IMMUTABLE_FIELD, 'ImmutableField',
           "Performing an update on the path '_id' would modify the immutable field '_id'");
@@ -274,10 +279,10 @@ export class EmbeddedCollection implements Collection {
 
   async aggregate(pipeline: Document[]): Promise<Document[]> {
     const info = this.info();
-    const views = info ? this.cachedScan(info, {}, {}).map((h) => h.parsed.view) : [];
+    const views = info ? this.cachedScan(info, {}, {}).map((h) => viewOf(h.parsed)) : [];
     let out: unknown[];
     try {
-      out = new Aggregator(toView(pipeline) as Document[], { scriptEnabled: false }).run(views);
+      out = new Aggregator(toView(pipeline) as Document[], { context: MONGO_CONTEXT, scriptEnabled: false }).run(views);
     } catch (e) {
       throw new EngineError(BAD_VALUE, 'BadValue', (e as Error).message);
     }
@@ -286,8 +291,9 @@ export class EmbeddedCollection implements Collection {
 
   async listIndexes(): Promise<IndexSpec[]> {
     const info = this.info();
-    const defs = info ? this.engine.indexes.of(info.table) : [];
-    return [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...defs.map((d) => ({ v: 2, ...d.spec }))];
+    if (!info) return [];
+    const defs = this.engine.indexes.of(info.table);
+    return [{ v: new Int32(2), key: { _id: new Int32(1) }, name: '_id_' }, ...defs.map((d) => listedIndex({ v: new Int32(2), ...d.spec }))];
   }
 
   createIndex(spec: IndexSpec): Promise<void> {

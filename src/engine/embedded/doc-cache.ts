@@ -11,7 +11,8 @@ import type { Document } from '../values.ts';
 
 export interface Parsed {
   bytes: Buffer;
-  view: Document;
+  /** built on first use: a lookup the index fully answers never needs it */
+  view?: Document;
   exact?: Document;
 }
 

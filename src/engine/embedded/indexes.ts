@@ -65,7 +65,8 @@ export class Indexes {
   of(table: string): IndexDef[] {
     let defs = this.defs.get(table);
     if (!defs) {
-      defs = this.store.indexesOf(table).map(defOf);
+      // creation order, as MongoDB lists them: index tables are numbered in sequence
+      defs = this.store.indexesOf(table).map(defOf).sort((a, b) => Number(a.table.slice(1)) - Number(b.table.slice(1)));
       this.defs.set(table, defs);
     }
     return defs;
@@ -73,7 +74,7 @@ export class Indexes {
 
   /** The index keys of a document (deduplicated; none when sparse/partial leave it out). */
   keys(def: IndexDef, doc: Document): Buffer[] {
-    if (def.partial && !def.partial(toView(doc) as Document)) return [];
+    if (def.partial && !def.partial(toView(doc) as Document, () => doc)) return [];
     if (def.sparse && missingAll(doc, def.fields.map((f) => f.path))) return [];
     let keys: Buffer[] = [Buffer.alloc(0)];
     for (const f of def.fields) {
@@ -128,6 +129,11 @@ export class Indexes {
       if (Buffer.compare(serialize(existing.spec), serialize(spec)) === 0) return;
       throw new EngineError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index: ${spec.name}`);
     }
+    // MongoDB allows one index per key pattern, unless partial filters (or collations) tell them apart
+    const same = (a: unknown, b: unknown) => Buffer.compare(serialize({ v: a ?? null }), serialize({ v: b ?? null })) === 0;
+    const twin = this.of(info.table).find((d) => same(toView(d.spec.key), toView(spec.key))
+      && same(d.spec.partialFilterExpression, spec.partialFilterExpression) && same(d.spec.collation, spec.collation));
+    if (twin) throw new EngineError(INDEX_OPTIONS_CONFLICT, 'IndexOptionsConflict', `Index already exists with a different name: ${twin.name}`);
     const table = this.store.newTable('i');
     const pk = spec.unique === true ? 'key BLOB PRIMARY KEY, k BLOB NOT NULL' : 'key BLOB NOT NULL, k BLOB NOT NULL, PRIMARY KEY (key, k)';
     this.store.sql.exec(`CREATE TABLE ${table} (${pk}) WITHOUT ROWID`);

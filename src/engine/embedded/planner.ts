@@ -3,7 +3,7 @@
 // never change a result (the planner must only produce a superset of the matches).
 import { BAD_VALUE, EngineError } from '../../errors.ts';
 import type { Filter, FindOptions, Sort } from '../types.ts';
-import { Binary, MaxKey, MinKey, ObjectId, isNumeric, isPlainObject, numberOf, type Document } from '../values.ts';
+import { Binary, Double, Int32, MaxKey, MinKey, ObjectId, isNumeric, isPlainObject, numberOf, type Document } from '../values.ts';
 import type { IndexDef } from './indexes.ts';
 import { component, encodeValue, idKey, prefixEnd } from './keys.ts';
 import { pinnedIds } from './query.ts';
@@ -12,7 +12,7 @@ export type Range = [Buffer, Buffer];
 
 export type Plan =
   | { kind: 'ids'; keys: Buffer[] }
-  | { kind: 'bounds'; index: IndexDef; ranges: Range[] }
+  | { kind: 'bounds'; index: IndexDef; ranges: Range[]; covered: boolean }
   | { kind: 'indexOrder'; index: IndexDef; dir: 1 | -1 }
   | { kind: 'table'; dir: 1 | -1 };
 
@@ -32,6 +32,14 @@ interface Bounds {
   ranges: Range[];
   /** one point per value (equality or $in), preferred over a range */
   points: boolean;
+  /** every value's key identifies it exactly (so a point match is a filter match) */
+  exact: boolean;
+}
+
+/** Values whose index key identifies them exactly (keys.ts approximates Long and Decimal128). */
+function exactKey(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'boolean' || v instanceof ObjectId || v instanceof Date
+    || (typeof v === 'number' || v instanceof Int32 || v instanceof Double) && Number.isFinite(numberOf(v));
 }
 
 /** Ranges of the first key component implied by one field condition, or undefined. */
@@ -40,7 +48,7 @@ function rangesFor(cond: unknown, dir: 1 | -1): Bounds | undefined {
     const p = component(v, dir);
     return [p, prefixEnd(p)];
   };
-  const points = (values: unknown[]) => (values.every(indexable) ? { ranges: values.map(eq), points: true } : undefined);
+  const points = (values: unknown[]) => (values.every(indexable) ? { ranges: values.map(eq), points: true, exact: values.every(exactKey) } : undefined);
   if (!isPlainObject(cond) || !Object.keys(cond).some((k) => k.startsWith('$'))) return points([cond]);
   const ops = Object.keys(cond);
   if (!ops.every((o) => BOUND_OPS.has(o))) return undefined;
@@ -55,8 +63,11 @@ function rangesFor(cond: unknown, dir: 1 | -1): Bounds | undefined {
   const type = encodeValue(sample)[0]!;
   if ((lowV !== undefined && encodeValue(lowV)[0] !== type) || (highV !== undefined && encodeValue(highV)[0] !== type)) return undefined;
   const lo = lowV === undefined ? Buffer.from([type]) : '$gt' in cond ? prefixEnd(encodeValue(lowV)) : encodeValue(lowV);
-  const hi = highV === undefined ? Buffer.from([type + 1]) : '$lte' in cond ? prefixEnd(encodeValue(highV)) : encodeValue(highV);
-  return { ranges: [[lo, hi]], points: false };
+  // Both bounds are not intersected: on an array field MongoDB lets different elements satisfy
+  // $gt and $lt ({k: [1, 10]} matches {$gt: 5, $lt: 8}); the filter still checks both.
+  const hi = highV === undefined || lowV !== undefined ? Buffer.from([type + 1])
+    : '$lte' in cond ? prefixEnd(encodeValue(highV)) : encodeValue(highV);
+  return { ranges: [[lo, hi]], points: false, exact: false };
 }
 
 /** field → conditions on it, from the top level of the filter and its top-level $and. */
@@ -115,7 +126,13 @@ export function plan(filter: Filter, opts: FindOptions, indexes: IndexDef[], idS
       if (bounds && (!best || (bounds.points && !best.bounds.points))) best = { index: d, bounds };
     }
   }
-  if (best) return { kind: 'bounds', index: best.index, ranges: best.bounds.ranges };
+  if (best) {
+    // the index answers the whole filter when it is one equality/$in on the index's field
+    const field = best.index.fields[0]!.field;
+    const covered = best.bounds.points && best.bounds.exact && conds.size === 1 && conds.get(field)!.length === 1
+      && Object.keys(filter).length === 1;
+    return { kind: 'bounds', index: best.index, ranges: best.bounds.ranges, covered };
+  }
   if (hint) return { kind: 'indexOrder', index: hint, dir: 1 };
   if (opts.sort && idSortDir === undefined) {
     const s = sortIndex(opts.sort, indexes);

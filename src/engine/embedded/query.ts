@@ -1,11 +1,12 @@
 // Filters and sorts for the embedded engine. mingo evaluates filters on the numeric view of a
 // document (values.ts); sorting uses MongoDB's own rules (compareValues, array min/max).
-import { Query } from 'mingo';
+import { Query, withExact } from '../mingo-context.ts';
 import { BAD_VALUE, EngineError } from '../../errors.ts';
 import type { Filter, Sort } from '../types.ts';
-import { compareValues, isPlainObject, toView, type Document } from '../values.ts';
+import { MinKey, compareValues, isPlainObject, toView, type Document } from '../values.ts';
 
-export type Matcher = (view: Document) => boolean;
+/** Tests a document's numeric view; `exact` gives the document itself where types matter ($type). */
+export type Matcher = (view: Document, exact?: () => Document) => boolean;
 
 const matchAll: Matcher = () => true;
 
@@ -38,17 +39,49 @@ export function compileFilter(filter: Filter | undefined): Matcher {
   checkOperators(filter);
   let q: Query;
   try {
-    q = new Query(toView(filter) as Document, { scriptEnabled: false });
+    q = new Query(toView(filter) as Document);
   } catch (e) {
     throw new EngineError(BAD_VALUE, 'BadValue', (e as Error).message);
   }
-  return (view) => {
+  return (view, exact) => {
     try {
-      return q.test(view);
+      return exact ? withExact(view, exact, () => q.test(view)) : q.test(view);
     } catch (e) {
       throw new EngineError(BAD_VALUE, 'BadValue', (e as Error).message);
     }
   };
+}
+
+/**
+ * The positional `$` operator's position: the first element of the array at `arrayPath` that
+ * satisfies the filter's conditions on that array (MongoDB's rule), or undefined.
+ */
+export function positionalIndex(filter: Filter, doc: Document, arrayPath: string[]): number | undefined {
+  let arr: unknown = doc;
+  for (const seg of arrayPath) arr = isPlainObject(arr) ? arr[seg] : undefined;
+  if (!Array.isArray(arr)) return undefined;
+  const prefix = arrayPath.join('.');
+  const conds: Filter[] = [];
+  const collect = (f: Filter) => {
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) v.forEach((c) => isPlainObject(c) && collect(c));
+      else if (k === prefix || k.startsWith(`${prefix}.`)) conds.push({ [k]: v });
+    }
+  };
+  collect(filter);
+  if (conds.length === 0) return undefined;
+  const matcher = compileFilter(conds.length === 1 ? conds[0] : { $and: conds });
+  for (let i = 0; i < arr.length; i++) {
+    // the document with this one element in place of the array
+    const probe: Document = {};
+    let at = probe;
+    arrayPath.forEach((seg, n) => {
+      at[seg] = n === arrayPath.length - 1 ? [arr[i]] : {};
+      at = at[seg] as Document;
+    });
+    if (matcher(toView(probe) as Document)) return i;
+  }
+  return undefined;
 }
 
 /**
@@ -75,11 +108,23 @@ export function pinnedIds(filter: Filter | undefined): unknown[] | undefined {
   return undefined;
 }
 
+/** An empty array's sort key: below null and missing, above MinKey (MongoDB sorts it as undefined). */
+const EMPTY_ARRAY = Symbol('empty array');
+
+function compareKeys(a: unknown, b: unknown): number {
+  if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) {
+    if (a === b) return 0;
+    const sign = a === EMPTY_ARRAY ? -1 : 1;
+    return (a === EMPTY_ARRAY ? b : a) instanceof MinKey ? -sign : sign;
+  }
+  return compareValues(a, b);
+}
+
 /** The value MongoDB sorts a document by for one path: arrays contribute their min or max. */
 function sortKey(doc: unknown, path: string[], i: number, dir: 1 | -1): unknown {
   if (i === path.length) {
     if (!Array.isArray(doc)) return doc;
-    if (doc.length === 0) return undefined;
+    if (doc.length === 0) return EMPTY_ARRAY;
     return pick(doc, dir);
   }
   if (Array.isArray(doc)) {
@@ -95,7 +140,7 @@ function sortKey(doc: unknown, path: string[], i: number, dir: 1 | -1): unknown 
 function pick(values: unknown[], dir: 1 | -1): unknown {
   let best = values[0];
   for (const v of values) {
-    const c = compareValues(v, best);
+    const c = compareKeys(v, best);
     if (dir === 1 ? c < 0 : c > 0) best = v;
   }
   return best;
@@ -105,7 +150,7 @@ export function compileSort(sort: Sort): (a: Document, b: Document) => number {
   const specs = sort.map(([field, dir]) => ({ path: field.split('.'), dir }));
   return (a, b) => {
     for (const { path, dir } of specs) {
-      const c = compareValues(sortKey(a, path, 0, dir), sortKey(b, path, 0, dir));
+      const c = compareKeys(sortKey(a, path, 0, dir), sortKey(b, path, 0, dir));
       if (c !== 0) return dir * c;
     }
     return 0;

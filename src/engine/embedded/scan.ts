@@ -48,6 +48,11 @@ function exactKeyLookup(filter: Filter): boolean {
     || (v instanceof Double && Number.isFinite(v.value)) || v instanceof Date;
 }
 
+/** The numeric view of a cached row, for mingo. */
+export function viewOf(p: Parsed): Document {
+  return (p.view ??= toView(deserialize(p.bytes)) as Document);
+}
+
 /** The exact document of a cached row; shared by every reader, so it is never to be mutated. */
 export function exactOf(p: Parsed): Document {
   if (!p.exact) {
@@ -71,7 +76,7 @@ export class Scanner {
   private parse(info: CollectionInfo, k: Buffer, bytes: Buffer): Parsed {
     let p = this.docs.get(info.table, k, bytes);
     if (!p) {
-      p = { bytes, view: toView(deserialize(bytes)) as Document };
+      p = { bytes };
       this.docs.set(info.table, k, p);
     }
     return p;
@@ -88,7 +93,7 @@ export class Scanner {
       const row = get.get(k) as RawRow | undefined;
       if (!row) continue;
       const parsed = this.parse(info, row[0], row[1]);
-      if (matcher(parsed.view, () => exactOf(parsed))) hits.push({ k: row[0], parsed });
+      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k: row[0], parsed });
     }
     return hits;
   }
@@ -134,13 +139,13 @@ export class Scanner {
       if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
       else {
         const cmp = compileSort(opts.sort!);
-        hits.sort((a, b) => cmp(a.parsed.view, b.parsed.view) || Buffer.compare(a.k, b.k));
+        hits.sort((a, b) => cmp(viewOf(a.parsed), viewOf(b.parsed)) || Buffer.compare(a.k, b.k));
       }
       return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
     };
     switch (p.kind) {
       case 'ids': return finish(this.byKey(info, p.keys, matcher));
-      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), matcher));
+      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), p.covered ? matchAll : matcher));
       case 'indexOrder': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
         const entries = this.store.prepared(`SELECT DISTINCT k FROM ${p.index.table} ORDER BY key ${order}`).pluck().iterate() as IterableIterator<Buffer>;
@@ -173,7 +178,7 @@ export class Scanner {
   private *tableRows(info: CollectionInfo, order: string, matcher: Matcher): Generator<Hit> {
     for (const [k, bytes] of this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order}`).iterate() as IterableIterator<RawRow>) {
       const parsed = this.parse(info, k, bytes);
-      if (matcher(parsed.view, () => exactOf(parsed))) yield { k, parsed };
+      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) yield { k, parsed };
     }
   }
 }

@@ -1,0 +1,270 @@
+// The MongoDB engine: the engine interface (types.ts) over the official driver, one call each.
+// MongoDB decides every semantic; this file only converts values (mapping.ts) and errors.
+//
+// One MongoClient for the process. It reconnects by itself after a lost connection: operations
+// meanwhile fail after serverSelectionTimeoutMS with EngineError HostUnreachable (HTTP 503), and
+// succeed again once MongoDB is back. Nothing here caches a connection or a cursor.
+import { MongoClient, type Collection as DriverCollection, type Db } from 'mongodb';
+import { EngineError } from '../../errors.ts';
+import type {
+  BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec,
+  UpdateOptions, UpdateResult, UpdateSpec,
+} from '../types.ts';
+import { listedIndex } from '../index-spec.ts';
+import type { Document } from '../values.ts';
+import {
+  bulkOperations, bulkResult, clientOptions, engineErrorOf, findOptions, fromRaw, redactUri, toExact, withIdFirst,
+  type DriverBulkReport, type DriverWriteError,
+} from './mapping.ts';
+
+const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48;
+
+async function run<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    throw engineErrorOf(e);
+  }
+}
+
+function isCode(e: unknown, code: number): boolean {
+  return e instanceof EngineError && e.code === code;
+}
+
+class MongoCollection implements Collection {
+  readonly dbName: string;
+  readonly name: string;
+  private readonly c: DriverCollection<Document>;
+
+  constructor(db: Db, dbName: string, name: string) {
+    this.dbName = dbName;
+    this.name = name;
+    this.c = db.collection<Document>(name);
+  }
+
+  find(filter: Filter, opts?: FindOptions): Promise<Document[]> {
+    return run(async () => (await this.c.find(filter, findOptions(opts)).toArray()).map(fromRaw));
+  }
+
+  findOne(filter: Filter, opts?: FindOptions): Promise<Document | null> {
+    return run(async () => {
+      const raw = await this.c.findOne(filter, findOptions(opts));
+      return raw ? fromRaw(raw) : null;
+    });
+  }
+
+  countDocuments(filter: Filter): Promise<number> {
+    return run(() => this.c.countDocuments(filter));
+  }
+
+  estimatedDocumentCount(): Promise<number> {
+    return run(() => this.c.estimatedDocumentCount());
+  }
+
+  insertOne(doc: Document): Promise<{ insertedId: unknown }> {
+    return run(async () => {
+      const full = withIdFirst(doc);
+      await this.c.insertOne(full);
+      return { insertedId: full._id };
+    });
+  }
+
+  /**
+   * The driver promotes numbers in replies, so a numeric upserted _id has lost whether it was an
+   * Int32, Long or Double; the stored document still knows (1 == 1.0 finds it).
+   */
+  private async exactId(id: unknown): Promise<unknown> {
+    if (typeof id !== 'number') return toExact(id);
+    const byId: Filter = { _id: id };
+    const raw = await this.c.findOne(byId, { raw: true, projection: { _id: 1 } });
+    return raw ? fromRaw(raw)._id : toExact(id);
+  }
+
+  private async updateResult(r: { matchedCount: number; modifiedCount: number; upsertedCount: number; upsertedId: unknown }): Promise<UpdateResult> {
+    return {
+      matchedCount: r.matchedCount,
+      modifiedCount: r.modifiedCount,
+      upsertedCount: r.upsertedCount,
+      upsertedId: r.upsertedCount ? await this.exactId(r.upsertedId) : null,
+    };
+  }
+
+  replaceOne(filter: Filter, doc: Document, opts: UpdateOptions = {}): Promise<UpdateResult> {
+    return run(async () => this.updateResult(await this.c.replaceOne(filter, doc, { upsert: opts.upsert ?? false })));
+  }
+
+  updateOne(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
+    return run(async () => this.updateResult(await this.c.updateOne(filter, update, updateOptions(opts))));
+  }
+
+  updateMany(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
+    return run(async () => this.updateResult(await this.c.updateMany(filter, update, updateOptions(opts))));
+  }
+
+  deleteOne(filter: Filter): Promise<DeleteResult> {
+    return run(async () => ({ deletedCount: (await this.c.deleteOne(filter)).deletedCount }));
+  }
+
+  deleteMany(filter: Filter): Promise<DeleteResult> {
+    return run(async () => ({ deletedCount: (await this.c.deleteMany(filter)).deletedCount }));
+  }
+
+  async bulkWrite(ops: BulkOperation[]): Promise<BulkResult> {
+    if (ops.length === 0) {
+      return { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds: new Map(), upsertedIds: new Map(), writeErrors: [] };
+    }
+    const { ops: driverOps, insertIds } = bulkOperations(ops);
+    let report: DriverBulkReport;
+    let writeErrors: DriverWriteError[] = [];
+    try {
+      report = await this.c.bulkWrite(driverOps as Parameters<DriverCollection<Document>['bulkWrite']>[0], { ordered: false });
+    } catch (e) {
+      const err = e as Error & { writeErrors?: unknown; result?: DriverBulkReport; writeConcernError?: unknown };
+      // write errors are results; anything else (network, write concern, bad command) fails the call
+      if (err.name !== 'MongoBulkWriteError' || !err.result || !Array.isArray(err.writeErrors) || err.writeErrors.length === 0) {
+        throw engineErrorOf(e);
+      }
+      report = err.result;
+      writeErrors = (err.writeErrors as Array<{ index: number; code?: number; errmsg?: string }>).map((w) => ({ index: w.index, code: w.code, errmsg: w.errmsg }));
+    }
+    const result = bulkResult(report, writeErrors, insertIds);
+    try {
+      // numbers were promoted by the driver: the stored document knows their type
+      for (const [i, id] of Object.entries(report.upsertedIds ?? {})) if (typeof id === 'number') result.upsertedIds.set(Number(i), await this.exactId(id));
+    } catch (e) {
+      throw engineErrorOf(e);
+    }
+    return result;
+  }
+
+  aggregate(pipeline: Document[]): Promise<Document[]> {
+    return run(async () => (await this.c.aggregate(pipeline, { raw: true }).toArray()).map(fromRaw));
+  }
+
+  listIndexes(): Promise<IndexSpec[]> {
+    return run(async () => {
+      try {
+        return (await this.c.listIndexes({ raw: true }).toArray()).map((raw) => listedIndex(fromRaw(raw)));
+      } catch (e) {
+        if (isCode(engineErrorOf(e), NAMESPACE_NOT_FOUND)) return [];
+        throw e;
+      }
+    });
+  }
+
+  createIndex(spec: IndexSpec): Promise<void> {
+    return run(async () => {
+      await this.c.createIndexes([spec as Parameters<DriverCollection<Document>['createIndexes']>[0][number]], {}, true);
+    });
+  }
+
+  dropIndex(name: string): Promise<void> {
+    return run(async () => {
+      await this.c.dropIndex(name);
+    });
+  }
+}
+
+function updateOptions(opts: UpdateOptions): { upsert: boolean; arrayFilters?: Document[] } {
+  return opts.arrayFilters ? { upsert: opts.upsert ?? false, arrayFilters: opts.arrayFilters } : { upsert: opts.upsert ?? false };
+}
+
+class MongoDatabase implements Database {
+  readonly name: string;
+  private readonly db: Db;
+
+  constructor(client: MongoClient, name: string) {
+    this.name = name;
+    this.db = client.db(name);
+  }
+
+  collection(name: string): Collection {
+    return new MongoCollection(this.db, this.name, name);
+  }
+
+  listCollections(): Promise<string[]> {
+    return run(async () => (await this.db.listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray()).map((c) => c.name));
+  }
+
+  createCollection(name: string): Promise<void> {
+    return run(async () => {
+      try {
+        await this.db.createCollection(name);
+      } catch (e) {
+        // created meanwhile by someone else: the interface's createCollection is idempotent
+        if (!isCode(engineErrorOf(e), NAMESPACE_EXISTS)) throw e;
+      }
+    });
+  }
+
+  dropCollection(name: string): Promise<boolean> {
+    return run(async () => {
+      // MongoDB 7+ drops a missing collection without complaint, so ask first
+      const exists = (await this.db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+      if (!exists) return false;
+      return this.db.dropCollection(name);
+    });
+  }
+
+  dropDatabase(): Promise<void> {
+    return run(async () => {
+      await this.db.dropDatabase();
+    });
+  }
+}
+
+export class MongoEngine implements Engine {
+  readonly kind = 'mongodb' as const;
+  readonly client: MongoClient;
+
+  private constructor(client: MongoClient) {
+    this.client = client;
+  }
+
+  /**
+   * Connects, or throws one clear Error (the connection string with its password masked, and the
+   * driver's reason) when MongoDB cannot be reached within serverSelectionTimeoutMS.
+   */
+  static async connect(uri: string): Promise<MongoEngine> {
+    let client: MongoClient;
+    try {
+      client = new MongoClient(uri, clientOptions(uri));
+    } catch (e) {
+      throw startupError(`invalid MongoDB connection string ${redactUri(uri)}: ${(e as Error).message}`);
+    }
+    try {
+      await client.connect();
+      await client.db('admin').command({ ping: 1 });
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw startupError(`cannot connect to MongoDB at ${redactUri(uri)}: ${(e as Error).message}`);
+    }
+    return new MongoEngine(client);
+  }
+
+  db(name: string): Database {
+    return new MongoDatabase(this.client, name);
+  }
+
+  listDatabases(): Promise<string[]> {
+    return run(async () => (await this.client.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name));
+  }
+
+  ping(): Promise<void> {
+    return run(async () => {
+      await this.client.db('admin').command({ ping: 1 });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** An Error that prints as its message alone (the CLI prints startup errors as they are). */
+function startupError(message: string): Error {
+  const e = new Error(message);
+  e.stack = message;
+  return e;
+}

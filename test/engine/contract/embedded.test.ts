@@ -1,0 +1,18 @@
+// The engine contract on the embedded engine, in a fresh data directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
+import { engineContract } from './contract.ts';
+
+engineContract('embedded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'docrest-contract-'));
+  const engine = new EmbeddedEngine(dir, { exclusive: true });
+  return {
+    engine,
+    cleanup: async () => {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
