@@ -1,9 +1,8 @@
 // npm run bench: docrest (embedded engine, security on, admin over Basic auth) against the limit
 // of this machine — a bare node:http server answering each workload's exact response bytes — in
 // the same run, with the same load generator. Prints a table; writes bench/results/latest.{json,svg}.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chart } from './chart.ts';
@@ -86,17 +85,18 @@ async function waitUp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** The limit: a bare node:http server answering with the bytes docrest answered for this workload. */
-async function limitServer(status: number, headers: Record<string, string>, body: Buffer): Promise<Server> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, { ...headers, 'Content-Length': body.length });
-      res.end(body);
-    });
+/**
+ * The limit: a bare node:http server answering with the bytes docrest answered for this workload,
+ * in a process of its own so that the benchmark's own heap cannot slow it down.
+ */
+async function limitServer(status: number, headers: Record<string, string>, body: Buffer): Promise<ChildProcess> {
+  const child = fork(join(root, 'bench/limit.ts'), [String(LIMIT_PORT), String(status), JSON.stringify(headers)], { stdio: ['pipe', 'ignore', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`limit server exited with ${code}`)));
+    child.stdin!.end(body);
   });
-  await new Promise<void>((r) => server.listen(LIMIT_PORT, '127.0.0.1', r));
-  return server;
+  return child;
 }
 
 function median(results: LoadResult[]): LoadResult {
@@ -135,6 +135,24 @@ function workerRss(pid: number): number {
   return Math.max(rssOf(pid), ...kids.map((k) => rssOf(Number(k))));
 }
 
+/** docrest and the limit on the same workload, same generator and settings. */
+async function compare(w: Workload, afterDocrest?: () => void): Promise<Row> {
+  const sample = await fetch(base + w.paths[0], { method: w.method, headers: w.headers ?? JSON_HEADERS, body: w.body });
+  const body = Buffer.from(await sample.arrayBuffer());
+  const headers: Record<string, string> = {};
+  sample.headers.forEach((v, k) => {
+    if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(k)) headers[k] = v;
+  });
+  const docrest = await measure(base, w);
+  afterDocrest?.();
+  const limit = await limitServer(sample.status, headers, body);
+  const lim = await measure(`http://127.0.0.1:${LIMIT_PORT}`, w);
+  limit.kill();
+  await new Promise((r) => limit.once('exit', r));
+  console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s  (limit ${lim.rps.toFixed(0)})`);
+  return { workload: w.name, docrest, limit: lim, ratio: docrest.rps / lim.rps };
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'docrest-bench-'));
   const child = startDocrest(dataDir);
@@ -159,32 +177,23 @@ async function main(): Promise<void> {
       { name: 'W4 POST durable insert', method: 'POST', paths: ['/writes'], body: JSON.stringify(doc(7)) },
       { name: 'W5 PATCH $inc', method: 'PATCH', paths: ids.slice(0, 100).map((id) => `/bench/${id}`), body: '{"$inc":{"qty":1}}' },
     ];
+    const selected = (w: Workload) => !ONLY || ONLY.some((o) => w.name.startsWith(o));
+    for (const w of workloads.filter(selected)) rows.push(await compare(w));
+    // W6 last, each size loaded right before it is measured: the other workloads run on a server
+    // that has not just ingested a million documents
     for (const n of SIZES) {
       const coll = `eq${n}`;
+      const w: Workload = {
+        name: `W6 indexed equality, ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`} docs`, method: 'GET',
+        paths: Array.from({ length: 500 }, (_, i) => `/${coll}?pagesize=10&filter=${encodeURIComponent(`{"k":${(i * 7919) % (n / 10)}}`)}`),
+      };
+      if (!selected(w)) continue;
       const started = Date.now();
       await http('PUT', `/${coll}`);
       await http('PUT', `/${coll}/_indexes/k_1`, { keys: { k: 1 } });
       await load(coll, n, (i) => ({ ...doc(i), k: Math.floor(i / 10) }));
       console.log(`loaded ${n} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      workloads.push({
-        name: `W6 indexed equality, ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`} docs`, method: 'GET',
-        paths: Array.from({ length: 500 }, (_, i) => `/${coll}?pagesize=10&filter=${encodeURIComponent(`{"k":${(i * 7919) % (n / 10)}}`)}`),
-      });
-    }
-    for (const w of workloads.filter((x) => !ONLY || ONLY.some((o) => x.name.startsWith(o)))) {
-      const sample = await fetch(base + w.paths[0], { method: w.method, headers: w.headers ?? JSON_HEADERS, body: w.body });
-      const body = Buffer.from(await sample.arrayBuffer());
-      const headers: Record<string, string> = {};
-      sample.headers.forEach((v, k) => {
-        if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(k)) headers[k] = v;
-      });
-      const docrest = await measure(base, w);
-      if (w.name.startsWith('W6')) memory[w.name] = workerRss(child.pid!);
-      const limit = await limitServer(sample.status, headers, body);
-      const lim = await measure(`http://127.0.0.1:${LIMIT_PORT}`, w);
-      await new Promise((r) => limit.close(r));
-      rows.push({ workload: w.name, docrest, limit: lim, ratio: docrest.rps / lim.rps });
-      console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s  (limit ${lim.rps.toFixed(0)})`);
+      rows.push(await compare(w, () => (memory[w.name] = workerRss(child.pid!))));
     }
   } finally {
     child.kill('SIGTERM');
