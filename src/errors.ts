@@ -55,12 +55,7 @@ export class EngineError extends Error {
 
 export const DUPLICATE_KEY = 11000;
 export const BAD_VALUE = 2;
-export const FAILED_TO_PARSE = 9;
-export const INVALID_PROJECTION = 31253;
 export const IMMUTABLE_FIELD = 66;
-export const CONFLICTING_UPDATE = 40;
-export const TYPE_MISMATCH = 14;
 export const NAMESPACE_NOT_FOUND = 26;
 export const INDEX_NOT_FOUND = 27;
 export const INDEX_OPTIONS_CONFLICT = 85;
-export const INDEX_KEY_SPECS_CONFLICT = 86;

@@ -60,7 +60,3 @@ export type Handler = (req: MongoRequest) => Promise<ApiResponse>;
 export function ok(body?: unknown, headers?: Record<string, string>): ApiResponse {
   return { status: 200, body, headers };
 }
-
-export function isDocument(v: unknown): v is Document {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}

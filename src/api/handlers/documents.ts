@@ -4,7 +4,7 @@ import { valuesEqual, type Document } from '../../engine/values.ts';
 import { HttpError, badRequest, notFound } from '../../errors.ts';
 import { childPath, etagHeader, newEtag, type ApiResponse, type MongoRequest } from '../context.ts';
 import { idForMessage, idFromUrl, idLink } from '../ids.ts';
-import { checkEtag, etagMatches, requireColl, requireDb } from '../meta.ts';
+import { checkEtag, etagMatches, requireColl } from '../meta.ts';
 import { documentFromBody, updateFromBody } from '../write-body.ts';
 
 /** Missing write targets answer 404 with no body (API.md §3.6). */
