@@ -36,10 +36,14 @@ export async function createEngine(settings: Settings): Promise<Engine> {
  * What RESTHeart does at boot: the users and acl collections, the default user, and the warnings
  * a safe default owes the operator. Runs once per data set (in the primary when there are workers).
  */
-async function bootstrap(cfg: Config, engine: Engine, security: Security, warn: (m: string) => void): Promise<void> {
+async function bootstrap(cfg: Config, engine: Engine, security: Security, warn: (m: string) => void, loud = true): Promise<void> {
   await bootstrapSecurity(cfg, engine);
   const { defaultAdminPassword, randomJwtKey } = await security.bootstrap();
-  if (defaultAdminPassword) warn(DEFAULT_PASSWORD_WARNING);
+  if (defaultAdminPassword) {
+    // the box is printed as it is (inside a JSON log line it would not be seen), unless warnings are off
+    if (loud) process.stderr.write(`${DEFAULT_PASSWORD_WARNING}\n\n`);
+    warn('user "admin" still has the default password "secret": change it with PATCH /users/admin');
+  }
   if (randomJwtKey) warn('jwtConfigProvider.key is not set: a random key signs tokens, so they die on restart and other instances reject them');
 }
 
@@ -62,7 +66,7 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
     const security = new Security(cfg, engine, settings.filterBlacklist, (m) => app?.log.warn(m));
     app = await buildServer(settings, engine, security, opts);
     const log = app.log;
-    if (opts.bootstrap !== false) await bootstrap(cfg, engine, security, (m) => log.warn(m));
+    if (opts.bootstrap !== false) await bootstrap(cfg, engine, security, (m) => log.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (e) {
     await app?.close();
