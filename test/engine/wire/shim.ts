@@ -20,15 +20,6 @@ const OP_QUERY = 2004;
 const OP_MSG = 2013;
 const EXACT = { promoteValues: false } as const;
 
-class CommandError extends Error {
-  readonly code: number;
-  readonly codeName: string;
-  constructor(code: number, codeName: string, message: string) {
-    super(message);
-    this.code = code;
-    this.codeName = codeName;
-  }
-}
 
 const num = (v: unknown, dflt = 0) => (v === undefined || v === null ? dflt : numberOf(v));
 const bool = (v: unknown) => v === true || (v !== undefined && v !== null && v !== false && num(v) !== 0);
@@ -40,7 +31,7 @@ function sortOf(spec: unknown): Sort | undefined {
 }
 
 function errorReply(e: unknown): Document {
-  if (e instanceof EngineError || e instanceof CommandError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
+  if (e instanceof EngineError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
   return { ok: 0, errmsg: (e as Error).message ?? String(e), code: 8, codeName: 'UnknownError' };
 }
 
@@ -274,10 +265,10 @@ export class WireShim {
         return { numIndexesBefore: existed ? before : 1, numIndexesAfter: (await coll.listIndexes()).length, createdCollectionAutomatically: !existed };
       }
       case 'listindexes':
-        if (!(await db.listCollections()).includes(collName)) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${ns}`);
+        if (!(await db.listCollections()).includes(collName)) throw new EngineError(26, 'NamespaceNotFound', `ns does not exist: ${ns}`);
         return this.cursor(ns, await coll.listIndexes());
       case 'dropindexes':
-        if (!(await db.listCollections()).includes(collName)) throw new CommandError(26, 'NamespaceNotFound', `ns not found ${ns}`);
+        if (!(await db.listCollections()).includes(collName)) throw new EngineError(26, 'NamespaceNotFound', `ns not found ${ns}`);
         await coll.dropIndex(String(body.index));
         return { nIndexesWas: 2 };
       case 'listcollections': {
@@ -286,11 +277,11 @@ export class WireShim {
         return this.cursor(`${dbName}.$cmd.listCollections`, names.map((n) => ({ name: n, type: 'collection' })));
       }
       case 'create':
-        if ((await db.listCollections()).includes(collName)) throw new CommandError(48, 'NamespaceExists', `Collection ${ns} already exists.`);
+        if ((await db.listCollections()).includes(collName)) throw new EngineError(48, 'NamespaceExists', `Collection ${ns} already exists.`);
         await db.createCollection(collName);
         return {};
       case 'drop':
-        if (!(await db.dropCollection(collName))) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
+        if (!(await db.dropCollection(collName))) throw new EngineError(26, 'NamespaceNotFound', 'ns not found');
         return { ns, nIndexesWas: 1 };
       case 'dropdatabase':
         await db.dropDatabase();
@@ -298,7 +289,7 @@ export class WireShim {
       case 'listdatabases':
         return { databases: (await this.engine.listDatabases()).map((n) => ({ name: n, sizeOnDisk: 0, empty: false })), totalSize: 0 };
       default:
-        throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
+        throw new EngineError(59, 'CommandNotFound', `no such command: '${name}'`);
     }
   }
 }
