@@ -3,7 +3,7 @@
 // request pays bcrypt once per credential per TTL; bcrypt itself runs on libuv's thread pool
 // (native `bcrypt`), never on the event loop.
 import bcrypt from 'bcrypt';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { getBool, getList, getMap, getNumber, getString, section, type Config, type ConfigTree } from '../config/load.ts';
 import type { Engine } from '../engine/types.ts';
 import { isPlainObject, toView, type Document } from '../engine/values.ts';
@@ -59,7 +59,7 @@ class CredentialCache {
   }
 
   private key(id: string, password: string): string {
-    return createHash('sha256').update(id).update('\u0000').update(password).digest('base64');
+    return hash('sha256', `${id}\u0000${password}`, 'base64');
   }
 
   /** The stored password these credentials were verified against, while the entry is fresh. */
@@ -115,13 +115,21 @@ export class MongoRealm implements Authenticator {
     return this.engine.db(this.usersDb).collection(this.usersColl);
   }
 
+  // the engine hands out the same immutable document until the user changes: one account per version
+  private readonly accounts = new WeakMap<Document, Account>();
+
   private accountOf(doc: Document): Account {
-    const { [this.propPassword]: _pwd, ...props } = doc;
-    return {
-      name: String(toView(doc[this.propId])),
-      roles: rolesOf(jsonPath(doc, this.rolesPath)),
-      properties: { ...props, authDb: this.usersDb },
-    };
+    let account = this.accounts.get(doc);
+    if (!account) {
+      const { [this.propPassword]: _pwd, ...props } = doc;
+      account = {
+        name: String(toView(doc[this.propId])),
+        roles: rolesOf(jsonPath(doc, this.rolesPath)),
+        properties: { ...props, authDb: this.usersDb },
+      };
+      this.accounts.set(doc, account);
+    }
+    return account;
   }
 
   async lookup(id: string): Promise<Account | undefined> {

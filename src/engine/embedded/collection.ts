@@ -269,6 +269,7 @@ export class EmbeddedCollection implements Collection {
         } catch (e) {
           sql.exec('ROLLBACK TO op');
           sql.exec('RELEASE op');
+          this.store.restampTouched();
           if (!(e instanceof EngineError)) throw e;
           r.writeErrors.push({ index, code: e.code, message: e.message });
         }

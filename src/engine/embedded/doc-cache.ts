@@ -1,8 +1,9 @@
 // Caches of the embedded engine's read path.
 //
 // Parsed documents: deserializing BSON and building the numeric view costs ~5 µs a document, far
-// more than reading the row. Entries are keyed by table + _id key and hold the row's bytes, so an
-// entry is used only when the stored bytes are still identical: always correct, whoever wrote.
+// more than reading the row. Entries are keyed by table + _id key and hold the row's bytes. An
+// entry is used without reading the row while its table keeps the stamp (store.ts) the entry was
+// last seen under; after a write, only when the stored bytes are still identical.
 //
 // Query results: a scan over a collection is repeated verbatim by many clients (RESTHeart's own
 // benchmark is one fixed $regex filter). Results are kept per collection version; any write to the
@@ -11,6 +12,8 @@ import type { Document } from '../values.ts';
 
 export interface Parsed {
   bytes: Buffer;
+  /** the table's stamp when these bytes were last read from it */
+  stamp: number;
   /** built on first use: a lookup the index fully answers never needs it */
   view?: Document;
   exact?: Document;
@@ -23,11 +26,21 @@ const MAX_RESULTS_PER_COLLECTION = 256;
 export class DocCache {
   private readonly docs = new Map<string, Parsed>();
 
-  get(table: string, key: Buffer, bytes: Buffer): Parsed | undefined {
+  /** The entry, when its table has not changed since it was read: no need to read the row. */
+  current(table: string, key: Buffer, stamp: number): Parsed | undefined {
+    const hit = this.docs.get(table + key.toString('latin1'));
+    return hit !== undefined && hit.stamp === stamp ? hit : undefined;
+  }
+
+  /** The entry, when the row just read still holds the same bytes. */
+  get(table: string, key: Buffer, bytes: Buffer, stamp: number): Parsed | undefined {
     const id = table + key.toString('latin1');
     const hit = this.docs.get(id);
     if (!hit) return undefined;
-    if (hit.bytes.equals(bytes)) return hit;
+    if (hit.bytes.equals(bytes)) {
+      hit.stamp = stamp;
+      return hit;
+    }
     this.docs.delete(id);
     return undefined;
   }

@@ -73,10 +73,10 @@ export class Scanner {
     this.docs = docs;
   }
 
-  private parse(info: CollectionInfo, k: Buffer, bytes: Buffer): Parsed {
-    let p = this.docs.get(info.table, k, bytes);
+  private parse(info: CollectionInfo, k: Buffer, bytes: Buffer, stamp: number): Parsed {
+    let p = this.docs.get(info.table, k, bytes, stamp);
     if (!p) {
-      p = { bytes };
+      p = { bytes, stamp };
       this.docs.set(info.table, k, p);
     }
     return p;
@@ -86,14 +86,19 @@ export class Scanner {
     return this.store.prepared(text.replaceAll('$T', ` ${info.table} `)).raw(true);
   }
 
-  private byKey(info: CollectionInfo, keys: Iterable<Buffer>, matcher: Matcher): Hit[] {
-    const get = this.sql(info, 'SELECT k, doc FROM $T WHERE k = ?');
+  /** Point reads by primary key: a cached document of an unchanged table needs no read at all. */
+  private byKey(info: CollectionInfo, keys: Iterable<Buffer>, matcher: Matcher, stamp: number): Hit[] {
+    let get: ReturnType<Scanner['sql']> | undefined;
     const hits: Hit[] = [];
     for (const k of keys) {
-      const row = get.get(k) as RawRow | undefined;
-      if (!row) continue;
-      const parsed = this.parse(info, row[0], row[1]);
-      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k: row[0], parsed });
+      let parsed = this.docs.current(info.table, k, stamp);
+      if (!parsed) {
+        get ??= this.sql(info, 'SELECT k, doc FROM $T WHERE k = ?');
+        const row = get.get(k) as RawRow | undefined;
+        if (!row) continue;
+        parsed = this.parse(info, row[0], row[1], stamp);
+      }
+      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k, parsed });
     }
     return hits;
   }
@@ -135,6 +140,8 @@ export class Scanner {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const idDir = idOnlySort(opts.sort);
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
+    // taken before any row is read: rows read under this stamp are what the table holds at it
+    const stamp = this.store.version(info.table);
     const finish = (hits: Hit[]): Hit[] => {
       if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
       else {
@@ -144,8 +151,8 @@ export class Scanner {
       return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
     };
     switch (p.kind) {
-      case 'ids': return finish(this.byKey(info, p.keys, matcher));
-      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), p.covered ? matchAll : matcher));
+      case 'ids': return finish(this.byKey(info, p.keys, matcher, stamp));
+      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), p.covered ? matchAll : matcher, stamp));
       case 'indexOrder': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
         const entries = this.store.prepared(`SELECT DISTINCT k FROM ${p.index.table} ORDER BY key ${order}`).pluck().iterate() as IterableIterator<Buffer>;
@@ -156,7 +163,7 @@ export class Scanner {
             const s = k.toString('latin1');
             if (seen.has(s)) continue;
             seen.add(s);
-            yield* self.byKey(info, [k], matcher);
+            yield* self.byKey(info, [k], matcher, stamp);
           }
         })();
         // the index gives the requested order unless it was only hinted
@@ -164,20 +171,20 @@ export class Scanner {
       }
       case 'table': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
-        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher)]);
+        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher, stamp)]);
         if (Object.keys(filter).length === 0) {
           const rows = this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`)
             .all(limit === Infinity ? -1 : limit, skip) as RawRow[];
-          return rows.map(([k, bytes]) => ({ k, parsed: this.parse(info, k, bytes) }));
+          return rows.map(([k, bytes]) => ({ k, parsed: this.parse(info, k, bytes, stamp) }));
         }
-        return this.stream(this.tableRows(info, order, matcher), skip, limit);
+        return this.stream(this.tableRows(info, order, matcher, stamp), skip, limit);
       }
     }
   }
 
-  private *tableRows(info: CollectionInfo, order: string, matcher: Matcher): Generator<Hit> {
+  private *tableRows(info: CollectionInfo, order: string, matcher: Matcher, stamp: number): Generator<Hit> {
     for (const [k, bytes] of this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order}`).iterate() as IterableIterator<RawRow>) {
-      const parsed = this.parse(info, k, bytes);
+      const parsed = this.parse(info, k, bytes, stamp);
       if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) yield { k, parsed };
     }
   }

@@ -36,7 +36,17 @@ export class Store {
   readonly sql: Database.Database;
   private catalog = new Map<string, CollectionInfo>();
   private indexRows = new Map<string, IndexRow[]>();
+  /**
+   * Per collection table, a stamp that changes whenever its content may have changed: after every
+   * write (kept or rolled back) by this process, and when the versions table shows another
+   * process's commit. Stamps come from one process-wide counter, so a stamp is never reused and
+   * a cache entry tagged with one is valid exactly while the table still has it.
+   */
+  private stamps = new Map<string, number>();
+  private clock = 0;
+  /** shared mode: the versions table as last seen; tables this batch wrote */
   private versions = new Map<string, number>();
+  private touched = new Set<string>();
   private dataVersion = -1;
   private schemaVersion = -1;
   private pending: PendingWrite[] = [];
@@ -96,6 +106,8 @@ export class Store {
 
   private checked = false;
   private readTxn = false;
+  /** inside flush(): the write transaction is open */
+  private writing = false;
   private schemaStale = true;
 
   /** Forces the next lookup to reload the catalog from the file. */
@@ -114,7 +126,7 @@ export class Store {
     if (this.checked) return;
     // Reads share a snapshot: outside a transaction every statement acquires its own (~5–7 µs
     // each, measured, plus lock system calls; 0.2–1.6 µs inside one).
-    if (!this.sql.inTransaction) {
+    if (!this.readTxn && !this.writing) {
       this.stmts.begin.run();
       this.readTxn = true;
     }
@@ -177,23 +189,48 @@ export class Store {
   }
 
   /**
-   * The collection's version: a new one after every write to it, from this process or another
-   * (PRAGMA data_version moves only when another connection committed; then the versions table says which).
+   * The collection's version (its stamp): a new one after every write to it, from this process or
+   * another (PRAGMA data_version moves only when another connection committed; then the versions
+   * table says which).
    */
   version(table: string): number {
     this.sync();
-    return this.versions.get(table) ?? 0;
+    let stamp = this.stamps.get(table);
+    if (stamp === undefined) this.stamps.set(table, (stamp = ++this.clock));
+    return stamp;
+  }
+
+  private restamp(table: string): void {
+    this.stamps.set(table, ++this.clock);
   }
 
   private reloadVersions(): void {
-    this.versions.clear();
-    for (const row of this.stmts.allVersions.all() as Array<{ tbl: string; v: number }>) this.versions.set(row.tbl, row.v);
+    const seen = new Map<string, number>();
+    for (const row of this.stmts.allVersions.all() as Array<{ tbl: string; v: number }>) {
+      seen.set(row.tbl, row.v);
+      if (this.versions.get(row.tbl) !== row.v) this.restamp(row.tbl);
+    }
+    this.versions = seen;
   }
 
   /** Marks a collection as written; only inside a write. */
   bump(table: string): void {
-    const v = (this.stmts.bumpVersion.get(table) as { v: number }).v;
-    this.versions.set(table, v);
+    this.restamp(table);
+    this.touched.add(table);
+  }
+
+  /**
+   * Tells other processes which tables this batch wrote: one versions row per table and batch,
+   * not per write. Alone with the file (exclusive), nobody is listening.
+   */
+  private publishVersions(): void {
+    if (this.exclusive) return;
+    for (const table of this.touched) this.versions.set(table, (this.stmts.bumpVersion.get(table) as { v: number }).v);
+  }
+
+  /** After a rollback, whatever a touched table's cached entries saw may never have existed. */
+  restampTouched(): void {
+    for (const table of this.touched) this.restamp(table);
   }
 
   collectionInfo(db: string, name: string): CollectionInfo | undefined {
@@ -280,6 +317,8 @@ export class Store {
       for (const w of batch) w.reject(e);
       return;
     }
+    this.writing = true;
+    this.touched.clear();
     for (const w of batch) {
       this.stmts.savepoint.run();
       try {
@@ -290,18 +329,22 @@ export class Store {
         this.stmts.rollbackTo.run();
         this.stmts.release.run();
         this.invalidateSchema(); // a rolled-back create/drop leaves the cached catalog stale
-        this.reloadVersions(); // and a rolled-back write its version bump
+        this.restampTouched();
         results.push({ ok: false, value: e });
       }
     }
     try {
+      this.publishVersions();
       this.sql.exec('COMMIT');
     } catch (e) {
       if (this.sql.inTransaction) this.sql.exec('ROLLBACK');
       this.invalidateSchema();
-      this.reloadVersions();
+      this.restampTouched();
+      if (!this.exclusive) this.reloadVersions();
       for (const w of batch) w.reject(e);
       return;
+    } finally {
+      this.writing = false;
     }
     batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
   }
