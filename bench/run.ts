@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chart } from './chart.ts';
 import { drive, hasWrk, type LoadResult } from './load.ts';
+import { markdownTable, memoryLines } from './table.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -32,10 +33,13 @@ interface Workload {
   headers?: Record<string, string>;
 }
 
+/** A run's result and the server's CPU time per request (user + system, all its processes). */
+type Measured = LoadResult & { cpuUs: number };
+
 interface Row {
   workload: string;
-  docrest: LoadResult;
-  limit: LoadResult;
+  docrest: Measured;
+  limit: Measured;
   ratio: number;
 }
 
@@ -100,19 +104,49 @@ async function limitServer(status: number, headers: Record<string, string>, body
   return child;
 }
 
-function median(results: LoadResult[]): LoadResult {
+function median(results: Measured[]): Measured {
   const sorted = [...results].sort((a, b) => a.rps - b.rps);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measure(url: string, w: Workload): Promise<LoadResult> {
+async function measure(url: string, w: Workload, pid: number): Promise<Measured> {
   // unmeasured warm-up: the JIT, caches and connections settle before the runs that count
   await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: 2, connections: 64, threads: 2 });
-  const runs: LoadResult[] = [];
+  const runs: Measured[] = [];
   for (let i = 0; i < RUNS; i++) {
-    runs.push(await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 }));
+    const before = treeCpuTicks(pid);
+    const r = await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 });
+    runs.push({ ...r, cpuUs: ((treeCpuTicks(pid) - before) * (1e6 / CLOCK_TICKS)) / (r.rps * SECONDS) });
   }
   return median(runs);
+}
+
+// USER_HZ of /proc/<pid>/stat: 100 on Linux
+const CLOCK_TICKS = 100;
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/**
+ * CPU time (user + system, in clock ticks) of a server and its worker processes. Per request it is
+ * steadier than req/s on a noisy machine: it does not count the time the server waited for a core.
+ */
+function treeCpuTicks(pid: number): number {
+  let ticks = 0;
+  for (const p of [pid, ...childrenOf(pid)]) {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* exited */ }
+  }
+  return ticks;
 }
 
 function rssOf(pid: number): number {
@@ -126,31 +160,24 @@ function rssOf(pid: number): number {
 
 /** Resident memory of the largest process in the tree (a worker, or the server itself). */
 function workerRss(pid: number): number {
-  const kids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
-    } catch {
-      return false;
-    }
-  });
-  return Math.max(rssOf(pid), ...kids.map((k) => rssOf(Number(k))));
+  return Math.max(rssOf(pid), ...childrenOf(pid).map(rssOf));
 }
 
 /** docrest and the limit on the same workload, same generator and settings. */
-async function compare(w: Workload, afterDocrest?: () => void): Promise<Row> {
+async function compare(pid: number, w: Workload, afterDocrest?: () => void): Promise<Row> {
   const sample = await fetch(base + w.paths[0], { method: w.method, headers: w.headers ?? JSON_HEADERS, body: w.body });
   const body = Buffer.from(await sample.arrayBuffer());
   const headers: Record<string, string> = {};
   sample.headers.forEach((v, k) => {
     if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(k)) headers[k] = v;
   });
-  const docrest = await measure(base, w);
+  const docrest = await measure(base, w, pid);
   afterDocrest?.();
   const limit = await limitServer(sample.status, headers, body);
-  const lim = await measure(`http://127.0.0.1:${LIMIT_PORT}`, w);
+  const lim = await measure(`http://127.0.0.1:${LIMIT_PORT}`, w, limit.pid!);
   limit.kill();
   await new Promise((r) => limit.once('exit', r));
-  console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s  (limit ${lim.rps.toFixed(0)})`);
+  console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s ${docrest.cpuUs.toFixed(0).padStart(5)} µs CPU/req  (limit ${lim.rps.toFixed(0)} req/s, ${lim.cpuUs.toFixed(0)} µs)`);
   return { workload: w.name, docrest, limit: lim, ratio: docrest.rps / lim.rps };
 }
 
@@ -179,7 +206,7 @@ async function main(): Promise<void> {
       { name: 'W5 PATCH $inc', method: 'PATCH', paths: ids.slice(0, 100).map((id) => `/bench/${id}`), body: '{"$inc":{"qty":1}}' },
     ];
     const selected = (w: Workload) => !ONLY || ONLY.some((o) => w.name.startsWith(o));
-    for (const w of workloads.filter(selected)) rows.push(await compare(w));
+    for (const w of workloads.filter(selected)) rows.push(await compare(child.pid!, w));
     // W6 last, each size loaded right before it is measured: the other workloads run on a server
     // that has not just ingested a million documents
     for (const n of SIZES) {
@@ -194,7 +221,7 @@ async function main(): Promise<void> {
       await http('PUT', `/${coll}/_indexes/k_1`, { keys: { k: 1 } });
       await load(coll, n, (i) => ({ ...doc(i), k: Math.floor(i / 10) }));
       console.log(`loaded ${n} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      rows.push(await compare(w, () => (memory[w.name] = workerRss(child.pid!))));
+      rows.push(await compare(child.pid!, w, () => (memory[w.name] = workerRss(child.pid!))));
     }
   } finally {
     child.kill('SIGTERM');
@@ -209,14 +236,8 @@ async function main(): Promise<void> {
 }
 
 function printTable(rows: Row[], memory: Record<string, number>, machine: Record<string, unknown>): void {
-  const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
   console.log(`\n${machine.cpus} cores (${machine.model}), Node ${machine.node}, ${machine.generator}, docrest workers: ${machine.workers}, median of ${machine.runs} × ${machine.seconds}s\n`);
-  console.log('| workload | docrest req/s | p50 ms | p99 ms | errors | limit req/s | docrest / limit |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    console.log(`| ${r.workload} | ${f(r.docrest.rps)} | ${f(r.docrest.p50, 2)} | ${f(r.docrest.p99, 2)} | ${r.docrest.errors} | ${f(r.limit.rps)} | ${f(r.ratio, 2)} |`);
-  }
-  for (const [w, mb] of Object.entries(memory)) console.log(`resident memory after ${w}: ${f(mb)} MB`);
+  console.log([...markdownTable(rows), '', ...memoryLines(memory)].join('\n'));
 }
 
 main().catch((e) => {
