@@ -1,5 +1,6 @@
 // Starts docrest: the engine the settings select, the HTTP server, and a clean shutdown.
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { EmbeddedEngine } from './engine/embedded/engine.ts';
 import { MongoEngine } from './engine/mongodb/engine.ts';
 import type { Engine } from './engine/types.ts';
@@ -12,6 +13,7 @@ import { settingsFrom, type Settings } from './settings.ts';
 export interface Running {
   settings: Settings;
   app: FastifyInstance;
+  log: Logger;
   engine: Engine;
   url: string;
   close: () => Promise<void>;
@@ -62,11 +64,11 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
   const settings = settingsFrom(cfg);
   const engine = await createEngine(settings);
   let app: FastifyInstance | undefined;
+  let log: Logger | undefined;
   try {
-    const security = new Security(cfg, engine, settings.filterBlacklist, (m) => app?.log.warn(m));
-    app = await buildServer(settings, engine, security, opts);
-    const log = app.log;
-    if (opts.bootstrap !== false) await bootstrap(cfg, engine, security, (m) => log.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));
+    const security = new Security(cfg, engine, settings.filterBlacklist, (m) => log?.warn(m));
+    ({ app, log } = await buildServer(settings, engine, security, opts));
+    if (opts.bootstrap !== false) await bootstrap(cfg, engine, security, (m) => log!.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (e) {
     await app?.close();
@@ -79,6 +81,7 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
   return {
     settings,
     app,
+    log: log!,
     engine,
     url: `http://${host}:${port}`,
     close: async () => {

@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   }
   if (isWorker()) adoptSharedKey(cfg);
   const running = await start(cfg, { bootstrap: !isWorker() });
-  running.app.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
+  running.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
   const stop = async () => {
     await running.close();
     process.exit(0);

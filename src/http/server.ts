@@ -3,7 +3,8 @@
 // OPTIONS and errors are handled identically on every path, including paths matching nothing.
 import { promisify } from 'node:util';
 import { deflate, gzip } from 'node:zlib';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { pino, type Logger } from 'pino';
 import type { ApiResponse, MongoRequest } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
 import type { Engine } from '../engine/types.ts';
@@ -57,10 +58,18 @@ function splitUrl(url: string): { path: string; query: string } {
   return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
 }
 
-export async function buildServer(settings: Settings, engine: Engine, security: Security, opts: ServerOptions = {}): Promise<FastifyInstance> {
+export interface HttpServer {
+  app: FastifyInstance;
+  log: Logger;
+}
+
+export async function buildServer(settings: Settings, engine: Engine, security: Security, opts: ServerOptions = {}): Promise<HttpServer> {
+  // fastify's own logger costs a child logger per request (~3 µs of a ~30 µs request, measured);
+  // docrest logs no requests, so its one logger lives beside fastify
+  const log = pino({ level: opts.logLevel ?? settings.logLevel.toLowerCase() });
   const app = Fastify({
-    logger: { level: opts.logLevel ?? settings.logLevel.toLowerCase() },
-    logController: new LogController({ disableRequestLogging: true }),
+    logger: false,
+    requestIdHeader: false,
     exposeHeadRoutes: false,
     bodyLimit: settings.maxBodySize,
     routerOptions: { maxParamLength: 10_000 },
@@ -72,7 +81,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
 
   const cors = new Cors(settings.cors);
   const mongo = new MongoService(settings, engine);
-  const logError = (e: unknown) => app.log.error(e);
+  const logError = (e: unknown) => log.error(e);
 
   function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode): FastifyReply {
     const e = toHttpError(err, logError);
@@ -148,5 +157,5 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
 
   app.route({ method: [...METHODS], url: '/*', handler: pipeline });
   app.setErrorHandler((err, req, reply) => sendError(req, reply, err, 'default'));
-  return app;
+  return { app, log };
 }
