@@ -112,6 +112,13 @@ function representation(v: string | null, dflt: Representation): Representation 
 
 export function parseParams(query: string, s: Settings): QueryParams {
   const raw = new URLSearchParams(query);
+  // most requests have no query: the defaults, without a dozen lookups
+  if (query === '') {
+    return {
+      raw, page: 1, pagesize: s.defaultPagesize, sort: [['_id', -1]], count: false, countEstimated: false, idType: 'STRING_OID',
+      checkEtag: false, rep: s.defaultRepresentation, halFull: false, np: false, jsonMode: 'default',
+    };
+  }
   const first = (k: string) => raw.get(k);
   const all = (k: string) => raw.getAll(k);
   const p: QueryParams = {

@@ -23,7 +23,8 @@ const COMPRESS_THRESHOLD = 1024;
 const gzipAsync = promisify(gzip);
 const deflateAsync = promisify(deflate);
 
-async function encode(reply: FastifyReply, acceptEncoding: string | undefined, body: Buffer): Promise<Buffer> {
+/** The body as sent: compressed (a promise) when worth it and accepted, else as it is. */
+function encode(reply: FastifyReply, acceptEncoding: string | undefined, body: Buffer): Buffer | Promise<Buffer> {
   if (body.length < COMPRESS_THRESHOLD || !acceptEncoding) return body;
   const gz = /\bgzip\b/.test(acceptEncoding);
   if (!gz && !/\bdeflate\b/.test(acceptEncoding)) return body;
@@ -47,6 +48,7 @@ function quietAuth(req: FastifyRequest, query: string): boolean {
 
 /** `.`/`..` segments (also percent-encoded) would let ACL path rules and routing disagree. */
 function hasDotSegment(path: string): boolean {
+  if (!path.includes('.') && !path.includes('%')) return false;
   return path.split('/').some((seg) => {
     const s = seg.replaceAll(/%2e/gi, '.');
     return s === '.' || s === '..';
@@ -91,13 +93,14 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     return reply.send(e.noBody || e.status === 304 ? '' : Buffer.from(renderJson(errorBody(e), jsonMode)));
   }
 
-  async function send(reply: FastifyReply, r: ApiResponse, jsonMode: JsonMode, headOnly = false): Promise<FastifyReply> {
+  function send(reply: FastifyReply, r: ApiResponse, jsonMode: JsonMode, headOnly = false): FastifyReply | Promise<FastifyReply> {
     const type = r.contentType ?? JSON_TYPE;
     reply.code(r.status).header('content-type', type);
     if (r.headers) reply.headers(r.headers);
     if (r.body === undefined || headOnly || r.status === 304) return reply.send('');
     // a Buffer, because fastify appends "; charset=utf-8" to JSON-like string payloads
-    return reply.send(await encode(reply, reply.request.headers['accept-encoding'], Buffer.from(renderJson(r.body, jsonMode))));
+    const body = encode(reply, reply.request.headers['accept-encoding'], Buffer.from(renderJson(r.body, jsonMode)));
+    return body instanceof Promise ? body.then((b) => reply.send(b)) : reply.send(body);
   }
 
   function serviceOf(path: string): ServiceKind {

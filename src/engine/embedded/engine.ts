@@ -10,10 +10,14 @@ import { Store } from './store.ts';
 
 // MongoDB's TTL monitor runs every 60 s
 const TTL_SWEEP_MS = 60_000;
+// database and collection handles kept per engine: names come from URLs, so the maps are bounded
+const MAX_HANDLES = 1000;
 
 class EmbeddedDatabase implements Database {
   readonly name: string;
   private readonly engine: EmbeddedEngine;
+  // collection objects hold no state but their names: one per name, not one per request
+  private readonly collections = new Map<string, EmbeddedCollection>();
 
   constructor(engine: EmbeddedEngine, name: string) {
     this.engine = engine;
@@ -21,7 +25,12 @@ class EmbeddedDatabase implements Database {
   }
 
   collection(name: string): Collection {
-    return new EmbeddedCollection(this.engine, this.name, name);
+    let c = this.collections.get(name);
+    if (!c) {
+      if (this.collections.size >= MAX_HANDLES) this.collections.clear();
+      this.collections.set(name, (c = new EmbeddedCollection(this.engine, this.name, name)));
+    }
+    return c;
   }
 
   async listCollections(): Promise<string[]> {
@@ -60,8 +69,15 @@ export class EmbeddedEngine implements Engine {
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
   }
 
+  private readonly databases = new Map<string, EmbeddedDatabase>();
+
   db(name: string): Database {
-    return new EmbeddedDatabase(this, name);
+    let d = this.databases.get(name);
+    if (!d) {
+      if (this.databases.size >= MAX_HANDLES) this.databases.clear();
+      this.databases.set(name, (d = new EmbeddedDatabase(this, name)));
+    }
+    return d;
   }
 
   async listDatabases(): Promise<string[]> {
