@@ -231,8 +231,11 @@ async function main(): Promise<void> {
   printTable(rows, memory, machine);
   const out = join(root, 'bench/results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ machine, memoryMB: memory, rows }, null, 2)}\n`);
-  writeFileSync(join(out, 'latest.svg'), chart(rows, machine));
+  // only a complete run replaces the results the README shows
+  const name = quick || ONLY || sizesArg >= 0 ? 'partial' : 'latest';
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ machine, memoryMB: memory, rows }, null, 2)}\n`);
+  writeFileSync(join(out, `${name}.svg`), chart(rows, machine));
+  console.log(`\nwritten: bench/results/${name}.json and ${name}.svg`);
 }
 
 function printTable(rows: Row[], memory: Record<string, number>, machine: Record<string, unknown>): void {
