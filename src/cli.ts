@@ -1,9 +1,13 @@
 // docrest's command line: configuration (file, -o, RHO, flags), then the server.
-import { start } from './app.ts';
-import { HELP_TEXT, parseArgs } from './config/cli-args.ts';
-import { DEFAULT_CONFIG_YAML } from './config/defaults.ts';
-import { ConfigError, applyCliArgs, getNumber, loadConfig, maskSecrets, renderConfig, section } from './config/load.ts';
-import { adoptSharedKey, isWorker, runPrimary } from './cluster.ts';
+import { restartWithHeapFlags } from './v8-flags.ts';
+
+// before the server's modules load: a restart after loading them would load them twice
+restartWithHeapFlags();
+const { start } = await import('./app.ts');
+const { HELP_TEXT, parseArgs } = await import('./config/cli-args.ts');
+const { DEFAULT_CONFIG_YAML } = await import('./config/defaults.ts');
+const { ConfigError, applyCliArgs, getNumber, loadConfig, maskSecrets, renderConfig, section } = await import('./config/load.ts');
+const { adoptSharedKey, isWorker, runPrimary } = await import('./cluster.ts');
 
 const VERSION = '0.1.0';
 
