@@ -30,6 +30,8 @@ export const CONSTRUCTORS = new Set(['MinKey', 'MaxKey', 'ObjectId', 'ISODate', 
 export function toInteger(text: string, at: number): Int32 | Long {
   const n = Number(text);
   if (n >= -2147483648 && n <= 2147483647) return new Int32(n | 0);
+  // Exact below 2^53, and ~10x cheaper than BigInt: epoch-millis dates are this size.
+  if (Number.isSafeInteger(n)) return Long.fromNumber(n);
   return toLong(text, at);
 }
 
@@ -131,7 +133,8 @@ export function convertWrapper(o: Doc, first: string, at: number): unknown {
       if (typeof v === 'string' && OID_RE.test(v)) return ObjectId.createFromHexString(v);
       throw bad('expected a 24-digit hex string');
     case '$date': {
-      if (v instanceof Int32 || v instanceof Long) return dateOf(Number(v.toString()), at);
+      if (v instanceof Int32) return dateOf(v.value, at);
+      if (v instanceof Long) return dateOf(v.toNumber(), at);
       if (v instanceof Double && Number.isInteger(v.value)) return dateOf(v.value, at);
       const ms = typeof v === 'string' ? parseIsoDate(v, false) : undefined;
       if (ms === undefined) throw bad('expected an ISO-8601 string, epoch millis or {"$numberLong": "..."}');
