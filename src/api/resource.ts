@@ -47,7 +47,7 @@ function bucketOrColl(coll: string, collType: ResourceType, bucketType: Resource
 export function decodeSegments(rawPath: string): string[] {
   const parts = rawPath.split('/').filter((s) => s !== '');
   try {
-    return parts.map((s) => decodeURIComponent(s));
+    return parts.map((s) => (s.includes('%') ? decodeURIComponent(s) : s));
   } catch {
     throw badRequest('illegal path: invalid percent-encoding');
   }

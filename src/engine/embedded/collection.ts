@@ -17,7 +17,7 @@ import { BSONRegExp, Int32, ObjectId, fromView, isPlainObject, toView, valuesEqu
 import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
 import { pinnedIds, positionalIndex } from './query.ts';
-import { exactOf, viewOf, type Hit } from './scan.ts';
+import { exactKeyLookup, exactOf, viewOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 
 const EXACT = { promoteValues: false } as const;
@@ -106,6 +106,12 @@ export class EmbeddedCollection implements Collection {
   }
 
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {
+    // a plain lookup by _id (every document GET, every authenticated request's user): no planning
+    if (opts.projection === undefined && !opts.skip && opts.hint === undefined && exactKeyLookup(filter)) {
+      const info = this.info();
+      const hit = info && this.engine.scanner.point(info, filter._id);
+      return hit ? exactOf(hit.parsed) : null;
+    }
     return (await this.find(filter, { ...opts, limit: 1 }))[0] ?? null;
   }
 

@@ -5,6 +5,7 @@ import type { Filter, FindOptions } from '../types.ts';
 import { markImmutable, renderJson } from '../../json/render.ts';
 import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
+import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Range } from './planner.ts';
 import { compileFilter, compileSort, idOnlySort, type Matcher } from './query.ts';
@@ -40,7 +41,7 @@ function matcherFor(filter: Filter): Matcher {
  * match, so no query needs compiling (it costs more than the read). Long and Decimal128 keys are
  * approximate (keys.ts), and documents/arrays/regexes need the matcher.
  */
-function exactKeyLookup(filter: Filter): boolean {
+export function exactKeyLookup(filter: Filter): boolean {
   const keys = Object.keys(filter);
   if (keys.length !== 1 || keys[0] !== '_id') return false;
   const v = filter._id;
@@ -84,6 +85,11 @@ export class Scanner {
 
   private sql(info: CollectionInfo, text: string) {
     return this.store.prepared(text.replaceAll('$T', ` ${info.table} `)).raw(true);
+  }
+
+  /** The document with this exact _id (see exactKeyLookup), if any. */
+  point(info: CollectionInfo, id: unknown): Hit | undefined {
+    return this.byKey(info, [idKey(id)], matchAll, this.store.version(info.table))[0];
   }
 
   /** Point reads by primary key: a cached document of an unchanged table needs no read at all. */

@@ -143,6 +143,7 @@ export class Store {
     }
     if (!this.schemaStale) return;
     this.catalog.clear();
+    this.names = undefined;
     for (const row of this.stmts.listCatalog.all() as CollectionInfo[]) this.catalog.set(catKey(row.db, row.name), row);
     this.indexRows.clear();
     for (const row of this.sql.prepare('SELECT coll, name, spec, tbl AS "table" FROM idx').all() as IndexRow[]) {
@@ -238,11 +239,16 @@ export class Store {
     return this.catalog.get(catKey(db, name));
   }
 
+  // names per database, rebuilt after the catalog changes: every document request checks its collection exists
+  private names: Map<string, string[]> | undefined;
+
   listCollections(db: string): string[] {
     this.sync();
-    const out: string[] = [];
-    for (const c of this.catalog.values()) if (c.db === db) out.push(c.name);
-    return out;
+    if (!this.names) {
+      this.names = new Map();
+      for (const c of this.catalog.values()) (this.names.get(c.db) ?? this.names.set(c.db, []).get(c.db)!).push(c.name);
+    }
+    return [...(this.names.get(db) ?? [])];
   }
 
   listDatabases(): string[] {
@@ -274,6 +280,7 @@ export class Store {
     this.stmts.insertCatalog.run(db, name, table);
     const info = { db, name, table };
     this.catalog.set(catKey(db, name), info);
+    this.names = undefined;
     return info;
   }
 
@@ -291,6 +298,7 @@ export class Store {
     this.forget(info.table);
     this.stmts.deleteCatalog.run(db, name);
     this.catalog.delete(catKey(db, name));
+    this.names = undefined;
     return true;
   }
 
