@@ -17,8 +17,8 @@ export interface BasicCredentials {
 
 /** `Basic base64(id:password)`; the scheme is case-insensitive, the payload UTF-8. */
 export function parseBasic(header: string): BasicCredentials | undefined {
-  const m = /^basic\s+(\S+)\s*$/i.exec(header);
-  if (!m || !/^[A-Za-z0-9+/]+=*$/.test(m[1]!)) return undefined;
+  const m = /^basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
+  if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const i = decoded.indexOf(':');
   if (i <= 0) return undefined;

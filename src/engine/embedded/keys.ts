@@ -44,9 +44,24 @@ export function encodeValue(v: unknown): Buffer {
   if (Array.isArray(v) && v.length === 0) return Buffer.from([EMPTY_ARRAY]);
   const type = typeRank(v) * 2;
   if (v === null || v === undefined || v instanceof MinKey || v instanceof MaxKey) return Buffer.from([type]);
-  if (typeof v === 'string') return terminated(type, Buffer.from(v, 'utf8'));
+  if (typeof v === 'string') {
+    // only U+0000 encodes to a zero byte: without one, nothing needs escaping (one copy, not two)
+    if (v.includes('\u0000')) return terminated(type, Buffer.from(v, 'utf8'));
+    const n = Buffer.byteLength(v, 'utf8');
+    const out = Buffer.allocUnsafe(n + 3);
+    out[0] = type;
+    out.write(v, 1, 'utf8');
+    out[n + 1] = 0;
+    out[n + 2] = 0;
+    return out;
+  }
   if (typeof v === 'number' || isNumeric(v)) return fixed(type, numberOf(v));
-  if (v instanceof ObjectId) return Buffer.concat([Buffer.from([type]), Buffer.from(v.id)]);
+  if (v instanceof ObjectId) {
+    const out = Buffer.allocUnsafe(13);
+    out[0] = type;
+    out.set(v.id, 1);
+    return out;
+  }
   if (typeof v === 'boolean') return Buffer.from([type, v ? 1 : 0]);
   if (v instanceof Date) return fixed(type, v.getTime());
   if (v instanceof Timestamp) {
