@@ -15,17 +15,32 @@ function docFilter(req: MongoRequest, id: unknown): Filter {
   return f ? { $and: [{ _id: id }, f] } : { _id: id };
 }
 
-async function prepare(req: MongoRequest) {
-  await requireColl(req);
+function target(req: MongoRequest) {
   const id = idFromUrl(req.resource.docId!, req.params.idType);
   const coll = req.engine.db(req.resource.db!).collection(req.resource.coll!);
   return { id, coll, filter: docFilter(req, id) };
 }
 
+async function prepare(req: MongoRequest) {
+  await requireColl(req);
+  return target(req);
+}
+
 export async function getDocument(req: MongoRequest): Promise<ApiResponse> {
-  const { id, coll, filter } = await prepare(req);
+  let t: ReturnType<typeof target>;
+  try {
+    t = target(req);
+  } catch (e) {
+    await requireColl(req); // a missing collection is reported before a bad id, as for other methods
+    throw e;
+  }
+  const { id, coll, filter } = t;
   const doc = await coll.findOne(filter, { projection: req.params.keys });
-  if (!doc) throw notFound(`document ${idForMessage(id)} does not exist`);
+  if (!doc) {
+    // a document found proves its collection exists; only a miss needs to say which is missing
+    await requireColl(req);
+    throw notFound(`document ${idForMessage(id)} does not exist`);
+  }
   const etag = doc._etag ?? (await coll.findOne({ _id: id }, { projection: { _etag: 1 } }))?._etag;
   if (etagMatches(req.headers['if-none-match'], etag)) return { status: 304, headers: etagHeader(etag) };
   return { status: 200, body: req.shape ? req.shape(doc) : doc, headers: etagHeader(etag) };
