@@ -110,15 +110,18 @@ function representation(v: string | null, dflt: Representation): Representation 
   }
 }
 
+// shared by every request without a query; nothing writes to QueryParams.raw
+const NO_QUERY = new URLSearchParams();
+
 export function parseParams(query: string, s: Settings): QueryParams {
-  const raw = new URLSearchParams(query);
   // most requests have no query: the defaults, without a dozen lookups
   if (query === '') {
     return {
-      raw, page: 1, pagesize: s.defaultPagesize, sort: [['_id', -1]], count: false, countEstimated: false, idType: 'STRING_OID',
+      raw: NO_QUERY, page: 1, pagesize: s.defaultPagesize, sort: [['_id', -1]], count: false, countEstimated: false, idType: 'STRING_OID',
       checkEtag: false, rep: s.defaultRepresentation, halFull: false, np: false, jsonMode: 'default',
     };
   }
+  const raw = new URLSearchParams(query);
   const first = (k: string) => raw.get(k);
   const all = (k: string) => raw.getAll(k);
   const p: QueryParams = {

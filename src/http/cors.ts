@@ -4,6 +4,8 @@ import type { CorsSettings } from '../settings.ts';
 
 export type PreflightKind = 'default' | 'document';
 
+const NONE: Readonly<Record<string, string>> = Object.freeze({});
+
 export class Cors {
   private readonly s: CorsSettings;
   private readonly documentAllowHeaders: string;
@@ -21,27 +23,32 @@ export class Cors {
     return this.s.enabled;
   }
 
-  /** Headers for every response. */
-  response(origin: string | undefined): Record<string, string> {
-    if (!this.s.enabled) return {};
+  /** Headers for every response, by lower-case name; shared, never to be mutated. */
+  response(origin: string | undefined): Readonly<Record<string, string>> {
+    if (!this.s.enabled) return NONE;
     const echo = this.s.allowOrigin === 'echo';
-    const h: Record<string, string> = {
-      'Access-Control-Allow-Origin': echo ? origin ?? '*' : this.s.allowOrigin,
-    };
-    if (this.s.allowCredentials) h['Access-Control-Allow-Credentials'] = 'true';
-    h['Access-Control-Expose-Headers'] = this.s.exposeHeaders;
-    if (echo && origin !== undefined && this.s.varyOrigin) h.Vary = 'Origin';
+    if (!echo || origin === undefined) return (this.fixed ??= this.build(echo ? '*' : this.s.allowOrigin, false));
+    return this.build(origin, this.s.varyOrigin);
+  }
+
+  private fixed: Record<string, string> | undefined;
+
+  private build(allowOrigin: string, vary: boolean): Record<string, string> {
+    const h: Record<string, string> = { 'access-control-allow-origin': allowOrigin };
+    if (this.s.allowCredentials) h['access-control-allow-credentials'] = 'true';
+    h['access-control-expose-headers'] = this.s.exposeHeaders;
+    if (vary) h.vary = 'Origin';
     return h;
   }
 
-  /** Extra headers for the answer to an OPTIONS request. */
+  /** Extra headers for the answer to an OPTIONS request, by lower-case name. */
   preflight(kind: PreflightKind): Record<string, string> {
-    if (!this.s.enabled) return {};
+    if (!this.s.enabled) return NONE;
     const h: Record<string, string> = {
-      'Access-Control-Allow-Methods': this.s.allowMethods,
-      'Access-Control-Allow-Headers': kind === 'document' ? this.documentAllowHeaders : this.s.allowHeaders,
+      'access-control-allow-methods': this.s.allowMethods,
+      'access-control-allow-headers': kind === 'document' ? this.documentAllowHeaders : this.s.allowHeaders,
     };
-    if (this.s.maxAge !== null) h['Access-Control-Max-Age'] = String(this.s.maxAge);
+    if (this.s.maxAge !== null) h['access-control-max-age'] = String(this.s.maxAge);
     return h;
   }
 }

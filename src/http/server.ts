@@ -23,11 +23,11 @@ const COMPRESS_THRESHOLD = 1024;
 const gzipAsync = promisify(gzip);
 const deflateAsync = promisify(deflate);
 
-/** Response headers by lower-case name, in the order they are sent (CORS first). */
+/** Response headers in the order they are sent (CORS first); CORS and compression use lower-case names. */
 type OutHeaders = Record<string, string | number>;
 
-function addHeaders(h: OutHeaders, more: Record<string, string>): void {
-  for (const k in more) h[k.toLowerCase()] = more[k]!;
+function addHeaders(h: OutHeaders, more: Readonly<Record<string, string>>): void {
+  for (const k in more) h[k] = more[k]!;
 }
 
 /** The body as sent: compressed (a promise) when worth it and accepted, else as it is. */

@@ -48,7 +48,7 @@ export class TokenService {
   }
 
   isRolesPath(path: string): boolean {
-    return path === this.rolesUri || path.startsWith(`${this.rolesUri}/`);
+    return path.startsWith(this.rolesUri) && (path.length === this.rolesUri.length || path[this.rolesUri.length] === '/');
   }
 
   /** OAuth-style form body of POST /token: password and client_credentials grants. */
