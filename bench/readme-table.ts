@@ -5,7 +5,7 @@ import { markdownTable, memoryLines } from './table.ts';
 const r = JSON.parse(readFileSync(new URL('./results/latest.json', import.meta.url), 'utf8'));
 const m = r.machine;
 const lines = [
-  `Measured ${String(m.date).slice(0, 10)} on ${m.cpus} cores (${m.model}), Node ${m.node}, ${m.generator}, docrest with ${m.workers} worker(s), median of ${m.runs} × ${m.seconds} s after a warm-up; the limit is a bare node:http server, in its own process, answering the same bytes.`,
+  `Measured ${String(m.date).slice(0, 10)} on ${m.cpus} cores (${m.model}), Node ${m.node}, ${m.generator}, docrest with ${m.workers} worker(s), docrest and the limit take turns, ${m.runs} runs of ${m.seconds} s each after a warm-up (medians; the ratio is the median of the paired runs); the limit is a bare node:http server, in its own process, answering the same bytes.`,
   '',
   ...markdownTable(r.rows),
   '',

@@ -13,7 +13,7 @@ const root = new URL('../', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const RUNS = quick ? 1 : 3;
-const SECONDS = quick ? 3 : 5;
+const SECONDS = quick ? 3 : 4;
 const workersArg = args.indexOf('--workers');
 // one worker by default: measured faster than two on a 2-core machine that also runs the load generator
 const WORKERS = workersArg >= 0 ? Number(args[workersArg + 1]) : 1;
@@ -109,16 +109,10 @@ function median(results: Measured[]): Measured {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measure(url: string, w: Workload, pid: number): Promise<Measured> {
-  // unmeasured warm-up: the JIT, caches and connections settle before the runs that count
-  await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: 2, connections: 64, threads: 2 });
-  const runs: Measured[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const before = treeCpuTicks(pid);
-    const r = await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds: SECONDS, connections: 64, threads: 2 });
-    runs.push({ ...r, cpuUs: ((treeCpuTicks(pid) - before) * (1e6 / CLOCK_TICKS)) / (r.rps * SECONDS) });
-  }
-  return median(runs);
+async function run(url: string, w: Workload, pid: number, seconds: number): Promise<Measured> {
+  const before = treeCpuTicks(pid);
+  const r = await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds, connections: 64, threads: 2 });
+  return { ...r, cpuUs: ((treeCpuTicks(pid) - before) * (1e6 / CLOCK_TICKS)) / (r.rps * seconds) };
 }
 
 // USER_HZ of /proc/<pid>/stat: 100 on Linux
@@ -171,14 +165,31 @@ async function compare(pid: number, w: Workload, afterDocrest?: () => void): Pro
   sample.headers.forEach((v, k) => {
     if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(k)) headers[k] = v;
   });
-  const docrest = await measure(base, w, pid);
-  afterDocrest?.();
   const limit = await limitServer(sample.status, headers, body);
-  const lim = await measure(`http://127.0.0.1:${LIMIT_PORT}`, w, limit.pid!);
-  limit.kill();
-  await new Promise((r) => limit.once('exit', r));
+  const limitUrl = `http://127.0.0.1:${LIMIT_PORT}`;
+  const mine: Measured[] = [];
+  const theirs: Measured[] = [];
+  const ratios: number[] = [];
+  try {
+    // unmeasured warm-up: the JIT, caches and connections settle before the runs that count
+    await run(base, w, pid, 2);
+    await run(limitUrl, w, limit.pid!, 2);
+    // docrest and the limit take turns, so that both meet the same moments of a noisy machine
+    for (let i = 0; i < RUNS; i++) {
+      mine.push(await run(base, w, pid, SECONDS));
+      theirs.push(await run(limitUrl, w, limit.pid!, SECONDS));
+      ratios.push(mine[i]!.rps / theirs[i]!.rps);
+    }
+  } finally {
+    limit.kill();
+    await new Promise((r) => limit.once('exit', r));
+  }
+  afterDocrest?.();
+  const docrest = median(mine);
+  const lim = median(theirs);
+  const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
   console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s ${docrest.cpuUs.toFixed(0).padStart(5)} µs CPU/req  (limit ${lim.rps.toFixed(0)} req/s, ${lim.cpuUs.toFixed(0)} µs)`);
-  return { workload: w.name, docrest, limit: lim, ratio: docrest.rps / lim.rps };
+  return { workload: w.name, docrest, limit: lim, ratio };
 }
 
 async function main(): Promise<void> {
