@@ -26,10 +26,6 @@ const deflateAsync = promisify(deflate);
 /** Response headers in the order they are sent (CORS first); CORS and compression use lower-case names. */
 type OutHeaders = Record<string, string | number>;
 
-function addHeaders(h: OutHeaders, more: Readonly<Record<string, string>>): void {
-  for (const k in more) h[k] = more[k]!;
-}
-
 /** The body as sent: compressed (a promise) when worth it and accepted, else as it is. */
 function encode(h: OutHeaders, acceptEncoding: string | undefined, body: Buffer): Buffer | Promise<Buffer> {
   if (body.length < COMPRESS_THRESHOLD || !acceptEncoding) return body;
@@ -108,17 +104,16 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
   /** An error as a response; X-Powered-By only when the request got past security, never on 401/403 (RESTHeart). */
   function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode, poweredBy = false): FastifyReply {
     const e = toHttpError(err, logError);
-    const h: OutHeaders = {};
-    addHeaders(h, cors.response(req.headers.origin));
+    const h: OutHeaders = { ...cors.response(req.headers.origin) };
     if (poweredBy && e.status !== 401 && e.status !== 403) h['x-powered-by'] = 'restheart.org';
-    addHeaders(h, e.headers);
+    Object.assign(h, e.headers);
     h['content-type'] = JSON_TYPE;
     return end(reply, e.status, h, e.noBody || e.status === 304 ? undefined : Buffer.from(renderJson(errorBody(e), jsonMode)));
   }
 
   function send(reply: FastifyReply, h: OutHeaders, r: ApiResponse, jsonMode: JsonMode, headOnly = false): FastifyReply | Promise<FastifyReply> {
     h['content-type'] = r.contentType ?? JSON_TYPE;
-    if (r.headers) addHeaders(h, r.headers);
+    if (r.headers) Object.assign(h, r.headers);
     if (r.body === undefined || headOnly || r.status === 304) return end(reply, r.status, h, undefined);
     const body = encode(h, reply.request.headers['accept-encoding'], Buffer.from(renderJson(r.body, jsonMode)));
     return body instanceof Promise ? body.then((b) => end(reply, r.status, h, b)) : end(reply, r.status, h, body);
@@ -138,8 +133,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     const { path, query } = splitUrl(req.url);
     // for error bodies; the MongoDB API parses its own parameters
     const jsonMode = query.includes('jsonMode') ? parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined) : 'default';
-    const h: OutHeaders = {};
-    addHeaders(h, cors.response(req.headers.origin));
+    const h: OutHeaders = { ...cors.response(req.headers.origin) };
     let poweredBy = false;
     try {
       if (settings.forceGzip && !/\b(gzip|deflate)\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
@@ -156,7 +150,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
       });
       if (method === 'OPTIONS') {
         const kind: PreflightKind = mongoReq && DOCUMENT_TYPES.has(mongoReq.resource.type) ? 'document' : 'default';
-        addHeaders(h, cors.preflight(kind));
+        Object.assign(h, cors.preflight(kind));
         return end(reply, 200, h, undefined);
       }
       if (settings.xPoweredBy) {

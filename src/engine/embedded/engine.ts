@@ -10,13 +10,22 @@ import { Store } from './store.ts';
 
 // MongoDB's TTL monitor runs every 60 s
 const TTL_SWEEP_MS = 60_000;
-// database and collection handles kept per engine: names come from URLs, so the maps are bounded
+// database and collection handles hold no state but their names: one per name, not one per
+// request; names come from URLs, so the maps are bounded
 const MAX_HANDLES = 1000;
+
+function handle<T>(handles: Map<string, T>, name: string, make: () => T): T {
+  let h = handles.get(name);
+  if (h === undefined) {
+    if (handles.size >= MAX_HANDLES) handles.clear();
+    handles.set(name, (h = make()));
+  }
+  return h;
+}
 
 class EmbeddedDatabase implements Database {
   readonly name: string;
   private readonly engine: EmbeddedEngine;
-  // collection objects hold no state but their names: one per name, not one per request
   private readonly collections = new Map<string, EmbeddedCollection>();
 
   constructor(engine: EmbeddedEngine, name: string) {
@@ -25,12 +34,7 @@ class EmbeddedDatabase implements Database {
   }
 
   collection(name: string): Collection {
-    let c = this.collections.get(name);
-    if (!c) {
-      if (this.collections.size >= MAX_HANDLES) this.collections.clear();
-      this.collections.set(name, (c = new EmbeddedCollection(this.engine, this.name, name)));
-    }
-    return c;
+    return handle(this.collections, name, () => new EmbeddedCollection(this.engine, this.name, name));
   }
 
   async listCollections(): Promise<string[]> {
@@ -72,12 +76,7 @@ export class EmbeddedEngine implements Engine {
   private readonly databases = new Map<string, EmbeddedDatabase>();
 
   db(name: string): Database {
-    let d = this.databases.get(name);
-    if (!d) {
-      if (this.databases.size >= MAX_HANDLES) this.databases.clear();
-      this.databases.set(name, (d = new EmbeddedDatabase(this, name)));
-    }
-    return d;
+    return handle(this.databases, name, () => new EmbeddedDatabase(this, name));
   }
 
   async listDatabases(): Promise<string[]> {
