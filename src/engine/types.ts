@@ -15,6 +15,8 @@ export interface FindOptions {
   limit?: number;
   /** index name, key pattern, or {$natural: 1|-1} */
   hint?: string | Document;
+  /** stop with MaxTimeMSExpired (code 50) after this many ms; 0 or absent: the engine's default */
+  maxTimeMS?: number;
 }
 
 export interface UpdateOptions {
@@ -74,7 +76,7 @@ export interface Collection {
   readonly name: string;
   find(filter: Filter, options?: FindOptions): Promise<Document[]>;
   findOne(filter: Filter, options?: FindOptions): Promise<Document | null>;
-  countDocuments(filter: Filter): Promise<number>;
+  countDocuments(filter: Filter, options?: { maxTimeMS?: number }): Promise<number>;
   estimatedDocumentCount(): Promise<number>;
   insertOne(doc: Document): Promise<{ insertedId: unknown }>;
   replaceOne(filter: Filter, doc: Document, options?: UpdateOptions): Promise<UpdateResult>;

@@ -22,6 +22,9 @@ import type { CollectionInfo } from './store.ts';
 
 const EXACT = { promoteValues: false } as const;
 
+/** docrest's safety limit for a query when the configuration sets none (mongo.query-time-limit: 0) */
+export const DEFAULT_TIME_LIMIT_MS = 30_000;
+
 function fresh(bytes: Buffer): Document {
   return deserialize(bytes, EXACT);
 }
@@ -86,23 +89,26 @@ export class EmbeddedCollection implements Collection {
    * Reads go through the result cache, valid until the collection's next write (by anyone); point
    * reads by _id skip it, as a point read costs less than building the cache key.
    */
-  private cachedScan(info: CollectionInfo, filter: Filter, opts: FindOptions): Hit[] {
-    if (opts.hint === undefined && pinnedIds(filter)) return this.scan(info, filter, opts);
+  private async cachedQuery(info: CollectionInfo, filter: Filter, opts: FindOptions, countOnly: boolean): Promise<Hit[] | number> {
+    const deadline = Date.now() + (opts.maxTimeMS && opts.maxTimeMS > 0 ? opts.maxTimeMS : DEFAULT_TIME_LIMIT_MS);
+    if (opts.hint === undefined && pinnedIds(filter)) return this.engine.scanner.query(info, filter, opts, deadline, countOnly);
     const version = this.store.version(info.table);
-    const key = renderJson([filter, opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended');
-    let hits = this.engine.results.get(info.table, version, key);
-    if (!hits) {
-      hits = this.scan(info, filter, opts);
-      this.engine.results.set(info.table, version, key, hits);
+    const key = renderJson([countOnly, filter, opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended');
+    let result = this.engine.results.get(info.table, version, key);
+    if (result === undefined) {
+      result = await this.engine.scanner.query(info, filter, opts, deadline, countOnly);
+      // a query that yielded may have run across a write: cached only under the version it saw
+      if (this.store.version(info.table) === version) this.engine.results.set(info.table, version, key, result);
     }
-    return hits;
+    return result;
   }
 
   async find(filter: Filter, opts: FindOptions = {}): Promise<Document[]> {
     const project = opts.projection && Object.keys(opts.projection).length ? compileProjection(opts.projection) : undefined;
     const info = this.info();
     if (!info) return [];
-    return this.cachedScan(info, filter, opts).map((h) => (project ? project(exactOf(h.parsed)) : exactOf(h.parsed)));
+    const hits = (await this.cachedQuery(info, filter, opts, false)) as Hit[];
+    return hits.map((h) => (project ? project(exactOf(h.parsed)) : exactOf(h.parsed)));
   }
 
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {
@@ -115,11 +121,11 @@ export class EmbeddedCollection implements Collection {
     return (await this.find(filter, { ...opts, limit: 1 }))[0] ?? null;
   }
 
-  async countDocuments(filter: Filter): Promise<number> {
+  async countDocuments(filter: Filter, opts: { maxTimeMS?: number } = {}): Promise<number> {
     const info = this.info();
     if (!info) return 0;
     if (Object.keys(filter).length === 0) return this.estimate(info);
-    return this.cachedScan(info, filter, {}).length;
+    return (await this.cachedQuery(info, filter, opts, true)) as number;
   }
 
   private estimate(info: CollectionInfo): number {
@@ -142,13 +148,16 @@ export class EmbeddedCollection implements Collection {
     const k = idKey(full._id);
     const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, serialize(full));
     if (res.changes === 0) throw duplicateKey(info, full._id);
+    this.store.rowTouched(info.table, Number(res.lastInsertRowid));
     this.engine.indexes.onWrite(info, k, undefined, full);
     this.store.bump(info.table);
     return full._id;
   }
 
-  private writeRow(info: CollectionInfo, k: Buffer, bytes: Uint8Array, before: Document, after: Document): void {
-    this.stmt(info, 'UPDATE $T SET doc = ? WHERE k = ?').run(bytes, k);
+  private writeRow(info: CollectionInfo, hit: Hit, bytes: Uint8Array, before: Document, after: Document): void {
+    this.stmt(info, 'UPDATE $T SET doc = ? WHERE rowid = ?').run(bytes, hit.rowid);
+    this.store.rowTouched(info.table, hit.rowid);
+    const k = hit.k;
     this.engine.indexes.onWrite(info, k, before, after);
     this.store.bump(info.table);
   }
@@ -168,7 +177,7 @@ export class EmbeddedCollection implements Collection {
       const next = withIdFirst(replacement, old._id);
       const bytes = serialize(next);
       const modified = Buffer.compare(bytes, hit.parsed.bytes) !== 0;
-      if (modified) this.writeRow(info, hit.k, bytes, old, next);
+      if (modified) this.writeRow(info, hit, bytes, old, next);
       return { matchedCount: 1, modifiedCount: modified ? 1 : 0, upsertedCount: 0, upsertedId: null };
     }
     if (!upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
@@ -192,7 +201,7 @@ export class EmbeddedCollection implements Collection {
       }
       const bytes = serialize(next);
       if (Buffer.compare(bytes, hit.parsed.bytes) !== 0) {
-        this.writeRow(info, hit.k, bytes, old, next);
+        this.writeRow(info, hit, bytes, old, next);
         modifiedCount++;
       }
     }
@@ -206,9 +215,10 @@ export class EmbeddedCollection implements Collection {
 
   private deleteSync(info: CollectionInfo, filter: Filter, many: boolean): DeleteResult {
     const hits = this.scan(info, filter, many ? {} : { limit: 1 });
-    const del = this.stmt(info, 'DELETE FROM $T WHERE k = ?');
+    const del = this.stmt(info, 'DELETE FROM $T WHERE rowid = ?');
     for (const h of hits) {
-      del.run(h.k);
+      del.run(h.rowid);
+      this.store.rowTouched(info.table, h.rowid);
       this.engine.indexes.onWrite(info, h.k, fresh(h.parsed.bytes), undefined);
     }
     if (hits.length) this.store.bump(info.table);
@@ -286,7 +296,8 @@ export class EmbeddedCollection implements Collection {
 
   async aggregate(pipeline: Document[]): Promise<Document[]> {
     const info = this.info();
-    const views = info ? this.cachedScan(info, {}, {}).map((h) => viewOf(h.parsed)) : [];
+    // not cached: a whole collection would stay pinned in the result cache
+    const views = info ? this.scan(info, {}, {}).map((h) => viewOf(h.parsed)) : [];
     let out: unknown[];
     try {
       out = new Aggregator(toView(pipeline) as Document[], { context: MONGO_CONTEXT, scriptEnabled: false }).run(views);

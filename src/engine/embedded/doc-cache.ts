@@ -12,6 +12,8 @@ import type { Document } from '../values.ts';
 
 export interface Parsed {
   bytes: Buffer;
+  /** the row's rowid (a key deleted and inserted again gets a new one) */
+  rowid: number;
   /** the table's stamp when these bytes were last read from it */
   stamp: number;
   /** built on first use: a lookup the index fully answers never needs it */
@@ -33,11 +35,11 @@ export class DocCache {
   }
 
   /** The entry, when the row just read still holds the same bytes. */
-  get(table: string, key: Buffer, bytes: Buffer, stamp: number): Parsed | undefined {
+  get(table: string, key: Buffer, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
     const id = table + key.toString('latin1');
     const hit = this.docs.get(id);
     if (!hit) return undefined;
-    if (hit.bytes.equals(bytes)) {
+    if (hit.rowid === rowid && hit.bytes.equals(bytes)) {
       hit.stamp = stamp;
       return hit;
     }

@@ -6,8 +6,11 @@ import { EmbeddedCollection } from './collection.ts';
 import { DocCache, ResultCache } from './doc-cache.ts';
 import { Indexes } from './indexes.ts';
 import { Scanner, type Hit } from './scan.ts';
+import { Columns } from './columns.ts';
 import { Store } from './store.ts';
 
+// columns of 1M documents: ~8 MB a numeric field, ~40 MB a short string field
+const DEFAULT_COLUMN_BYTES = 128 * 1024 * 1024;
 // MongoDB's TTL monitor runs every 60 s
 const TTL_SWEEP_MS = 60_000;
 // database and collection handles hold no state but their names: one per name, not one per
@@ -62,14 +65,14 @@ export class EmbeddedEngine implements Engine {
   readonly store: Store;
   readonly indexes: Indexes;
   readonly scanner: Scanner;
-  readonly results = new ResultCache<Hit[]>();
+  readonly results = new ResultCache<Hit[] | number>();
   private readonly ttlTimer: NodeJS.Timeout;
 
   /** exclusive: no other process uses the data directory (one worker). */
-  constructor(dataDir: string, opts: { exclusive: boolean } = { exclusive: false }) {
+  constructor(dataDir: string, opts: { exclusive: boolean; columnBytes?: number } = { exclusive: false }) {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
-    this.scanner = new Scanner(this.store, this.indexes, new DocCache());
+    this.scanner = new Scanner(this.store, this.indexes, new DocCache(), new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
   }
 

@@ -9,20 +9,26 @@ import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Range } from './planner.ts';
 import { compileFilter, compileSort, idOnlySort, type Matcher } from './query.ts';
+import { runColumnQuery, type RowAccess } from './column-scan.ts';
+import { ROWS, type Columns } from './columns.ts';
+import { compilePredicate, type CompiledFilter } from './predicate.ts';
 import type { CollectionInfo, Store } from './store.ts';
 
 export interface Hit {
   k: Buffer;
+  rowid: number;
   parsed: Parsed;
 }
 
-type RawRow = [Buffer, Buffer];
+type RawRow = [number, Buffer, Buffer];
 
 const matchAll: Matcher = () => true;
 
 // Compiling a mingo query costs 10–25 µs; clients repeat the same filters.
 const compiled = new Map<string, Matcher>();
 const MAX_COMPILED = 1000;
+
+const predicates = new Map<string, CompiledFilter>();
 
 function matcherFor(filter: Filter): Matcher {
   if (Object.keys(filter).length === 0) return matchAll;
@@ -34,6 +40,17 @@ function matcherFor(filter: Filter): Matcher {
     compiled.set(key, m);
   }
   return m;
+}
+
+function predicateFor(filter: Filter): CompiledFilter {
+  const key = renderJson(filter, 'extended');
+  let p = predicates.get(key);
+  if (!p) {
+    p = compilePredicate(filter);
+    if (predicates.size >= MAX_COMPILED) predicates.clear();
+    predicates.set(key, p);
+  }
+  return p;
 }
 
 /**
@@ -68,16 +85,62 @@ export class Scanner {
   private readonly indexes: Indexes;
   private readonly docs: DocCache;
 
-  constructor(store: Store, indexes: Indexes, docs: DocCache) {
+  private readonly columns: Columns;
+
+  constructor(store: Store, indexes: Indexes, docs: DocCache, columns: Columns) {
     this.store = store;
     this.indexes = indexes;
     this.docs = docs;
+    this.columns = columns;
   }
 
-  private parse(info: CollectionInfo, k: Buffer, bytes: Buffer, stamp: number): Parsed {
-    let p = this.docs.get(info.table, k, bytes, stamp);
+  /**
+   * A read (find, count) that never holds the event loop long: scans of the whole collection run
+   * over columns in slices (column-scan.ts); plans on _id or an index read bounded sets of rows.
+   * Throws MaxTimeMSExpired past the deadline.
+   */
+  async query(info: CollectionInfo, filter: Filter, opts: FindOptions, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
+    const idDir = idOnlySort(opts.sort);
+    const matcher = exactKeyLookup(filter) ? matchAll : matcherFor(filter);
+    const p = plan(filter, opts, this.indexes.of(info.table), idDir);
+    const empty = Object.keys(filter).length === 0;
+    if (p.kind !== 'table' || (empty && (idDir !== undefined || countOnly))) {
+      const hits = this.run(info, filter, opts);
+      return countOnly ? hits.length : hits;
+    }
+    const compiled = predicateFor(filter);
+    const sortPaths = idDir === undefined ? opts.sort!.map(([f]) => f) : [];
+    await this.columns.ensure(info.table, [ROWS, ...compiled.paths, ...sortPaths], deadline);
+    if (!this.columns.get(info.table, ROWS)) {
+      const hits = this.run(info, filter, opts);
+      return countOnly ? hits.length : hits;
+    }
+    const byRowid = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?');
+    const keyOf = this.store.prepared(`SELECT k FROM ${info.table} WHERE rowid = ?`).pluck();
+    const access: RowAccess<Hit> = {
+      read: (rowid) => {
+        const row = byRowid.get(rowid) as RawRow | undefined;
+        if (!row) return undefined;
+        return { k: row[1], rowid, parsed: this.parse(info, rowid, row[1], row[2], this.store.version(info.table)) };
+      },
+      peek: (rowid) => {
+        const row = byRowid.get(rowid) as RawRow | undefined;
+        if (!row) return undefined;
+        return { k: row[1], rowid, parsed: this.docs.current(info.table, row[1], this.store.version(info.table)) ?? { bytes: row[2], rowid, stamp: 0 } };
+      },
+      key: (rowid) => keyOf.get(rowid) as Buffer | undefined,
+      view: (h) => viewOf(h.parsed),
+      matches: (h) => {
+        return matcher(viewOf(h.parsed), () => exactOf(h.parsed));
+      },
+    };
+    return runColumnQuery<Hit>({ info, filter, compiled, opts, idDir: idDir === undefined ? undefined : p.dir, deadline, countOnly }, this.columns, access);
+  }
+
+  private parse(info: CollectionInfo, rowid: number, k: Buffer, bytes: Buffer, stamp: number): Parsed {
+    let p = this.docs.get(info.table, k, bytes, stamp, rowid);
     if (!p) {
-      p = { bytes, stamp };
+      p = { bytes, stamp, rowid };
       this.docs.set(info.table, k, p);
     }
     return p;
@@ -99,12 +162,12 @@ export class Scanner {
     for (const k of keys) {
       let parsed = this.docs.current(info.table, k, stamp);
       if (!parsed) {
-        get ??= this.sql(info, 'SELECT k, doc FROM $T WHERE k = ?');
+        get ??= this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE k = ?');
         const row = get.get(k) as RawRow | undefined;
         if (!row) continue;
-        parsed = this.parse(info, row[0], row[1], stamp);
+        parsed = this.parse(info, row[0], row[1], row[2], stamp);
       }
-      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k, parsed });
+      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k, rowid: parsed.rowid, parsed });
     }
     return hits;
   }
@@ -179,9 +242,9 @@ export class Scanner {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
         if (idDir === undefined) return finish([...this.tableRows(info, order, matcher, stamp)]);
         if (Object.keys(filter).length === 0) {
-          const rows = this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`)
+          const rows = this.sql(info, `SELECT rowid, k, doc FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`)
             .all(limit === Infinity ? -1 : limit, skip) as RawRow[];
-          return rows.map(([k, bytes]) => ({ k, parsed: this.parse(info, k, bytes, stamp) }));
+          return rows.map(([rowid, k, bytes]) => ({ k, rowid, parsed: this.parse(info, rowid, k, bytes, stamp) }));
         }
         return this.stream(this.tableRows(info, order, matcher, stamp), skip, limit);
       }
@@ -189,9 +252,9 @@ export class Scanner {
   }
 
   private *tableRows(info: CollectionInfo, order: string, matcher: Matcher, stamp: number): Generator<Hit> {
-    for (const [k, bytes] of this.sql(info, `SELECT k, doc FROM $T ORDER BY k ${order}`).iterate() as IterableIterator<RawRow>) {
-      const parsed = this.parse(info, k, bytes, stamp);
-      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) yield { k, parsed };
+    for (const [rowid, k, bytes] of this.sql(info, `SELECT rowid, k, doc FROM $T ORDER BY k ${order}`).iterate() as IterableIterator<RawRow>) {
+      const parsed = this.parse(info, rowid, k, bytes, stamp);
+      if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) yield { k, rowid, parsed };
     }
   }
 }

@@ -1,6 +1,7 @@
 // The SQLite file behind the embedded engine: one file for all databases (data-dir/docrest.sqlite),
-// a catalog table naming every collection, and one WITHOUT ROWID table per collection keyed by the
-// order-preserving _id key (id-key.ts) holding the BSON document.
+// a catalog table naming every collection, and one table per collection holding the BSON document
+// under the order-preserving _id key (keys.ts). The rowid gives each row a small stable integer,
+// which the in-memory columns (columns.ts) are indexed by.
 //
 // Durability: synchronous=FULL, so a commit is on disk when it returns. Writes are queued and the
 // queue is committed once per event-loop turn (group commit: ~4x the throughput of a commit per
@@ -49,6 +50,8 @@ export class Store {
   private touched = new Set<string>();
   private dataVersion = -1;
   private schemaVersion = -1;
+  /** rows this batch wrote, per table: the columns re-read them once the batch is committed */
+  private touchedRows = new Map<string, number[]>();
   private pending: PendingWrite[] = [];
   private statements = new Map<string, Statement>();
   private flushScheduled = false;
@@ -88,6 +91,7 @@ export class Store {
       coll TEXT NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (coll, name)) WITHOUT ROWID`);
     // one row per collection table, bumped by every write: how other processes learn what changed
     this.sql.exec('CREATE TABLE IF NOT EXISTS versions (tbl TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID');
+    this.migrateTables();
     this.stmts = {
       schemaVersion: this.sql.prepare('PRAGMA schema_version').pluck(),
       listCatalog: this.sql.prepare('SELECT db, name, tbl AS "table" FROM catalog'),
@@ -102,6 +106,20 @@ export class Store {
       commit: this.sql.prepare('COMMIT'),
       bumpVersion: this.sql.prepare('INSERT INTO versions (tbl, v) VALUES (?, 1) ON CONFLICT (tbl) DO UPDATE SET v = v + 1 RETURNING v'),
     };
+  }
+
+  /** Collection tables of earlier versions (WITHOUT ROWID, keyed by k) get a rowid, once. */
+  private migrateTables(): void {
+    const old = this.sql.prepare(`SELECT c.tbl FROM catalog c JOIN sqlite_master m ON m.name = c.tbl
+      WHERE m.type = 'table' AND m.sql LIKE '%WITHOUT ROWID%'`).pluck().all() as string[];
+    if (old.length === 0) return;
+    this.sql.transaction(() => {
+      for (const t of old) {
+        this.sql.exec(`CREATE TABLE ${t}_m (k BLOB NOT NULL UNIQUE, doc BLOB NOT NULL);
+          INSERT INTO ${t}_m (k, doc) SELECT k, doc FROM ${t} ORDER BY k;
+          DROP TABLE ${t}; ALTER TABLE ${t}_m RENAME TO ${t}`);
+      }
+    })();
   }
 
   private checked = false;
@@ -209,7 +227,11 @@ export class Store {
     const seen = new Map<string, number>();
     for (const row of this.stmts.allVersions.all() as Array<{ tbl: string; v: number }>) {
       seen.set(row.tbl, row.v);
-      if (this.versions.get(row.tbl) !== row.v) this.restamp(row.tbl);
+      if (this.versions.get(row.tbl) !== row.v) {
+        this.restamp(row.tbl);
+        // another process wrote it: which rows is not known here
+        this.onForeignWrite?.(row.tbl);
+      }
     }
     this.versions = seen;
   }
@@ -219,6 +241,23 @@ export class Store {
     this.restamp(table);
     this.touched.add(table);
   }
+
+  /** Marks one row as written (inserted, changed or deleted); only inside a write. */
+  rowTouched(table: string, rowid: number): void {
+    (this.touchedRows.get(table) ?? this.touchedRows.set(table, []).get(table)!).push(rowid);
+  }
+
+  /** True when the current write batch has written this table (its columns lag until the commit). */
+  writtenInBatch(table: string): boolean {
+    return this.writing && this.touched.has(table);
+  }
+
+  /** After every commit: the rows it wrote, per table (kept and rolled-back writes alike). */
+  onCommitted: ((rows: Map<string, number[]>) => void) | undefined;
+  /** Another process committed to this table. */
+  onForeignWrite: ((table: string) => void) | undefined;
+  /** The table was dropped. */
+  onDropped: ((table: string) => void) | undefined;
 
   /**
    * Tells other processes which tables this batch wrote: one versions row per table and batch,
@@ -276,7 +315,7 @@ export class Store {
     const existing = this.collectionInfo(db, name);
     if (existing) return existing;
     const table = this.newTable('c');
-    this.sql.exec(`CREATE TABLE ${table} (k BLOB PRIMARY KEY, doc BLOB NOT NULL) WITHOUT ROWID`);
+    this.sql.exec(`CREATE TABLE ${table} (k BLOB NOT NULL UNIQUE, doc BLOB NOT NULL)`);
     this.stmts.insertCatalog.run(db, name, table);
     const info = { db, name, table };
     this.catalog.set(catKey(db, name), info);
@@ -294,6 +333,7 @@ export class Store {
       this.removeIndexRow(info.table, ix.name);
     }
     this.sql.exec(`DROP TABLE IF EXISTS ${info.table}`);
+    this.onDropped?.(info.table);
     this.sql.prepare('DELETE FROM versions WHERE tbl = ?').run(info.table);
     this.forget(info.table);
     this.stmts.deleteCatalog.run(db, name);
@@ -327,6 +367,7 @@ export class Store {
     }
     this.writing = true;
     this.touched.clear();
+    this.touchedRows = new Map();
     for (const w of batch) {
       this.stmts.savepoint.run();
       try {
@@ -354,6 +395,7 @@ export class Store {
     } finally {
       this.writing = false;
     }
+    if (this.touchedRows.size) this.onCommitted?.(this.touchedRows);
     batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
   }
 

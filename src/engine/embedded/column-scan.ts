@@ -1,0 +1,228 @@
+// A query over a whole collection, answered from columns (columns.ts): compiled predicates decide
+// most rows from their cells; the rows they cannot decide (ASK) are read and judged by mingo. The
+// work runs in slices of a few milliseconds, so other requests are served in between; the rows
+// written meanwhile are judged again at the end, in one synchronous step with reading the result
+// documents, so the answer is the collection as committed at that instant.
+import type { Filter, FindOptions } from '../types.ts';
+import type { Document } from '../values.ts';
+import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
+import { ROWS, SLICE_MS, timeLimitExceeded, yieldLoop, type Columns } from './columns.ts';
+import { ASK, NO, YES, type CompiledFilter, type Tri } from './predicate.ts';
+import { compileSort } from './query.ts';
+import type { CollectionInfo } from './store.ts';
+
+export interface RowAccess<H extends RowHit> {
+  /** the hit of a row, read now; undefined when the row no longer exists */
+  read(rowid: number): H | undefined;
+  /** the same, for judging the row only: not kept in the document cache */
+  peek(rowid: number): H | undefined;
+  /** the _id keys of rows, for ordering rows whose rowid order is not _id order */
+  key(rowid: number): Buffer | undefined;
+  /** the document's numeric view, for sorting */
+  view(hit: H): Document;
+  /** whether the document matches the whole filter (mingo) */
+  matches(hit: H): boolean;
+}
+
+export interface RowHit {
+  k: Buffer;
+  rowid: number;
+}
+
+export interface ColumnQuery {
+  info: CollectionInfo;
+  filter: Filter;
+  compiled: CompiledFilter;
+  opts: FindOptions;
+  /** 1 | -1 for an _id sort (or none), undefined for another sort */
+  idDir: 1 | -1 | undefined;
+  deadline: number;
+  /** only the number of matches is wanted */
+  countOnly: boolean;
+}
+
+/** Scalar sort keys in MongoDB's type order; undefined when a cell needs the document. */
+function sortKeyOf(c: Cell | undefined): [number, number | string] | undefined {
+  if (c === MISSING || c === null) return [2, 0];
+  if (typeof c === 'number') return [3, c];
+  if (typeof c === 'string') return [4, c];
+  if (c instanceof OidCell) return [8, c.hex];
+  if (typeof c === 'boolean') return [9, Number(c)];
+  if (c instanceof DateCell) return [10, c.ms];
+  return undefined;
+}
+
+class Run<H extends RowHit> {
+  private readonly q: ColumnQuery;
+  private readonly columns: Columns;
+  private readonly rows: RowAccess<H>;
+  private readonly test: (row: number) => Tri;
+  private readonly exists: Cell[];
+  /** decided rows: rowid → whether it matches */
+  private readonly decided = new Map<number, boolean>();
+  private readonly hits = new Map<number, H>();
+  private sliceStart = performance.now();
+  private checks = 0;
+
+  constructor(q: ColumnQuery, columns: Columns, rows: RowAccess<H>) {
+    this.q = q;
+    this.columns = columns;
+    this.rows = rows;
+    const table = q.info.table;
+    this.exists = columns.get(table, ROWS)!.cells;
+    this.test = q.compiled.bind((p) => columns.get(table, p)?.cells);
+  }
+
+  /** Yields when the slice is used up (unless `sync`); throws past the deadline. */
+  private async pace(sync: boolean, weight: number): Promise<void> {
+    this.checks += weight;
+    if (this.checks < 4096) return;
+    this.checks = 0;
+    const now = performance.now();
+    if (Date.now() > this.q.deadline) throw timeLimitExceeded();
+    if (!sync && now - this.sliceStart > SLICE_MS) {
+      await yieldLoop();
+      this.sliceStart = performance.now();
+    }
+  }
+
+  /** Whether the row matches: its cells decide, or else mingo on the document. */
+  private decide(rowid: number): boolean {
+    let d = this.decided.get(rowid);
+    if (d !== undefined) return d;
+    if (this.exists[rowid] !== true) d = false;
+    else {
+      const t = this.test(rowid);
+      if (t !== ASK) d = t === YES;
+      else {
+        const hit = this.rows.peek(rowid);
+        d = !!hit && this.rows.matches(hit);
+        if (hit && d) this.hits.set(rowid, hit);
+      }
+    }
+    this.decided.set(rowid, d);
+    return d;
+  }
+
+  /** Rows whose cells say YES or ASK, in rowid order: one pass over the columns. */
+  private async candidates(): Promise<number[]> {
+    const out: number[] = [];
+    const exists = this.exists;
+    const test = this.test;
+    for (let r = 0; r < exists.length; r++) {
+      if (exists[r] !== true) continue;
+      if (test(r) !== NO) out.push(r);
+      if ((r & 0x3fff) === 0) await this.pace(false, 4096);
+    }
+    return out;
+  }
+
+  /** The first `need` matches among candidates, in the given order. */
+  private async walk(cands: number[], reverse: boolean, need: number, sync: boolean): Promise<number[]> {
+    const out: number[] = [];
+    const n = cands.length;
+    for (let i = 0; i < n && out.length < need; i++) {
+      const r = cands[reverse ? n - 1 - i : i]!;
+      const known = this.decided.has(r);
+      if (this.decide(r)) out.push(r);
+      if (!known) await this.pace(sync, 64);
+    }
+    return out;
+  }
+
+  async run(): Promise<H[] | number> {
+    const { q } = this;
+    const table = q.info.table;
+    const seq = this.columns.openReader(table);
+    let written: number[] = [];
+    let cands: number[];
+    const ordered = this.columns.ordered(table);
+    const skip = q.opts.skip ?? 0;
+    const limit = q.opts.limit && q.opts.limit > 0 ? q.opts.limit : Infinity;
+    const paged = !q.countOnly && q.idDir !== undefined && ordered;
+    const need = paged ? skip + limit : Infinity;
+    const reverse = q.idDir === -1;
+    let matched: number[];
+    try {
+      cands = await this.candidates();
+      matched = await this.walk(cands, reverse, need, false);
+    } finally {
+      written = this.columns.closeReader(table, seq);
+    }
+    if (written.length) {
+      // rows written while this query yielded: judged again, now, against the committed state
+      for (const r of written) {
+        this.decided.delete(r);
+        this.hits.delete(r);
+      }
+      const set = new Set(cands);
+      for (const r of written) if (!set.has(r) && this.exists[r] === true) set.add(r);
+      cands = [...set].sort((a, b) => a - b);
+      matched = await this.walk(cands, reverse, need, true);
+    }
+    if (q.countOnly) return matched.length;
+    return this.order(matched, paged, skip, limit);
+  }
+
+  private hit(rowid: number): H | undefined {
+    let h = this.hits.get(rowid);
+    if (!h) {
+      h = this.rows.read(rowid);
+      if (h) this.hits.set(rowid, h);
+    }
+    return h;
+  }
+
+  private page(rowids: number[], skip: number, limit: number): H[] {
+    const out: H[] = [];
+    for (const r of rowids.slice(skip, limit === Infinity ? undefined : skip + limit)) {
+      const h = this.hit(r);
+      if (h) out.push(h);
+    }
+    return out;
+  }
+
+  private order(matched: number[], paged: boolean, skip: number, limit: number): H[] {
+    const { q } = this;
+    if (paged) return this.page(matched, skip, limit);
+    if (q.idDir !== undefined) {
+      const keys = new Map(matched.map((r) => [r, this.rows.key(r)!] as const));
+      const sorted = matched.filter((r) => keys.get(r)).sort((a, b) => q.idDir! * Buffer.compare(keys.get(a)!, keys.get(b)!));
+      return this.page(sorted, skip, limit);
+    }
+    const sort = q.opts.sort!;
+    const table = q.info.table;
+    const cols = sort.map(([f]) => this.columns.get(table, f)?.cells);
+    const byCells = this.columns.ordered(table) && cols.every((c) => c !== undefined);
+    if (byCells) {
+      const keys = matched.map((r) => cols.map((c) => sortKeyOf(c![r])));
+      if (keys.every((k) => k.every((x) => x !== undefined))) {
+        const idx = matched.map((_, i) => i);
+        idx.sort((a, b) => {
+          for (let s = 0; s < sort.length; s++) {
+            const x = keys[a]![s]!;
+            const y = keys[b]![s]!;
+            const c = x[0] !== y[0] ? x[0] - y[0] : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
+            if (c !== 0) return sort[s]![1] * c;
+          }
+          return matched[a]! - matched[b]!;
+        });
+        return this.page(idx.map((i) => matched[i]!), skip, limit);
+      }
+    }
+    return this.sortDocuments(matched, skip, limit);
+  }
+
+  /** Sorts by the documents themselves (arrays, mixed types): MongoDB's rules in compileSort. */
+  private sortDocuments(matched: number[], skip: number, limit: number): H[] {
+    const hits = matched.map((r) => this.hit(r)).filter((h): h is H => !!h);
+    const cmp = compileSort(this.q.opts.sort!);
+    hits.sort((a, b) => cmp(this.rows.view(a), this.rows.view(b)) || Buffer.compare(a.k, b.k));
+    return hits.slice(skip, limit === Infinity ? undefined : skip + limit);
+  }
+}
+
+/** Runs the query over the columns; the needed columns must have been ensured (with ROWS). */
+export function runColumnQuery<H extends RowHit>(q: ColumnQuery, columns: Columns, rows: RowAccess<H>): Promise<H[] | number> {
+  return new Run<H>(q, columns, rows).run();
+}

@@ -1,0 +1,271 @@
+// In-memory columns: for a collection table and a field path, the cell (cells.ts) of every row,
+// indexed by rowid. Built on first use by a query, in bounded slices (the event loop stays free),
+// then kept current by re-reading the rows every commit wrote, after the commit (so a column never
+// shows a write that is not durable). Another process's commits drop the table's columns.
+//
+// Memory is bounded by a byte budget over all columns (estimated from their contents), least
+// recently used columns dropped first; a column that would not fit is not built and its queries
+// fall back to reading documents.
+import type Database from 'better-sqlite3';
+import { EngineError } from '../../errors.ts';
+import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
+import type { Store } from './store.ts';
+
+/** the rows column: a cell per existing row, for filters that compile to nothing */
+export const ROWS = '';
+
+const BUILD_BATCH = 1024;
+/** how long a build slice may hold the event loop before yielding, in ms */
+export const SLICE_MS = 4;
+
+export const TIME_LIMIT = 50;
+
+export function timeLimitExceeded(): EngineError {
+  return new EngineError(TIME_LIMIT, 'MaxTimeMSExpired', 'operation exceeded time limit');
+}
+
+export function yieldLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function cellBytes(c: Cell): number {
+  if (typeof c === 'string') return 24 + c.length;
+  if (typeof c === 'number') return Number.isInteger(c) && Math.abs(c) < 2 ** 31 ? 0 : 16;
+  if (c instanceof DateCell) return 40;
+  if (c instanceof OidCell) return 80;
+  if (Array.isArray(c)) {
+    let n = 32 + 8 * c.length;
+    for (const x of c) n += cellBytes(x as Cell);
+    return n;
+  }
+  return 0;
+}
+
+export class Column {
+  readonly path: string;
+  private readonly segs: Buffer[] | undefined;
+  readonly cells: Cell[] = [];
+  bytes = 0;
+  lastUsed = 0;
+  /** rows up to this rowid are current; the builder reads the rest */
+  builtTo = 0;
+  done = false;
+  building: Promise<void> | undefined;
+  dropped = false;
+
+  constructor(path: string) {
+    this.path = path;
+    this.segs = path === ROWS ? undefined : encodePath(path);
+  }
+
+  cellOf(doc: Buffer): Cell {
+    return this.segs ? cellOf(doc, this.segs) : true;
+  }
+
+  set(rowid: number, cell: Cell | undefined): void {
+    const cells = this.cells;
+    // filled in order, so the array keeps V8's fast elements (a preallocated or sparse one does not)
+    while (cells.length < rowid) cells.push(undefined as unknown as Cell);
+    const old = cells[rowid];
+    if (old !== undefined) this.bytes -= cellBytes(old);
+    if (cell !== undefined) this.bytes += cellBytes(cell);
+    if (cells.length === rowid) cells.push(cell as Cell);
+    else cells[rowid] = cell as Cell;
+  }
+
+  size(): number {
+    return this.bytes + 8 * this.cells.length;
+  }
+}
+
+class TableColumns {
+  readonly columns = new Map<string, Column>();
+  /** rowid order is _id order: true until a row is inserted out of order */
+  ordered = true;
+  orderKnown = false;
+  /** rows written since `logStart`, while some query needs to know (see writesSince) */
+  log: number[] = [];
+  logStart = 0;
+  seq = 0;
+  readers = 0;
+}
+
+export class Columns {
+  private readonly store: Store;
+  private readonly tables = new Map<string, TableColumns>();
+  private readonly budget: number;
+  private clock = 0;
+
+  constructor(store: Store, budgetBytes: number) {
+    this.store = store;
+    this.budget = budgetBytes;
+    store.onCommitted = (rows) => this.applyCommitted(rows);
+    store.onForeignWrite = (table) => this.forget(table);
+    store.onDropped = (table) => this.forget(table);
+  }
+
+  private table(name: string): TableColumns {
+    let t = this.tables.get(name);
+    if (!t) this.tables.set(name, (t = new TableColumns()));
+    return t;
+  }
+
+  forget(table: string): void {
+    const t = this.tables.get(table);
+    if (!t) return;
+    for (const c of t.columns.values()) c.dropped = true;
+    this.tables.delete(table);
+  }
+
+  private stmt(table: string, sql: string): Database.Statement {
+    return this.store.prepared(sql.replaceAll('$T', ` ${table} `));
+  }
+
+  /** The built column, or undefined when it is not (fully) built. */
+  get(table: string, path: string): Column | undefined {
+    const c = this.tables.get(table)?.columns.get(path);
+    if (!c || !c.done) return undefined;
+    c.lastUsed = ++this.clock;
+    return c;
+  }
+
+  /** Whether rowid order is _id order for this table (known once any column was built). */
+  ordered(table: string): boolean {
+    const t = this.tables.get(table);
+    return !!t && t.orderKnown && t.ordered;
+  }
+
+  /**
+   * Builds the missing columns of these paths; resolves when all are built (or could not be, over
+   * the budget). Throws the time-limit error past the deadline.
+   */
+  async ensure(table: string, paths: string[], deadline: number): Promise<void> {
+    const t = this.table(table);
+    const missing: Column[] = [];
+    const waits: Promise<void>[] = [];
+    for (const p of paths) {
+      const c = t.columns.get(p);
+      if (c?.done) c.lastUsed = ++this.clock;
+      else if (c?.building) waits.push(c.building);
+      else {
+        const col = new Column(p);
+        t.columns.set(p, col);
+        missing.push(col);
+      }
+    }
+    if (missing.length) {
+      const build = this.build(table, t, missing);
+      for (const c of missing) c.building = build;
+      waits.push(build);
+    }
+    for (const w of waits) {
+      await Promise.race([w, deadlineAfter(deadline)]);
+      if (Date.now() > deadline) throw timeLimitExceeded();
+    }
+  }
+
+  private async build(table: string, t: TableColumns, cols: Column[]): Promise<void> {
+    const batch = this.stmt(table, 'SELECT rowid, doc FROM $T WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(true);
+    const disorder = this.stmt(table, `SELECT max(r), sum(d) FROM (SELECT rowid AS r, k < lag(k) OVER (ORDER BY rowid) AS d
+      FROM $T WHERE rowid >= ? ORDER BY rowid LIMIT ?)`).raw(true);
+    const checkOrder = !t.orderKnown;
+    let ordered = true;
+    let cursor = 0;
+    let sliceStart = performance.now();
+    try {
+      for (;;) {
+        if (cols.every((c) => c.dropped)) return;
+        const rows = batch.all(cursor, BUILD_BATCH) as Array<[number, Buffer]>;
+        for (const [r, doc] of rows) for (const c of cols) c.set(r, c.cellOf(doc));
+        if (checkOrder && rows.length) ordered &&= !(disorder.get(cursor, rows.length + 1) as [number, number])[1];
+        const last = rows.length ? rows[rows.length - 1]![0] : cursor;
+        for (const c of cols) c.builtTo = last;
+        cursor = last;
+        if (rows.length < BUILD_BATCH) break;
+        if (cols.some((c) => c.size() > this.budget)) throw new Error('over budget');
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await yieldLoop();
+          sliceStart = performance.now();
+        }
+      }
+      for (const c of cols) {
+        c.done = true;
+        c.builtTo = Infinity;
+        c.building = undefined;
+        c.lastUsed = ++this.clock;
+      }
+      if (checkOrder && this.tables.get(table) === t) {
+        t.ordered = ordered && t.ordered;
+        t.orderKnown = true;
+      }
+      this.enforceBudget();
+    } catch {
+      // over the budget, or the table went away: the queries read documents instead
+      for (const c of cols) if (t.columns.get(c.path) === c) t.columns.delete(c.path);
+    }
+  }
+
+  private enforceBudget(): void {
+    const all = [...this.tables.values()].flatMap((t) => [...t.columns.values()].filter((c) => c.done).map((c) => ({ t, c })));
+    let total = all.reduce((n, x) => n + x.c.size(), 0);
+    all.sort((a, b) => a.c.lastUsed - b.c.lastUsed);
+    for (const { t, c } of all) {
+      if (total <= this.budget) break;
+      total -= c.size();
+      c.dropped = true;
+      t.columns.delete(c.path);
+    }
+  }
+
+  /** Re-reads each written row into the columns that have it (committed state only). */
+  private applyCommitted(rows: Map<string, number[]>): void {
+    for (const [table, rowids] of rows) {
+      const t = this.tables.get(table);
+      if (!t) continue;
+      if (t.readers > 0) for (const r of rowids) t.log.push(r);
+      t.seq += rowids.length;
+      if (t.columns.size === 0) continue;
+      const read = this.stmt(table, 'SELECT doc FROM $T WHERE rowid = ?').pluck();
+      const before = this.stmt(table, `SELECT (SELECT k FROM $T WHERE rowid = ?1) < (SELECT k FROM $T WHERE rowid < ?1 ORDER BY rowid DESC LIMIT 1)
+        OR (SELECT k FROM $T WHERE rowid = ?1) > (SELECT k FROM $T WHERE rowid > ?1 ORDER BY rowid LIMIT 1)`).pluck();
+      let maxSeen = 0;
+      for (const c of t.columns.values()) maxSeen = Math.max(maxSeen, c.cells.length - 1);
+      for (const r of rowids) {
+        const doc = read.get(r) as Buffer | undefined;
+        for (const c of t.columns.values()) if (r <= c.builtTo) c.set(r, doc && c.cellOf(doc));
+        if (doc && t.ordered && (r > maxSeen || t.columns.size === 0) && before.get(r) === 1) t.ordered = false;
+      }
+    }
+  }
+
+  /** Starts tracking the rows written to this table, for a query that yields (see writesSince). */
+  openReader(table: string): number {
+    const t = this.table(table);
+    if (t.readers++ === 0) {
+      t.log = [];
+      t.logStart = t.seq;
+    }
+    return t.seq;
+  }
+
+  /** The rows written since `seq` (a value openReader returned); stops the tracking. */
+  closeReader(table: string, seq: number): number[] {
+    const t = this.tables.get(table);
+    if (!t) return [];
+    const out = t.log.slice(Math.max(0, seq - t.logStart));
+    if (--t.readers <= 0) {
+      t.readers = 0;
+      t.log = [];
+    }
+    return out;
+  }
+
+  /** The row's current cell for a path, read from the document (for rows written during a query). */
+  static cellFromDoc(col: Column, doc: Buffer | undefined): Cell | undefined {
+    return doc && col.cellOf(doc);
+  }
+}
+
+function deadlineAfter(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
+}

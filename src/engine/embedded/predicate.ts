@@ -1,0 +1,252 @@
+// Filters compiled to JavaScript over columns (cells.ts), the embedded engine's fast path.
+//
+// Measured on the 2-core VM (plain Node, 100k documents): a compiled closure over a column costs
+// 0.01–0.02 µs a document for {n: k}; mingo over parsed documents 1–2 µs, plus 3–5 µs to parse each
+// one; a JSONB predicate inside SQLite 0.09–0.25 µs. Columns won, with mingo kept as the judge of
+// whatever they cannot decide.
+//
+// Three-valued: every node answers NO, YES or ASK (only the whole document can tell). Operators
+// not compiled here ($expr, $where, $elemMatch, $size, $type, $all, $mod, geo, equality with
+// documents or arrays, …) answer ASK, so a filter compiles whatever part of it is simple and
+// mingo decides the rest; results are always mingo's (MongoDB's).
+import { Decimal128, Double, Int32, Long, ObjectId, isPlainObject, BSONRegExp, type Document } from '../values.ts';
+import type { Filter } from '../types.ts';
+import { DateCell, MISSING, MISSING_IN_ARRAY, OidCell, OPAQUE, UNSURE, type Cell, type Scalar } from './cells.ts';
+
+export const NO = 0;
+export const YES = 1;
+export const ASK = 2;
+export type Tri = 0 | 1 | 2;
+
+/** A compiled filter before it is bound to columns: the paths it reads and how to bind them. */
+export interface CompiledFilter {
+  /** every column the filter reads; empty when nothing compiled */
+  paths: string[];
+  /** the row test, given each path's cells */
+  bind(cells: (path: string) => Cell[] | undefined): (row: number) => Tri;
+}
+
+type Node = (cellsOf: (path: string) => Cell[] | undefined) => (row: number) => Tri;
+type Leaf = (c: Cell) => Tri;
+type ScalarTest = (v: Scalar | typeof OPAQUE) => boolean;
+
+const ask: Node = () => () => ASK;
+
+/** A filter value as a cell scalar, or undefined when predicates leave it to mingo. */
+function scalarOf(v: unknown): Scalar | undefined {
+  if (typeof v === 'string') return /[\uD800-\uDFFF]/.test(v) ? undefined : v;
+  if (typeof v === 'number') return Number.isNaN(v) ? undefined : v;
+  if (typeof v === 'boolean') return v;
+  if (v instanceof Int32 || v instanceof Double) return Number.isNaN(v.value) ? undefined : v.value;
+  if (v instanceof Long) return Long.fromNumber(v.toNumber()).equals(v) && Number.isSafeInteger(v.toNumber()) ? v.toNumber() : undefined;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : new DateCell(v.getTime());
+  if (v instanceof ObjectId) return new OidCell(v.toHexString());
+  return undefined;
+}
+
+function isRegex(v: unknown): v is RegExp | BSONRegExp {
+  return v instanceof RegExp || v instanceof BSONRegExp;
+}
+
+/** Any value found at the path passes (MongoDB's rule for arrays); missing fails. */
+function anyOf(test: ScalarTest): Leaf {
+  return (c) => {
+    if (c === UNSURE) return ASK;
+    if (Array.isArray(c)) {
+      for (let i = 0; i < c.length; i++) if (test(c[i]!)) return YES;
+      return NO;
+    }
+    if (c === MISSING || c === MISSING_IN_ARRAY) return NO;
+    return test(c) ? YES : NO;
+  };
+}
+
+function equalsTest(s: Scalar): ScalarTest {
+  if (s instanceof DateCell) return (x) => x instanceof DateCell && x.ms === s.ms;
+  if (s instanceof OidCell) return (x) => x instanceof OidCell && x.hex === s.hex;
+  return (x) => x === s;
+}
+
+/** {$eq: null} matches null and missing; through arrays the rules need the document. */
+const nullLeaf: Leaf = (c) => (c === MISSING || c === null ? YES : c === UNSURE || c === MISSING_IN_ARRAY || Array.isArray(c) ? ASK : NO);
+
+function eqLeaf(v: unknown): Leaf | undefined {
+  if (v === null) return nullLeaf;
+  if (isRegex(v)) return regexLeaf(v);
+  const s = scalarOf(v);
+  if (s === undefined) return undefined;
+  if (typeof s === 'number' || typeof s === 'string') {
+    const any = anyOf(equalsTest(s));
+    // the common case first: a primitive cell either is the value or is not
+    return (c) => (c === s ? YES : typeof c === 'object' || typeof c === 'symbol' ? any(c) : NO);
+  }
+  return anyOf(equalsTest(s));
+}
+
+function regexLeaf(v: RegExp | BSONRegExp): Leaf | undefined {
+  const options = v instanceof RegExp ? v.flags : v.options;
+  if (/[^imsu]/.test(options)) return undefined;
+  const re = new RegExp(v instanceof RegExp ? v.source : v.pattern, options);
+  return anyOf((x) => typeof x === 'string' && re.test(x));
+}
+
+function compareTest(op: string, s: Scalar): ScalarTest | undefined {
+  const cmp = (ok: (d: number) => boolean, key: (x: Scalar | typeof OPAQUE) => number | string | undefined, k: number | string): ScalarTest =>
+    (x) => {
+      const a = key(x);
+      return a !== undefined && ok(a < k ? -1 : a > k ? 1 : 0);
+    };
+  const ok = op === '$gt' ? (d: number) => d > 0 : op === '$gte' ? (d: number) => d >= 0 : op === '$lt' ? (d: number) => d < 0 : (d: number) => d <= 0;
+  if (typeof s === 'number') return cmp(ok, (x) => (typeof x === 'number' ? x : undefined), s);
+  if (typeof s === 'string') return cmp(ok, (x) => (typeof x === 'string' ? x : undefined), s);
+  if (typeof s === 'boolean') return cmp(ok, (x) => (typeof x === 'boolean' ? Number(x) : undefined), Number(s));
+  if (s instanceof DateCell) return cmp(ok, (x) => (x instanceof DateCell ? x.ms : undefined), s.ms);
+  if (s instanceof OidCell) return cmp(ok, (x) => (x instanceof OidCell ? x.hex : undefined), s.hex);
+  return undefined;
+}
+
+const not = (l: (row: number) => Tri) => (row: number): Tri => {
+  const t = l(row);
+  return t === ASK ? ASK : t === YES ? NO : YES;
+};
+
+function and(nodes: Node[]): Node {
+  if (nodes.length === 1) return nodes[0]!;
+  return (cellsOf) => {
+    const bound = nodes.map((n) => n(cellsOf));
+    return (row) => {
+      let r: Tri = YES;
+      for (let i = 0; i < bound.length; i++) {
+        const t = bound[i]!(row);
+        if (t === NO) return NO;
+        if (t === ASK) r = ASK;
+      }
+      return r;
+    };
+  };
+}
+
+function or(nodes: Node[]): Node {
+  if (nodes.length === 1) return nodes[0]!;
+  return (cellsOf) => {
+    const bound = nodes.map((n) => n(cellsOf));
+    return (row) => {
+      let r: Tri = NO;
+      for (let i = 0; i < bound.length; i++) {
+        const t = bound[i]!(row);
+        if (t === YES) return YES;
+        if (t === ASK) r = ASK;
+      }
+      return r;
+    };
+  };
+}
+
+function leafNode(path: string, leaf: Leaf, paths: Set<string>): Node {
+  paths.add(path);
+  return (cellsOf) => {
+    const cells = cellsOf(path);
+    if (!cells) return () => ASK;
+    return (row) => leaf(cells[row] as Cell);
+  };
+}
+
+/** The leaf of one operator on a field, or undefined when mingo must decide. */
+function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
+  switch (op) {
+    case '$eq': return eqLeaf(v);
+    case '$ne': {
+      const eq = eqLeaf(v);
+      return eq && ((c) => { const t = eq(c); return t === ASK ? ASK : t === YES ? NO : YES; });
+    }
+    case '$gt': case '$gte': case '$lt': case '$lte': {
+      const s = scalarOf(v);
+      const test = s === undefined ? undefined : compareTest(op, s);
+      return test && anyOf(test);
+    }
+    case '$in': case '$nin': {
+      if (!Array.isArray(v)) return undefined;
+      const leaves = v.map(eqLeaf);
+      if (leaves.some((l) => !l)) return undefined;
+      const inLeaf: Leaf = (c) => {
+        let r: Tri = NO;
+        for (const l of leaves) {
+          const t = l!(c);
+          if (t === YES) return YES;
+          if (t === ASK) r = ASK;
+        }
+        return r;
+      };
+      return op === '$in' ? inLeaf : (c) => { const t = inLeaf(c); return t === ASK ? ASK : t === YES ? NO : YES; };
+    }
+    case '$exists': {
+      if (typeof v !== 'boolean' && typeof v !== 'number' && !(v instanceof Int32) && !(v instanceof Double)) return undefined;
+      const want = typeof v === 'boolean' ? v : (typeof v === 'number' ? v : v.value) !== 0;
+      return (c) => (c === UNSURE ? ASK : (c === MISSING || c === MISSING_IN_ARRAY) !== want ? YES : NO);
+    }
+    case '$regex': {
+      const options = all.$options;
+      if (options !== undefined && typeof options !== 'string') return undefined;
+      if (typeof v === 'string') return regexLeaf(new BSONRegExp(v, options ?? ''));
+      if (isRegex(v) && options === undefined) return regexLeaf(v);
+      return undefined;
+    }
+    case '$options': return () => YES;
+    case '$comment': return () => YES;
+    default: return undefined;
+  }
+}
+
+function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
+  // numeric segments index arrays, and $-segments are not fields: both need mingo
+  if (path === '' || path.split('.').some((s) => s === '' || /^\d+$/.test(s) || s.startsWith('$'))) return ask;
+  if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
+    const ops = Object.keys(cond);
+    if (!ops.every((k) => k.startsWith('$'))) return ask;
+    const nodes: Node[] = ops.map((op) => {
+      if (op === '$not') {
+        const inner = cond.$not;
+        const re = isRegex(inner) ? regexLeaf(inner) : undefined;
+        if (re) return notNode(leafNode(path, re, paths));
+        return isPlainObject(inner) && Object.keys(inner).length ? notNode(fieldNode(path, inner, paths)) : ask;
+      }
+      const leaf = operatorLeaf(op, cond[op], cond);
+      return leaf ? leafNode(path, leaf, paths) : ask;
+    });
+    return and(nodes);
+  }
+  const leaf = eqLeaf(cond);
+  return leaf ? leafNode(path, leaf, paths) : ask;
+}
+
+function notNode(n: Node): Node {
+  return (cellsOf) => not(n(cellsOf));
+}
+
+function filterNode(filter: Filter, paths: Set<string>): Node {
+  const nodes: Node[] = [];
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and' || k === '$or' || k === '$nor') {
+      if (!Array.isArray(v) || v.length === 0 || !v.every(isPlainObject)) return ask;
+      const children = v.map((c) => filterNode(c as Filter, paths));
+      nodes.push(k === '$and' ? and(children) : k === '$or' ? or(children) : notNode(or(children)));
+    } else if (k === '$comment') continue;
+    else if (k.startsWith('$')) nodes.push(ask);
+    else nodes.push(fieldNode(k, filter[k], paths));
+  }
+  return nodes.length ? and(nodes) : () => () => YES;
+}
+
+/** Decimal128 values make numeric comparisons inexact in JS numbers: those filters go to mingo. */
+function hasDecimal(v: unknown, depth = 0): boolean {
+  if (depth > 100 || v instanceof Decimal128) return true;
+  if (Array.isArray(v)) return v.some((x) => hasDecimal(x, depth + 1));
+  return isPlainObject(v) && Object.values(v).some((x) => hasDecimal(x, depth + 1));
+}
+
+export function compilePredicate(filter: Filter): CompiledFilter {
+  if (hasDecimal(filter)) return { paths: [], bind: () => () => ASK };
+  const paths = new Set<string>();
+  const root = filterNode(filter, paths);
+  return { paths: [...paths], bind: (cellsOf) => root(cellsOf) };
+}
