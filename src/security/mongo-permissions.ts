@@ -63,6 +63,11 @@ function merge(body: Document, extra: Document): Document {
   return { ...body, $set: { ...set, ...extra } };
 }
 
+/** A pipeline update gets a last stage that sets them, as literals ("$x" would read a field). */
+function mergePipeline(stages: Document[], extra: Document): Document[] {
+  return [...stages, { $set: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, { $literal: v }])) }];
+}
+
 export function applyMongoPermissions(req: MongoRequest, perms: MongoPermissions, account: Account | undefined): void {
   const c: VarContext = { account, req, perms };
   const reading = req.method === 'GET';
@@ -75,7 +80,9 @@ export function applyMongoPermissions(req: MongoRequest, perms: MongoPermissions
     req.body = () => {
       if (merged) return merged;
       const b = original();
-      const value = Array.isArray(b.value) ? b.value.map((d) => merge(d, extra)) : merge(b.value ?? {}, extra);
+      // an array is a bulk POST's documents, or a PATCH's update pipeline
+      const value = !Array.isArray(b.value) ? merge(b.value ?? {}, extra)
+        : req.method === 'PATCH' ? mergePipeline(b.value, extra) : b.value.map((d) => merge(d, extra));
       merged = { value };
       return merged;
     };

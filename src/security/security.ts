@@ -141,7 +141,8 @@ export class Security {
     if (this.filterBlacklist && usesBlacklisted(req.params.filter, this.filterBlacklist)) throw new HttpError(403, '', { noBody: true });
     if (permission) applyMongoPermissions(req, permission, account);
     if (isUsersRequest(req, this.mongoRealm)) {
-      await guardUsers(req, this.mongoRealm!, this.rootRoleGuard ? (this.acl?.rootRole ?? null) : null);
+      const role = this.rootRoleGuard ? (this.acl?.rootRole ?? null) : null;
+      await guardUsers(req, this.mongoRealm!, { role, caller: role !== null && !!account?.roles.includes(role) });
     }
   }
 

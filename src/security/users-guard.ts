@@ -1,39 +1,20 @@
 // Protections of the users collection (SECURITY.md §5.2), applied to MongoDB API requests on it:
-// passwords hashed on every write path, removed from every read, never usable in a filter; and
-// rootRoleGuard: no write may grant the root role.
+// passwords hashed on every write path, removed from every read, never readable by a query
+// (users-reads.ts); and rootRoleGuard: no write may grant the root role (users-roles.ts).
 import type { MongoRequest } from '../api/context.ts';
-import { forbidden } from '../errors.ts';
 import { isPlainObject, type Document } from '../engine/values.ts';
 import type { MongoRealm } from './realm.ts';
+import { guardPasswordReads } from './users-reads.ts';
+import { guardRootRole } from './users-roles.ts';
 
-function mentions(v: unknown, key: string, depth = 0): boolean {
-  if (depth > 100) return true;
-  if (Array.isArray(v)) return v.some((x) => mentions(x, key, depth + 1));
-  if (!isPlainObject(v)) return false;
-  return Object.entries(v).some(([k, x]) => k === key || k.startsWith(`${key}.`) || mentions(x, key, depth + 1));
-}
-
-function grantsRole(v: unknown, role: string, depth = 0): boolean {
-  if (depth > 100) return true;
-  if (Array.isArray(v)) return v.some((x) => grantsRole(x, role, depth + 1));
-  if (!isPlainObject(v)) return false;
-  for (const [k, x] of Object.entries(v)) {
-    if ((k === 'roles' || k.startsWith('roles.')) && (x === role || (Array.isArray(x) && x.includes(role)) || grantsRole(x, role, depth + 1))) return true;
-    if ((k === '$push' || k === '$addToSet' || k === '$set') && isPlainObject(x)) {
-      for (const [f, val] of Object.entries(x)) {
-        if ((f === 'roles' || f.startsWith('roles.')) && (val === role || (Array.isArray(val) && val.includes(role)) || (isPlainObject(val) && Array.isArray(val.$each) && val.$each.includes(role)))) return true;
-      }
-    }
-    if (grantsRole(x, role, depth + 1)) return true;
-  }
-  return false;
-}
+/** Where a password can be set: the document itself, update operators and pipeline stages. */
+const SETTERS = ['$set', '$setOnInsert', '$addFields'] as const;
 
 async function hashIn(doc: Document, realm: MongoRealm): Promise<Document> {
   const out: Document = { ...doc };
   const key = realm.propPassword;
   if (typeof out[key] === 'string') out[key] = await realm.hash(out[key] as string);
-  for (const op of ['$set', '$setOnInsert'] as const) {
+  for (const op of SETTERS) {
     const o = out[op];
     if (isPlainObject(o) && typeof o[key] === 'string') out[op] = { ...o, [key]: await realm.hash(o[key] as string) };
   }
@@ -45,9 +26,9 @@ export function isUsersRequest(req: MongoRequest, realm: MongoRealm | undefined)
 }
 
 /** Throws 403 when the request must be refused; otherwise arranges hashing and removal. */
-export async function guardUsers(req: MongoRequest, realm: MongoRealm, rootRole: string | null): Promise<void> {
+export async function guardUsers(req: MongoRequest, realm: MongoRealm, root: { role: string | null; caller: boolean }): Promise<void> {
   const key = realm.propPassword;
-  if (req.method === 'GET' && mentions(req.params.filter, key)) throw forbidden('Using filters on the password property is forbidden');
+  await guardPasswordReads(req, key);
   if (req.method === 'GET') {
     const previous = req.shape;
     req.shape = (d) => {
@@ -57,8 +38,8 @@ export async function guardUsers(req: MongoRequest, realm: MongoRealm, rootRole:
     return;
   }
   if (req.method === 'DELETE') return;
+  if (root.role !== null) await guardRootRole(req, { role: root.role, rolesPath: realm.rolesPath, callerIsRoot: root.caller });
   const body = req.body().value;
-  if (rootRole !== null && grantsRole(body, rootRole)) throw forbidden('Forbidden. The request has been logged.');
   if (realm.hashed && body !== undefined) {
     const hashed = Array.isArray(body) ? await Promise.all(body.map((d) => hashIn(d, realm))) : await hashIn(body, realm);
     req.body = () => ({ value: hashed });

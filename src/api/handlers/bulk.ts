@@ -52,7 +52,9 @@ export async function postBulk(req: MongoRequest, docs: Document[]): Promise<Api
     const { _etag: _ignored, ...fields } = documentFromBody(d);
     const doc: Document = { _id: fields._id ?? new ObjectId(), ...fields, _etag: etag };
     if (wm === 'insert') return { insertOne: { document: doc } };
-    return { replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: wm === 'upsert' } };
+    // as for single writes, the writeFilter (in params.filter) must match the replaced document
+    const filter = req.params.filter ? { $and: [{ _id: doc._id }, req.params.filter] } : { _id: doc._id };
+    return { replaceOne: { filter, replacement: doc, upsert: wm === 'upsert' } };
   });
   const c = counts(req, await coll.bulkWrite(ops), req.mongoPath);
   return { status: c.errors ? 207 : 200, body: bulkResult(req, asBody(c)), headers: etagHeader(etag) };

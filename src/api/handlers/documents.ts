@@ -141,7 +141,8 @@ export async function postDocument(req: MongoRequest, body: Document): Promise<A
     return { status: 201, headers: location(insertedId) };
   }
   if (doc._id === undefined) throw new HttpError(400, '', { noBody: true });
-  const r = await coll.replaceOne({ _id: doc._id }, doc, { upsert: wm === 'upsert' });
+  // the permission's writeFilter binds every replacement: a document outside it is not touched (404/409)
+  const r = await coll.replaceOne(docFilter(req, doc._id), doc, { upsert: wm === 'upsert' });
   if (r.upsertedCount) return { status: 201, headers: location(doc._id) };
   if (!r.matchedCount) throw missing();
   return { status: 200, headers: etagHeader(etag) };
