@@ -3,7 +3,7 @@
 // request pays bcrypt once per credential per TTL; bcrypt itself runs on libuv's thread pool
 // (native `bcrypt`), never on the event loop.
 import bcrypt from 'bcrypt';
-import { createHash, hash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getBool, getList, getMap, getNumber, getString, section, type Config, type ConfigTree } from '../config/load.ts';
 import type { Engine } from '../engine/types.ts';
 import { isPlainObject, toView, type Document } from '../engine/values.ts';
@@ -39,6 +39,17 @@ function sameSecret(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();
   const y = createHash('sha256').update(b).digest();
   return timingSafeEqual(x, y);
+}
+
+const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A well-formed bcrypt hash of that cost with random salt and digest: comparing against it costs as
+ * much as against a real one (the work is set by the cost), and no password matches it.
+ */
+function dummyHash(cost: number): string {
+  const chars = Array.from(randomBytes(53), (b) => BCRYPT_ALPHABET[b % 64]).join('');
+  return `$2b$${String(cost).padStart(2, '0')}$${chars}`;
 }
 
 interface Verified {
@@ -95,6 +106,8 @@ export class MongoRealm implements Authenticator {
   private readonly engine: Engine;
   private readonly cfg: ConfigTree;
   private readonly cache: CredentialCache;
+  /** compared against for unknown users: a hash of the configured cost that no password matches */
+  private readonly dummy: string;
 
   constructor(cfg: ConfigTree, engine: Engine) {
     this.cfg = cfg;
@@ -106,6 +119,7 @@ export class MongoRealm implements Authenticator {
     this.rolesPath = getString(cfg, 'json-path-roles', '$.roles');
     this.hashed = getBool(cfg, 'bcrypt-hashed-password', true);
     this.complexity = getNumber(cfg, 'bcrypt-complexity', 12);
+    this.dummy = dummyHash(this.complexity);
     // RESTHeart's cache is off by default; docrest always keeps verified credentials briefly,
     // because bcrypt per request caps a server at tens of requests per second.
     this.cache = new CredentialCache(getNumber(cfg, 'cache-ttl', 60_000), getNumber(cfg, 'cache-size', 1000));
@@ -145,7 +159,12 @@ export class MongoRealm implements Authenticator {
   async verify(id: string, password: string): Promise<Account | undefined> {
     const doc = await this.users().findOne({ [this.propId]: id });
     const stored = doc?.[this.propPassword];
-    if (!doc || typeof stored !== 'string') return undefined;
+    if (!doc || typeof stored !== 'string') {
+      // as slow as a wrong password: the time of a 401 must not tell whether the user exists
+      if (this.hashed) await bcrypt.compare(password, this.dummy).catch(() => false);
+      else sameSecret(password, '');
+      return undefined;
+    }
     if (this.cache.get(id, password) !== stored) {
       const ok = this.hashed ? await bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored);
       if (!ok) return undefined;
@@ -193,8 +212,9 @@ export class FileRealm implements Authenticator {
 
   async verify(id: string, password: string): Promise<Account | undefined> {
     const u = this.users.get(id);
-    if (!u || u.password === null) return undefined;
-    return sameSecret(password, u.password) ? u.account : undefined;
+    // compared for unknown users too, so that they answer in the same time
+    const ok = sameSecret(password, u?.password ?? '');
+    return u && u.password !== null && ok ? u.account : undefined;
   }
 }
 
