@@ -52,10 +52,13 @@ function bodyObject(req: MongoRequest): Document {
   return body ?? {};
 }
 
-/** Runs the ETag check against the stored document and returns it (null when missing). */
-async function checkedCurrent(req: MongoRequest, id: unknown): Promise<Document | null> {
+/**
+ * Runs the ETag check against the stored document and returns it (null when missing). A document
+ * outside the permission's writeFilter counts as missing: neither its existence nor its ETag shows.
+ */
+async function checkedCurrent(req: MongoRequest, filter: Filter): Promise<Document | null> {
   const coll = req.engine.db(req.resource.db!).collection(req.resource.coll!);
-  const current = await coll.findOne({ _id: id }, { projection: { _etag: 1 } });
+  const current = await coll.findOne(filter, { projection: { _etag: 1 } });
   await checkEtag(req, 'doc', current);
   return current;
 }
@@ -83,7 +86,7 @@ export async function putDocument(req: MongoRequest): Promise<ApiResponse> {
   const { id, coll, filter } = await prepare(req);
   const body = bodyObject(req);
   if (body._id !== undefined && !valuesEqual(body._id, id)) throw badRequest('_id in content body is different than id in URL');
-  const current = await checkedCurrent(req, id);
+  const current = await checkedCurrent(req, filter);
   const etag = newEtag();
   const { _etag: _ignored, ...fields } = documentFromBody(body);
   const doc = { ...fields, _id: id, _etag: etag };
@@ -103,7 +106,7 @@ export async function patchDocument(req: MongoRequest): Promise<ApiResponse> {
   if (!Array.isArray(body) && body._id !== undefined && !valuesEqual(body._id, id)) {
     throw badRequest('_id in json data cannot be different than id in URL');
   }
-  const current = await checkedCurrent(req, id);
+  const current = await checkedCurrent(req, filter);
   const etag = newEtag();
   const update = updateFromBody(body, { _etag: etag });
   const wm = req.params.writeMode ?? 'update';
@@ -114,8 +117,8 @@ export async function patchDocument(req: MongoRequest): Promise<ApiResponse> {
 }
 
 export async function deleteDocument(req: MongoRequest): Promise<ApiResponse> {
-  const { id, coll, filter } = await prepare(req);
-  const current = await checkedCurrent(req, id);
+  const { coll, filter } = await prepare(req);
+  const current = await checkedCurrent(req, filter);
   const r = await coll.deleteOne(guarded(filter, current, req));
   if (!r.deletedCount) throw notMatched(req, current);
   return { status: 204 };
