@@ -36,6 +36,10 @@ export interface Settings {
   instanceBaseUrl: string | null;
   defaultRepresentation: Representation;
   defaultPagesize: number;
+  /** ms a query may run (mongo.query-time-limit, else docrest.default-time-limit) */
+  queryTimeLimit: number;
+  /** ms an aggregation may run (mongo.aggregation-time-limit, else docrest.default-time-limit) */
+  aggregationTimeLimit: number;
   maxPagesize: number;
   etagPolicy: { db: EtagPolicy; coll: EtagPolicy; doc: EtagPolicy };
   filterBlacklist: string[] | null;
@@ -43,6 +47,8 @@ export interface Settings {
   healthEnabled: boolean;
   cors: CorsSettings;
   logLevel: string;
+  /** addresses/CIDR ranges whose X-Forwarded-Proto is believed (docrest.trusted-proxies) */
+  trustedProxies: string[];
 }
 
 type Tree = ConfigTree;
@@ -74,6 +80,11 @@ function joinHeaders(base: string, extra: unknown): string {
   return more.length ? [base, ...more].join(', ') : base;
 }
 
+/** RESTHeart's 0 means no limit; docrest still stops a request at its own safety limit (30 s). */
+function timeLimit(configured: number, docrest: Tree): number {
+  return configured > 0 ? configured : Math.max(1, num(docrest, 'default-time-limit', 30_000));
+}
+
 export function settingsFrom(cfg: Config): Settings {
   const sec = (name: string) => section(cfg, name);
   const listener = sec('http-listener');
@@ -102,6 +113,8 @@ export function settingsFrom(cfg: Config): Settings {
     instanceBaseUrl: str(mongo, 'instance-base-url', null),
     defaultRepresentation: representation(mongo['default-representation-format']),
     defaultPagesize: num(mongo, 'default-pagesize', 100),
+    queryTimeLimit: timeLimit(num(mongo, 'query-time-limit', 0), docrest),
+    aggregationTimeLimit: timeLimit(num(mongo, 'aggregation-time-limit', 0), docrest),
     maxPagesize: num(mongo, 'max-pagesize', 1000),
     etagPolicy: {
       db: policy(etag.db, 'REQUIRED_FOR_DELETE'),
@@ -122,6 +135,7 @@ export function settingsFrom(cfg: Config): Settings {
       maxAge: maxAge === null || num(cors, 'max-age', 86400) <= 0 ? null : num(cors, 'max-age', 86400),
     },
     logLevel: str(sec('logging'), 'log-level', 'INFO'),
+    trustedProxies: list(docrest['trusted-proxies']),
   };
 }
 

@@ -282,4 +282,6 @@ docrest:
   # bytes; connection-options.MAX_ENTITY_SIZE wins when > 0
   max-body-size: 16_777_216
   workers: 1
+  # ms; the time limit of a query or aggregation when mongo.query-time-limit / aggregation-time-limit is 0
+  default-time-limit: 30000
 `;

@@ -17,13 +17,14 @@ export async function getCollection(req: MongoRequest): Promise<ApiResponse> {
   let size: number | undefined;
   if (p.count) {
     const estimated = p.countEstimated && !p.filter;
-    size = estimated ? await c.estimatedDocumentCount() : await c.countDocuments(filter);
+    size = estimated ? await c.estimatedDocumentCount() : await c.countDocuments(filter, { maxTimeMS: req.settings.queryTimeLimit });
     headers['X-Count-Strategy'] = estimated ? 'estimated' : 'exact';
   }
   // pagesize=0 asks for the count only: RESTHeart sends no body at all
   if (p.pagesize === 0 && p.rep === 'STANDARD') return { status: 200, headers };
   const docs = p.pagesize === 0 ? [] : await c.find(filter, {
     sort: p.sort, projection: p.keys, skip: (p.page - 1) * p.pagesize, limit: p.pagesize, hint: p.hint,
+    maxTimeMS: req.settings.queryTimeLimit,
   });
   const { _id: _ignored, ...meta } = props ?? {};
   return ok(listing(req, { docs: req.shape ? docs.map(req.shape) : docs, size, relation: 'rh:doc', props: { _id: coll, ...meta } }), headers);
@@ -70,7 +71,7 @@ export async function deleteCollection(req: MongoRequest): Promise<ApiResponse> 
 export async function getCollectionSize(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll } = req.resource;
   await requireColl(req);
-  const n = await req.engine.db(db!).collection(coll!).countDocuments(req.params.filter ?? {});
+  const n = await req.engine.db(db!).collection(coll!).countDocuments(req.params.filter ?? {}, { maxTimeMS: req.settings.queryTimeLimit });
   return ok({ _size: new Int32(n) });
 }
 

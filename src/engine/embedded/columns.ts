@@ -220,21 +220,31 @@ export class Columns {
   /** Re-reads each written row into the columns that have it (committed state only). */
   private applyCommitted(rows: Map<string, number[]>): void {
     for (const [table, rowids] of rows) {
-      const t = this.tables.get(table);
-      if (!t) continue;
-      if (t.readers > 0) for (const r of rowids) t.log.push(r);
-      t.seq += rowids.length;
-      if (t.columns.size === 0) continue;
-      const read = this.stmt(table, 'SELECT doc FROM $T WHERE rowid = ?').pluck();
-      const before = this.stmt(table, `SELECT (SELECT k FROM $T WHERE rowid = ?1) < (SELECT k FROM $T WHERE rowid < ?1 ORDER BY rowid DESC LIMIT 1)
-        OR (SELECT k FROM $T WHERE rowid = ?1) > (SELECT k FROM $T WHERE rowid > ?1 ORDER BY rowid LIMIT 1)`).pluck();
-      let maxSeen = 0;
-      for (const c of t.columns.values()) maxSeen = Math.max(maxSeen, c.cells.length - 1);
-      for (const r of rowids) {
-        const doc = read.get(r) as Buffer | undefined;
-        for (const c of t.columns.values()) if (r <= c.builtTo) c.set(r, doc && c.cellOf(doc));
-        if (doc && t.ordered && (r > maxSeen || t.columns.size === 0) && before.get(r) === 1) t.ordered = false;
+      try {
+        this.applyRows(table, rowids);
+      } catch {
+        // a column that cannot follow a write must not answer queries
+        this.forget(table);
       }
+    }
+  }
+
+  private applyRows(table: string, rowids: number[]): void {
+    const t = this.tables.get(table);
+    if (!t) return;
+    if (t.readers > 0) for (const r of rowids) t.log.push(r);
+    t.seq += rowids.length;
+    if (t.columns.size === 0) return;
+    const read = this.stmt(table, 'SELECT doc FROM $T WHERE rowid = ?').pluck();
+    // a new row out of _id order: rowid order no longer gives _id order
+    const outOfOrder = this.stmt(table, `SELECT (SELECT k FROM $T WHERE rowid = @r) < (SELECT k FROM $T WHERE rowid < @r ORDER BY rowid DESC LIMIT 1)
+      OR (SELECT k FROM $T WHERE rowid = @r) > (SELECT k FROM $T WHERE rowid > @r ORDER BY rowid LIMIT 1)`).pluck();
+    const first = t.columns.values().next().value!;
+    for (const r of rowids) {
+      const doc = read.get(r) as Buffer | undefined;
+      const isNew = first.cells[r] === undefined;
+      for (const c of t.columns.values()) if (r <= c.builtTo) c.set(r, doc && c.cellOf(doc));
+      if (doc && isNew && t.ordered && outOfOrder.get({ r }) === 1) t.ordered = false;
     }
   }
 

@@ -54,8 +54,8 @@ class MongoCollection implements Collection {
     });
   }
 
-  countDocuments(filter: Filter): Promise<number> {
-    return run(() => this.c.countDocuments(filter));
+  countDocuments(filter: Filter, opts: { maxTimeMS?: number } = {}): Promise<number> {
+    return run(() => this.c.countDocuments(filter, opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS } : {}));
   }
 
   estimatedDocumentCount(): Promise<number> {

@@ -42,6 +42,7 @@ export interface DriverFindOptions {
   skip?: number;
   limit?: number;
   hint?: string | Document;
+  maxTimeMS?: number;
   raw: true;
 }
 
@@ -52,6 +53,7 @@ export function findOptions(opts: FindOptions = {}): DriverFindOptions {
   if (opts.skip) out.skip = opts.skip;
   if (opts.limit) out.limit = opts.limit;
   if (opts.hint !== undefined) out.hint = opts.hint;
+  if (opts.maxTimeMS) out.maxTimeMS = opts.maxTimeMS;
   return out;
 }
 

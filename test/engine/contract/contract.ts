@@ -266,6 +266,79 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
       });
     });
 
+    describe('queries: the compiled operators (embedded columns) agree with MongoDB', () => {
+      const oid = (n: number) => new ObjectId(n.toString(16).padStart(24, '0'));
+      let c: Collection;
+      before(async () => {
+        c = await seeded([
+          { _id: 1, v: i(5), s: 'abc', o: oid(1), t: new Date(1000), b: true, arr: [i(1), 'x', { z: i(1) }], m: [{ x: i(1) }, { x: i(2) }] },
+          { _id: 2, v: d(5), s: 'abd', o: oid(2), t: new Date(2000), b: false, arr: [[i(5)]], m: [{ y: i(1) }] },
+          { _id: 3, v: 'five', s: 'ABC', arr: [], m: [] },
+          { _id: 4, v: null, s: '\u00e9', m: { x: i(3) } },
+          { _id: 5, v: [i(5), i(6)], s: '\u{1F600}', m: [{ x: null }] },
+          { _id: 6, v: { w: i(5) }, s: 'z\nabc' },
+        ]);
+      });
+
+      test('equality and ranges across numeric types, strings, ObjectIds, dates and booleans', async () => {
+        assert.deepEqual(await findIds(c, { v: 5 }), [1, 2, 5]);
+        assert.deepEqual(await findIds(c, { v: { $gt: 4 } }), [1, 2, 5]);
+        assert.deepEqual(await findIds(c, { v: { $gt: 4, $lt: 6 } }), [1, 2, 5]);
+        assert.deepEqual(await findIds(c, { v: { $lt: 'g' } }), [3]);
+        assert.deepEqual(await findIds(c, { s: { $gt: 'abc' } }), [2, 4, 5, 6]);
+        assert.deepEqual(await findIds(c, { s: { $lte: 'abd' } }), [1, 2, 3]);
+        assert.deepEqual(await findIds(c, { o: oid(1) }), [1]);
+        assert.deepEqual(await findIds(c, { o: { $gt: oid(1) } }), [2]);
+        assert.deepEqual(await findIds(c, { t: new Date(1000) }), [1]);
+        assert.deepEqual(await findIds(c, { t: { $gte: new Date(1500) } }), [2]);
+        assert.deepEqual(await findIds(c, { b: { $lt: true } }), [2]);
+        assert.deepEqual(await findIds(c, { b: false }), [2]);
+      });
+      test('$ne, $in, $nin, $not, $or and $nor over arrays, nulls and documents', async () => {
+        assert.deepEqual(await findIds(c, { v: { $ne: 5 } }), [3, 4, 6]);
+        assert.deepEqual(await findIds(c, { v: { $nin: [5, null] } }), [3, 6]);
+        assert.deepEqual(await findIds(c, { s: { $in: [/^A/, '\u00e9'] } }), [3, 4]);
+        assert.deepEqual(await findIds(c, { v: { $not: { $gt: 4 } } }), [3, 4, 6]);
+        assert.deepEqual(await findIds(c, { $or: [{ v: 'five' }, { 'm.x': 3 }] }), [3, 4]);
+        assert.deepEqual(await findIds(c, { $nor: [{ v: 5 }, { s: /^a/ }] }), [3, 4, 6]);
+      });
+      test('paths into arrays: elements, nested arrays, documents in arrays, $exists', async () => {
+        assert.deepEqual(await findIds(c, { arr: 'x' }), [1]);
+        assert.deepEqual(await findIds(c, { arr: 5 }), []);
+        assert.deepEqual(await findIds(c, { arr: { $exists: true } }), [1, 2, 3]);
+        assert.deepEqual(await findIds(c, { 'arr.z': 1 }), [1]);
+        assert.deepEqual(await findIds(c, { 'm.x': 1 }), [1]);
+        assert.deepEqual(await findIds(c, { 'm.x': { $gte: 2 } }), [1, 4]);
+        assert.deepEqual(await findIds(c, { 'm.x': { $exists: true } }), [1, 4, 5]);
+        assert.deepEqual(await findIds(c, { 'm.x': { $exists: false } }), [2, 3, 6]);
+      });
+      test('$regex with the m and i options', async () => {
+        assert.deepEqual(await findIds(c, { s: { $regex: '^abc$', $options: 'm' } }), [1, 6]);
+        assert.deepEqual(await findIds(c, { s: { $regex: '^a', $options: 'i' } }), [1, 2, 3]);
+        assert.deepEqual(await findIds(c, { s: { $not: /b/ } }), [3, 4, 5]);
+      });
+      test('sorts by strings in UTF-8 order with skip and limit; counts', async () => {
+        assert.deepEqual(idList(await c.find({}, { sort: [['s', 1]] })), [3, 1, 2, 6, 4, 5]);
+        assert.deepEqual(idList(await c.find({ s: { $exists: true } }, { sort: [['s', -1]], skip: 1, limit: 3 })), [4, 6, 2]);
+        assert.equal(await c.countDocuments({ v: 5 }), 3);
+      });
+      test('results follow writes: update, delete, and an insert out of _id order', async () => {
+        const w = await seeded([{ _id: 1, v: i(5) }, { _id: 2, v: i(5) }, { _id: 3, v: 'x' }, { _id: 4, v: i(5) }]);
+        assert.deepEqual(await findIds(w, { v: 5 }), [1, 2, 4]);
+        await w.updateOne({ _id: 3 }, { $set: { v: i(5) } });
+        assert.deepEqual(await findIds(w, { v: 5 }), [1, 2, 3, 4]);
+        await w.deleteOne({ _id: 1 });
+        assert.deepEqual(await findIds(w, { v: 5 }), [2, 3, 4]);
+        await w.insertOne({ _id: 0, v: i(5) });
+        assert.deepEqual(await findIds(w, { v: 5 }), [0, 2, 3, 4]);
+        assert.deepEqual(idList(await w.find({ v: 5 }, { sort: [['_id', 1]], limit: 2 })), [0, 2]);
+        assert.deepEqual(idList(await w.find({ v: 5 }, { sort: [['_id', -1]], limit: 2 })), [4, 3]);
+        await w.updateMany({ v: 5 }, { $set: { v: i(6) } });
+        assert.deepEqual(await findIds(w, { v: 5 }), []);
+        assert.equal(await w.countDocuments({ v: 6 }), 4);
+      });
+    });
+
     // ---- sort, paging, projection --------------------------------------------------------
 
     describe('sort, skip, limit', () => {

@@ -196,6 +196,7 @@ export class WireShim {
         const opts: FindOptions = { sort: sortOf(body.sort), skip: num(body.skip), limit: Math.abs(num(body.limit)) };
         if (isPlainObject(body.projection)) opts.projection = body.projection;
         if (body.hint !== undefined) opts.hint = body.hint as string | Document;
+        if (body.maxTimeMS !== undefined) opts.maxTimeMS = num(body.maxTimeMS);
         return this.cursor(ns, await coll.find((body.filter ?? {}) as Filter, opts));
       }
       case 'aggregate':

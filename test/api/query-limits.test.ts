@@ -1,0 +1,87 @@
+// Time limits (CONFIG.md mongo.query-time-limit, docrest.default-time-limit) and a server that
+// keeps answering while collection scans run.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, errorBody, startServer, type TestServer } from '../helpers/server.ts';
+
+const DOCS = 20_000;
+// mingo judges $expr on every document (~10–50 µs each): one scan takes hundreds of milliseconds
+const SLOW = `/big?filter=${encodeURIComponent(JSON.stringify({ $expr: { $eq: ['$n', -1] } }))}`;
+
+async function load(srv: TestServer): Promise<void> {
+  assert.equal((await call(srv, 'PUT', '/big')).status, 201);
+  for (let i = 0; i < DOCS; i += 5000) {
+    const docs = Array.from({ length: 5000 }, (_, j) => ({ _id: i + j, n: i + j, s: `value ${i + j}` }));
+    assert.equal((await call(srv, 'POST', '/big', { body: docs })).status, 200);
+  }
+}
+
+const TIMEOUT = errorBody(408, 'Request Timeout', 'Operation exceeded time limit');
+
+for (const [name, rho] of [
+  ['mongo.query-time-limit', '/mongo/query-time-limit->1'],
+  ['docrest.default-time-limit when mongo.query-time-limit is 0', '/docrest/default-time-limit->1'],
+] as const) {
+  describe(`a query over ${name} answers 408`, () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startServer({ rho });
+      await load(srv);
+    });
+    after(async () => srv.close());
+
+    test('collection GET and _size stop with RESTHeart\'s 408 body', async () => {
+      for (const path of [SLOW, SLOW.replace('/big?', '/big/_size?'), `${SLOW}&count=true`]) {
+        const r = await call(srv, 'GET', path);
+        assert.equal(r.status, 408, `${path}: ${r.text}`);
+        const { exception: _e, 'exception message': _m, ...body } = r.json();
+        assert.deepEqual(body, TIMEOUT);
+      }
+    });
+
+    test('bounded reads still answer', async () => {
+      const r = await call(srv, 'GET', '/big/7?id_type=NUMBER');
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json().n, 7);
+      assert.equal((await call(srv, 'GET', '/big?pagesize=5')).json().length, 5);
+    });
+  });
+}
+
+describe('scans do not hold up other clients', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer();
+    await load(srv);
+  });
+  after(async () => srv.close());
+
+  test('/ping, a point read and a write answer while four slow scans are still running', async () => {
+    let scansDone = 0;
+    const scans = Array.from({ length: 4 }, async () => {
+      const r = await call(srv, 'GET', SLOW);
+      scansDone++;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const ping = await call(srv, 'GET', '/ping');
+    assert.equal(ping.status, 200);
+    assert.equal((await call(srv, 'GET', '/big/3?id_type=NUMBER')).status, 200);
+    assert.equal((await call(srv, 'PATCH', '/big/3?id_type=NUMBER', { body: { $set: { touched: true } } })).status, 200);
+    assert.equal(scansDone, 0, 'the scans finished before the other requests were answered');
+    for (const r of await Promise.all(scans)) {
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.json(), []);
+    }
+  });
+
+  test('a scan sees a write committed while it ran (the collection as of its answer)', async () => {
+    const filter = encodeURIComponent(JSON.stringify({ $expr: { $eq: ['$n', 5] } }));
+    const scan = call(srv, 'GET', `/big?filter=${filter}&keys={"n":1,"late":1}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal((await call(srv, 'PATCH', '/big/5?id_type=NUMBER', { body: { $set: { late: true } } })).status, 200);
+    const r = await scan;
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json(), [{ _id: 5, n: 5, late: true }]);
+  });
+});
