@@ -91,12 +91,13 @@ export class EmbeddedCollection implements Collection {
    */
   private async cachedQuery(info: CollectionInfo, filter: Filter, opts: FindOptions, countOnly: boolean): Promise<Hit[] | number> {
     const deadline = Date.now() + (opts.maxTimeMS && opts.maxTimeMS > 0 ? opts.maxTimeMS : DEFAULT_TIME_LIMIT_MS);
-    if (opts.hint === undefined && pinnedIds(filter)) return this.engine.scanner.query(info, filter, opts, deadline, countOnly);
+    const filterKey = renderJson(filter, 'extended');
+    if (opts.hint === undefined && pinnedIds(filter)) return this.engine.scanner.query(info, filter, filterKey, opts, deadline, countOnly);
     const version = this.store.version(info.table);
-    const key = renderJson([countOnly, filter, opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended');
+    const key = `${countOnly ? 'n' : 'd'}${filterKey}${renderJson([opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended')}`;
     let result = this.engine.results.get(info.table, version, key);
     if (result === undefined) {
-      result = await this.engine.scanner.query(info, filter, opts, deadline, countOnly);
+      result = await this.engine.scanner.query(info, filter, filterKey, opts, deadline, countOnly);
       // a query that yielded may have run across a write: cached only under the version it saw
       if (this.store.version(info.table) === version) this.engine.results.set(info.table, version, key, result);
     }

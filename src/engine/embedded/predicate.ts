@@ -22,6 +22,8 @@ export type Tri = 0 | 1 | 2;
 export interface CompiledFilter {
   /** every column the filter reads; empty when nothing compiled */
   paths: string[];
+  /** every part of the filter compiled: mingo is needed only for cells that are UNSURE */
+  complete: boolean;
   /** the row test, given each path's cells */
   bind(cells: (path: string) => Cell[] | undefined): (row: number) => Tri;
 }
@@ -31,6 +33,13 @@ type Leaf = (c: Cell) => Tri;
 type ScalarTest = (v: Scalar | typeof OPAQUE) => boolean;
 
 const ask: Node = () => () => ASK;
+
+/** Set while compiling: whether some part of the filter was left to mingo. */
+let incomplete = false;
+function left(): Node {
+  incomplete = true;
+  return ask;
+}
 
 /** A filter value as a cell scalar, or undefined when predicates leave it to mingo. */
 function scalarOf(v: unknown): Scalar | undefined {
@@ -154,9 +163,10 @@ function leafNode(path: string, leaf: Leaf, paths: Set<string>): Node {
 /** The leaf of one operator on a field, or undefined when mingo must decide. */
 function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
   switch (op) {
-    case '$eq': return eqLeaf(v);
+    // {$eq: /re/} matches stored regexes only, unlike {field: /re/}
+    case '$eq': return isRegex(v) ? undefined : eqLeaf(v);
     case '$ne': {
-      const eq = eqLeaf(v);
+      const eq = isRegex(v) ? undefined : eqLeaf(v);
       return eq && ((c) => { const t = eq(c); return t === ASK ? ASK : t === YES ? NO : YES; });
     }
     case '$gt': case '$gte': case '$lt': case '$lte': {
@@ -191,7 +201,7 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
       if (isRegex(v) && options === undefined) return regexLeaf(v);
       return undefined;
     }
-    case '$options': return () => YES;
+    case '$options': return all.$regex === undefined ? undefined : () => YES;
     case '$comment': return () => YES;
     default: return undefined;
   }
@@ -199,24 +209,24 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
 
 function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
   // numeric segments index arrays, and $-segments are not fields: both need mingo
-  if (path === '' || path.split('.').some((s) => s === '' || /^\d+$/.test(s) || s.startsWith('$'))) return ask;
+  if (path === '' || path.split('.').some((s) => s === '' || /^\d+$/.test(s) || s.startsWith('$'))) return left();
   if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
     const ops = Object.keys(cond);
-    if (!ops.every((k) => k.startsWith('$'))) return ask;
+    if (!ops.every((k) => k.startsWith('$'))) return left();
     const nodes: Node[] = ops.map((op) => {
       if (op === '$not') {
         const inner = cond.$not;
         const re = isRegex(inner) ? regexLeaf(inner) : undefined;
         if (re) return notNode(leafNode(path, re, paths));
-        return isPlainObject(inner) && Object.keys(inner).length ? notNode(fieldNode(path, inner, paths)) : ask;
+        return isPlainObject(inner) && Object.keys(inner).length ? notNode(fieldNode(path, inner, paths)) : left();
       }
       const leaf = operatorLeaf(op, cond[op], cond);
-      return leaf ? leafNode(path, leaf, paths) : ask;
+      return leaf ? leafNode(path, leaf, paths) : left();
     });
     return and(nodes);
   }
   const leaf = eqLeaf(cond);
-  return leaf ? leafNode(path, leaf, paths) : ask;
+  return leaf ? leafNode(path, leaf, paths) : left();
 }
 
 function notNode(n: Node): Node {
@@ -227,11 +237,11 @@ function filterNode(filter: Filter, paths: Set<string>): Node {
   const nodes: Node[] = [];
   for (const [k, v] of Object.entries(filter)) {
     if (k === '$and' || k === '$or' || k === '$nor') {
-      if (!Array.isArray(v) || v.length === 0 || !v.every(isPlainObject)) return ask;
+      if (!Array.isArray(v) || v.length === 0 || !v.every(isPlainObject)) return left();
       const children = v.map((c) => filterNode(c as Filter, paths));
       nodes.push(k === '$and' ? and(children) : k === '$or' ? or(children) : notNode(or(children)));
     } else if (k === '$comment') continue;
-    else if (k.startsWith('$')) nodes.push(ask);
+    else if (k.startsWith('$')) nodes.push(left());
     else nodes.push(fieldNode(k, filter[k], paths));
   }
   return nodes.length ? and(nodes) : () => () => YES;
@@ -245,8 +255,15 @@ function hasDecimal(v: unknown, depth = 0): boolean {
 }
 
 export function compilePredicate(filter: Filter): CompiledFilter {
-  if (hasDecimal(filter)) return { paths: [], bind: () => () => ASK };
+  if (hasDecimal(filter)) return { paths: [], complete: false, bind: () => () => ASK };
   const paths = new Set<string>();
-  const root = filterNode(filter, paths);
-  return { paths: [...paths], bind: (cellsOf) => root(cellsOf) };
+  incomplete = false;
+  let root: Node;
+  try {
+    root = filterNode(filter, paths);
+  } catch {
+    // an invalid part (a bad regex): mingo reports it
+    return { paths: [], complete: false, bind: () => () => ASK };
+  }
+  return { paths: [...paths], complete: !incomplete, bind: (cellsOf) => root(cellsOf) };
 }

@@ -30,9 +30,8 @@ const MAX_COMPILED = 1000;
 
 const predicates = new Map<string, CompiledFilter>();
 
-function matcherFor(filter: Filter): Matcher {
+function matcherFor(filter: Filter, key = renderJson(filter, 'extended')): Matcher {
   if (Object.keys(filter).length === 0) return matchAll;
-  const key = renderJson(filter, 'extended');
   let m = compiled.get(key);
   if (!m) {
     m = compileFilter(filter);
@@ -42,8 +41,7 @@ function matcherFor(filter: Filter): Matcher {
   return m;
 }
 
-function predicateFor(filter: Filter): CompiledFilter {
-  const key = renderJson(filter, 'extended');
+function predicateFor(filter: Filter, key: string): CompiledFilter {
   let p = predicates.get(key);
   if (!p) {
     p = compilePredicate(filter);
@@ -99,16 +97,17 @@ export class Scanner {
    * over columns in slices (column-scan.ts); plans on _id or an index read bounded sets of rows.
    * Throws MaxTimeMSExpired past the deadline.
    */
-  async query(info: CollectionInfo, filter: Filter, opts: FindOptions, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
+  async query(info: CollectionInfo, filter: Filter, filterKey: string, opts: FindOptions, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
     const idDir = idOnlySort(opts.sort);
-    const matcher = exactKeyLookup(filter) ? matchAll : matcherFor(filter);
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     const empty = Object.keys(filter).length === 0;
     if (p.kind !== 'table' || (empty && (idDir !== undefined || countOnly))) {
       const hits = this.run(info, filter, opts);
       return countOnly ? hits.length : hits;
     }
-    const compiled = predicateFor(filter);
+    const compiled = predicateFor(filter, filterKey);
+    // compiling mingo costs 10–25 µs: a fully compiled filter needs it only for UNSURE cells
+    let matcher = compiled.complete ? undefined : matcherFor(filter, filterKey);
     const sortPaths = idDir === undefined ? opts.sort!.map(([f]) => f) : [];
     await this.columns.ensure(info.table, [ROWS, ...compiled.paths, ...sortPaths], deadline);
     if (!this.columns.get(info.table, ROWS)) {
@@ -131,6 +130,7 @@ export class Scanner {
       key: (rowid) => keyOf.get(rowid) as Buffer | undefined,
       view: (h) => viewOf(h.parsed),
       matches: (h) => {
+        matcher ??= matcherFor(filter, filterKey);
         return matcher(viewOf(h.parsed), () => exactOf(h.parsed));
       },
     };
