@@ -56,14 +56,19 @@ class PasswordReads {
     });
   }
 
-  /** An update may set or unset the field (sets are hashed); pipelines and other operators may not read it. */
+  /**
+   * An update may set or unset the field (sets are hashed), nothing more: pipelines and other
+   * operators may not read it, and no path may go inside it (the engine's error would quote it).
+   */
   updateReads(body: Document | Document[]): boolean {
     if (Array.isArray(body)) return body.some((stage) => this.reads(stage, false));
+    const inside = (path: string) => path.startsWith(`${this.key}.`);
     return Object.entries(body).some(([op, spec]) => {
-      if (!op.startsWith('$') || WRITE_ONLY.has(op)) return false;
+      if (!op.startsWith('$')) return inside(op);
       if (!isPlainObject(spec)) return this.reads(spec, true);
       // $rename moves the value: from the field (a read) or over it (an unhashed password)
-      return Object.entries(spec).some(([path, arg]) => this.isField(path) || (op === '$rename' && typeof arg === 'string' && this.isField(arg)));
+      return Object.entries(spec).some(([path, arg]) => inside(path) || (!WRITE_ONLY.has(op) && this.isField(path))
+        || (op === '$rename' && typeof arg === 'string' && this.isField(arg)));
     });
   }
 

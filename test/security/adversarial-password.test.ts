@@ -19,6 +19,7 @@ const nonEmpty = (r: Reply) => {
 async function setup(srv: TestServer): Promise<void> {
   await createUser(srv, 'mgr', 'mpw', ['usermgr']);
   await must(srv, 'POST', '/users', { _id: 't1', roles: ['user'], email: 't1@example.org', n: 5 });
+  await createUser(srv, 'pw1', 'a password', ['user']);
   // a collection where the same expressions are allowed: they work, the refusal is the users rule
   await createCollection(srv, 'plain', [{ _id: 'p1', password: 'not-a-secret', email: 'p@example.org' }]);
   await addPermissions(srv, [{
@@ -151,6 +152,19 @@ const UPDATES: Probe[] = ([
   },
 ]);
 
+/** A path inside the password: the engine's error ("Cannot create field 'x' in element {password: ...}") would quote the hash. */
+const INSIDE: Probe[] = ([
+  [{ $set: { 'password.x': 1 } }, { $set: { 'profile.x': 1 } }],
+  [{ 'password.0': 'a' }, { 'profile.y': 'a' }],
+  [{ $setOnInsert: { 'password.x': 1 } }, { $setOnInsert: { 'profile.z': 1 } }],
+  [{ $unset: { 'password.x': 1 } }, { $unset: { 'profile.x': 1 } }],
+  [{ $set: { 'password.$': 1 } }, { $set: { note: 1 } }],
+] as const).map(([bad, good]): Probe => ({
+  name: `PATCH a user with a password ${JSON.stringify(bad)} → 403 without the hash; ${JSON.stringify(good)} → 200`,
+  attack: { method: 'PATCH', path: '/users/pw1', auth: MGR, body: bad, status: 403, check: (r) => { noHash(r); refusedAs('update expressions')(r); } },
+  control: { method: 'PATCH', path: '/users/pw1', auth: MGR, body: good, status: 200 },
+}));
+
 const OTHER: Probe[] = [
   ...['_aggrs', '_streams'].map((r): Probe => ({
     name: `GET /users/${r}/x → 403; on another collection it reaches the API (501)`,
@@ -160,7 +174,7 @@ const OTHER: Probe[] = [
 ];
 
 describe('adversarial: the password hash cannot be read through queries, sorts, projections, hints or updates', () => {
-  probes({ rho: '/mongoAclAuthorizer/cache-ttl->0', setup, watched: ['users'] }, [...FILTERS, ...URLS, ...DELETES, ...PARAMS, ...UPDATES, ...OTHER]);
+  probes({ rho: '/mongoAclAuthorizer/cache-ttl->0', setup, watched: ['users'] }, [...FILTERS, ...URLS, ...DELETES, ...PARAMS, ...UPDATES, ...INSIDE, ...OTHER]);
 });
 
 describe('adversarial: the users collection is guarded under any mount', () => {
