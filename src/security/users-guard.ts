@@ -7,16 +7,22 @@ import type { MongoRealm } from './realm.ts';
 import { guardPasswordReads } from './users-reads.ts';
 import { guardRootRole } from './users-roles.ts';
 
-/** Where a password can be set: the document itself, update operators and pipeline stages. */
-const SETTERS = ['$set', '$setOnInsert', '$addFields'] as const;
+/** A plain password → its hash; in a pipeline stage a string is an expression, so the hash goes in as a literal. */
+async function hashed(v: unknown, realm: MongoRealm, pipeline: boolean): Promise<unknown> {
+  const plain = pipeline && isPlainObject(v) ? v.$literal : v;
+  if (typeof plain !== 'string') return v;
+  const hash = await realm.hash(plain);
+  return pipeline ? { $literal: hash } : hash;
+}
 
-async function hashIn(doc: Document, realm: MongoRealm): Promise<Document> {
+/** Hashes the password wherever `doc` sets it: a document, an update's $set/$setOnInsert, a pipeline stage. */
+async function hashIn(doc: Document, realm: MongoRealm, pipeline: boolean): Promise<Document> {
   const out: Document = { ...doc };
   const key = realm.propPassword;
-  if (typeof out[key] === 'string') out[key] = await realm.hash(out[key] as string);
-  for (const op of SETTERS) {
+  if (!pipeline && Object.hasOwn(out, key)) out[key] = await hashed(out[key], realm, false);
+  for (const op of pipeline ? ['$set', '$addFields'] : ['$set', '$setOnInsert']) {
     const o = out[op];
-    if (isPlainObject(o) && typeof o[key] === 'string') out[op] = { ...o, [key]: await realm.hash(o[key] as string) };
+    if (isPlainObject(o) && Object.hasOwn(o, key)) out[op] = { ...o, [key]: await hashed(o[key], realm, pipeline) };
   }
   return out;
 }
@@ -41,7 +47,9 @@ export async function guardUsers(req: MongoRequest, realm: MongoRealm, root: { r
   if (root.role !== null) await guardRootRole(req, { role: root.role, rolesPath: realm.rolesPath, callerIsRoot: root.caller });
   const body = req.body().value;
   if (realm.hashed && body !== undefined) {
-    const hashed = Array.isArray(body) ? await Promise.all(body.map((d) => hashIn(d, realm))) : await hashIn(body, realm);
-    req.body = () => ({ value: hashed });
+    // an array is a bulk POST's documents, or a PATCH's update pipeline
+    const pipeline = Array.isArray(body) && req.method === 'PATCH';
+    const value = Array.isArray(body) ? await Promise.all(body.map((d) => hashIn(d, realm, pipeline))) : await hashIn(body, realm, false);
+    req.body = () => ({ value });
   }
 }

@@ -67,6 +67,14 @@ describe('users: hashing, password removal, password changes', () => {
     { name: 'PATCH with $set password → 200', method: 'PATCH', path: '/users/u1', body: { $set: { password: 'pw3' } }, status: 200 },
     { name: 'after $set the previous password fails', ...rejected('u1', 'pw2') },
     { name: 'after $set the new password works', ...whoami('u1', 'pw3', ['user']) },
+    { name: 'PATCH pipeline $set password → 200', method: 'PATCH', path: '/users/u1', body: [{ $set: { password: 'pw4' } }], status: 200 },
+    { name: 'after a pipeline $set the new password works (hashed as a literal)', ...whoami('u1', 'pw4', ['user']) },
+    { name: 'PATCH pipeline $addFields password {$literal} → 200', method: 'PATCH', path: '/users/u1', body: [{ $addFields: { password: { $literal: 'pw3' } } }], status: 200 },
+    {
+      name: 'the pipeline-set password is stored hashed and works',
+      ...whoami('u1', 'pw3', ['user']),
+      check: async (_r, srv) => { assert.match(String((await stored(srv, 'u1'))?.password), BCRYPT); },
+    },
     { name: 'PUT /users/u2?wm=upsert → 201', method: 'PUT', path: '/users/u2?wm=upsert', body: { password: 'pw-u2', roles: ['user'] }, status: 201 },
     { name: 'PUT-created user logs in', ...whoami('u2', 'pw-u2', ['user']) },
     {
