@@ -10,8 +10,7 @@
 // The write is then pinned to the exact stored versions that were judged, so that a concurrent
 // write cannot change the document between the check and the write: it then finds nothing (404,
 // or 409 for an upsert) instead of applying to an unjudged version.
-import type { MongoRequest } from '../api/context.ts';
-import { newEtag } from '../api/context.ts';
+import { newEtag, type MongoRequest } from '../api/context.ts';
 import { idFromUrl } from '../api/ids.ts';
 import { documentFromBody, updateFromBody } from '../api/write-body.ts';
 import { positionalIndex } from '../engine/embedded/query.ts';
