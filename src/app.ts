@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EmbeddedEngine } from './engine/embedded/engine.ts';
 import { MongoEngine } from './engine/mongodb/engine.ts';
 import type { Engine } from './engine/types.ts';
+import { Listeners, planListeners } from './http/listeners.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Config } from './config/load.ts';
 import { bootstrapSecurity } from './security/bootstrap.ts';
@@ -15,7 +16,10 @@ export interface Running {
   app: FastifyInstance;
   log: Logger;
   engine: Engine;
+  /** the http listener's URL, else the https listener's */
   url: string;
+  /** every listener's URL, http first */
+  urls: string[];
   close: () => Promise<void>;
 }
 
@@ -60,31 +64,43 @@ export async function prepareData(cfg: Config, warn: (m: string) => void): Promi
   }
 }
 
+/**
+ * Starts the server; `bootstrap: false` in workers, whose primary did the once-per-server work
+ * (data bootstrap, listener warnings).
+ */
 export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boolean } = {}): Promise<Running> {
   const settings = settingsFrom(cfg);
+  // TLS material is checked before anything else starts
+  const warnings: string[] = [];
+  const listeners = new Listeners(planListeners(cfg, (m) => warnings.push(m)));
   const engine = await createEngine(settings);
   let app: FastifyInstance | undefined;
   let log: Logger | undefined;
+  let urls: string[];
   try {
     const security = new Security(cfg, engine, settings.filterBlacklist, (m) => log?.warn(m));
-    ({ app, log } = await buildServer(settings, engine, security, opts));
-    if (opts.bootstrap !== false) await bootstrap(cfg, engine, security, (m) => log!.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));
-    await app.listen({ host: settings.host, port: settings.port });
+    ({ app, log } = await buildServer(settings, engine, security, { ...opts, serverFactory: listeners.factory }));
+    if (opts.bootstrap !== false) {
+      for (const w of warnings) log.warn(w);
+      await bootstrap(cfg, engine, security, (m) => log!.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));
+    }
+    await app.ready();
+    urls = await listeners.listen();
   } catch (e) {
+    await listeners.close();
     await app?.close();
     await engine.close();
     throw e;
   }
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : settings.port;
-  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   return {
     settings,
     app,
     log: log!,
     engine,
-    url: `http://${host}:${port}`,
+    url: urls[0]!,
+    urls,
     close: async () => {
+      await listeners.close();
       await app.close();
       await engine.close();
     },

@@ -6,8 +6,9 @@ restartWithHeapFlags();
 const { start } = await import('./app.ts');
 const { HELP_TEXT, parseArgs } = await import('./config/cli-args.ts');
 const { DEFAULT_CONFIG_YAML } = await import('./config/defaults.ts');
-const { ConfigError, applyCliArgs, getNumber, loadConfig, maskSecrets, renderConfig, section } = await import('./config/load.ts');
-const { adoptSharedKey, isWorker, runPrimary } = await import('./cluster.ts');
+const { ConfigError, applyCliArgs, getNumber, getString, loadConfig, maskSecrets, section } = await import('./config/load.ts');
+const { keyWarnings, renderAnnotated } = await import('./config/key-check.ts');
+const { adoptSharedKey, isWorker, reportListening, runPrimary } = await import('./cluster.ts');
 
 const VERSION = '0.1.0';
 
@@ -23,7 +24,13 @@ async function main(): Promise<number> {
     warn: (m) => console.warn(`WARN ${m}`),
     info: (m) => console.info(`INFO ${m}`),
   }), args);
-  if (args.printEffective) return print(renderConfig(maskSecrets(cfg.raw)));
+  if (args.printEffective) return print(renderAnnotated(maskSecrets(cfg.raw)));
+  // the primary speaks for its workers
+  const unhonoured = isWorker() ? [] : keyWarnings(cfg.raw);
+  for (const w of unhonoured) console.warn(`WARN ${w}`);
+  if (args.strictConfig && unhonoured.length > 0) {
+    throw new ConfigError(`--strict-config: ${unhonoured.length} configuration key(s) above are not honoured by docrest`);
+  }
   const workers = getNumber(section(cfg, 'docrest'), 'workers', 1);
   if (workers > 1 && !isWorker()) {
     await runPrimary(cfg, workers, (m) => console.warn(m));
@@ -32,7 +39,9 @@ async function main(): Promise<number> {
   }
   if (isWorker()) adoptSharedKey(cfg);
   const running = await start(cfg, { bootstrap: !isWorker() });
-  running.log.info(`docrest ${VERSION} listening on ${running.url} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
+  const name = getString(section(cfg, 'core'), 'name', 'default');
+  running.log.info(`docrest ${VERSION} (${name}) listening on ${running.urls.join(', ')} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
+  if (isWorker()) reportListening();
   const stop = async () => {
     await running.close();
     process.exit(0);

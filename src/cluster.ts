@@ -1,10 +1,12 @@
 // One worker per core (docrest.workers / --workers): the primary bootstraps the data once, then
 // forks workers that share the listening port (node:cluster) and the data directory (SQLite WAL:
-// concurrent readers, one writer at a time, busy timeout). Workers that die are replaced.
+// concurrent readers, one writer at a time, busy timeout). Workers that die are replaced, unless
+// a worker fails before it listens: then the server stops with exit code 1.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { prepareData } from './app.ts';
 import { getString, section, type Config } from './config/load.ts';
+import { planListeners, probeListeners } from './http/listeners.ts';
 
 const SHARED_KEY_ENV = 'DOCREST_SHARED_JWT_KEY';
 
@@ -23,25 +25,40 @@ export function adoptSharedKey(cfg: Config): void {
   provider.key = key;
 }
 
+const LISTENING = 'docrest:listening';
+
+/** In a worker: tells the primary that this worker serves requests. */
+export function reportListening(): void {
+  process.send?.(LISTENING);
+}
+
 export async function runPrimary(cfg: Config, workers: number, log: (m: string) => void): Promise<void> {
+  // the listeners' errors once, here, rather than from every worker
+  await probeListeners(planListeners(cfg, log));
   await prepareData(cfg, log);
   const env: Record<string, string> = {};
   if (getString(section(cfg, 'jwtConfigProvider'), 'key', null) === null) env[SHARED_KEY_ENV] = randomBytes(32).toString('hex');
   let stopping = false;
+  const listening = new Set<number>();
   for (let i = 0; i < workers; i++) cluster.fork(env);
+  cluster.on('message', (worker, msg) => {
+    if (msg === LISTENING) listening.add(worker.id);
+  });
+  const stop = (exitCode: number) => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    setTimeout(() => process.exit(exitCode), 3000).unref();
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+    });
+  };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    // the worker printed why; a replacement would fail the same way
+    if (!listening.has(worker.id)) return stop(1);
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
     cluster.fork(env);
   });
-  const stop = () => {
-    stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 3000).unref();
-    cluster.on('exit', () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-    });
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop(0));
+  process.once('SIGTERM', () => stop(0));
 }

@@ -8,6 +8,7 @@ export interface CliArgs {
   printEffective: boolean;
   help: boolean;
   version: boolean;
+  strictConfig: boolean;
   port?: number;
   dataDir?: string;
   workers?: number;
@@ -28,7 +29,9 @@ Options:
                                          lines starting with # ignored
   -t                      print the default configuration and exit
   -c                      print the effective configuration (after all overrides) and exit;
-                          secrets are masked
+                          secrets are masked, each key says whether docrest honours it
+  --strict-config         refuse to start when a configuration key is unknown or asks for
+                          something docrest does not support (otherwise: one warning per key)
   --port <n>              HTTP listener port (overrides http-listener.port; 0 = any free port)
   --data-dir <dir>        data directory of the embedded engine (docrest.data-dir)
   --workers <n>           number of worker processes (docrest.workers)
@@ -55,7 +58,7 @@ function intArg(flag: string, value: string, min: number, max: number): number {
 
 /** Parses the arguments after the script name (process.argv.slice(2)). */
 export function parseArgs(argv: string[]): CliArgs {
-  const args: CliArgs = { printDefault: false, printEffective: false, help: false, version: false };
+  const args: CliArgs = { printDefault: false, printEffective: false, help: false, version: false, strictConfig: false };
   let configFrom = '';
   const setConfig = (file: string, how: string): void => {
     if (configFrom !== '') throw new ConfigError(`configuration file given twice (${configFrom} and ${how}); use --help for usage`);
@@ -92,6 +95,7 @@ export function parseArgs(argv: string[]): CliArgs {
       case '-c': noValue(); args.printEffective = true; break;
       case '-h': case '--help': noValue(); args.help = true; break;
       case '-v': case '--version': noValue(); args.version = true; break;
+      case '--strict-config': noValue(); args.strictConfig = true; break;
       case '--port': args.port = intArg(flag, value(), 0, 65535); break;
       case '--data-dir': {
         const dir = value();

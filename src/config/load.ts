@@ -34,7 +34,7 @@ export interface LoadOptions {
 
 const STRICT_FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
 
-const YAML_OPTS: DocumentOptions & ParseOptions & SchemaOptions & ToStringOptions = {
+export const YAML_OPTS: DocumentOptions & ParseOptions & SchemaOptions & ToStringOptions = {
   version: '1.1',
   uniqueKeys: false, // SnakeYAML lets the last duplicate win
   customTags: (tags: Tags): Tags =>

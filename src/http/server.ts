@@ -3,7 +3,7 @@
 // OPTIONS and errors are handled identically on every path, including paths matching nothing.
 import { promisify } from 'node:util';
 import { deflate, gzip } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { ApiResponse, MongoRequest } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
@@ -14,6 +14,7 @@ import { Security, type ServiceKind } from '../security/security.ts';
 import type { Settings } from '../settings.ts';
 import { Cors, type PreflightKind } from './cors.ts';
 import { errorBody, toHttpError } from './error-reply.ts';
+import { schemeResolver } from './scheme.ts';
 import { health, ping } from './services.ts';
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
@@ -56,6 +57,8 @@ const DOCUMENT_TYPES = new Set(['DOCUMENT', 'FILE', 'SCHEMA']);
 
 export interface ServerOptions {
   logLevel?: string;
+  /** the listeners' servers (src/http/listeners.ts); fastify's own http server otherwise */
+  serverFactory?: FastifyServerFactory;
 }
 
 function quietAuth(req: FastifyRequest, query: string): boolean {
@@ -84,12 +87,14 @@ export interface HttpServer {
 export async function buildServer(settings: Settings, engine: Engine, security: Security, opts: ServerOptions = {}): Promise<HttpServer> {
   // fastify's own logger costs a child logger per request (~3 µs of a ~30 µs request, measured);
   // docrest logs no requests, so its one logger lives beside fastify
-  const log = pino({ level: opts.logLevel ?? settings.logLevel.toLowerCase() });
+  const level = (opts.logLevel ?? settings.logLevel).toLowerCase();
+  const log = pino({ level: level === 'off' ? 'silent' : level });
   const app = Fastify({
     logger: false,
     requestIdHeader: false,
     exposeHeadRoutes: false,
     bodyLimit: settings.maxBodySize,
+    ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
     routerOptions: { maxParamLength: 10_000 },
     // fastify's own request errors (e.g. bad percent-encoding) get the same CORS and error body
     frameworkErrors: (err, req, reply) => sendError(req, reply, err, 'default'),
@@ -100,6 +105,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
   const cors = new Cors(settings.cors);
   const mongo = new MongoService(settings, engine);
   const logError = (e: unknown) => log.error(e);
+  const schemeOf = schemeResolver(settings.trustedProxies);
 
   /** An error as a response; X-Powered-By only when the request got past security, never on 401/403 (RESTHeart). */
   function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode, poweredBy = false): FastifyReply {
@@ -135,6 +141,9 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     const jsonMode = query.includes('jsonMode') ? parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined) : 'default';
     const h: OutHeaders = { ...cors.response(req.headers.origin) };
     let poweredBy = false;
+    // HTTP/2 names the host :authority; Location, /ping and security predicates read Host
+    if (req.headers.host === undefined && req.headers[':authority'] !== undefined) req.headers.host = String(req.headers[':authority']);
+    const scheme = schemeOf(req.raw);
     try {
       if (settings.forceGzip && !/\b(gzip|deflate)\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
         throw badRequest('Accept-Encoding must include gzip or deflate');
@@ -143,10 +152,10 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
       const service = serviceOf(path);
       const mongoReq: MongoRequest | undefined = service !== 'mongo' ? undefined : mongo.parse({
         method, path, query, headers: req.headers, rawBody: req.body as Buffer | undefined,
-        baseUrl: `${req.protocol}://${req.headers.host ?? `${settings.host}:${settings.port}`}`,
+        baseUrl: `${scheme}://${req.headers.host ?? `${settings.host}:${settings.port}`}`,
       });
       let account = await security.check({
-        method, path, query, headers: req.headers, remoteIp: req.ip, secure: req.protocol === 'https', service, mongo: mongoReq,
+        method, path, query, headers: req.headers, remoteIp: req.ip, secure: scheme === 'https', service, mongo: mongoReq,
       });
       if (method === 'OPTIONS') {
         const kind: PreflightKind = mongoReq && DOCUMENT_TYPES.has(mongoReq.resource.type) ? 'document' : 'default';

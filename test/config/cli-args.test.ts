@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HELP_TEXT, parseArgs } from '../../src/config/cli-args.ts';
 import { ConfigError } from '../../src/config/load.ts';
 
-const base = { printDefault: false, printEffective: false, help: false, version: false };
+const base = { printDefault: false, printEffective: false, help: false, version: false, strictConfig: false };
 
 test('no arguments', () => {
   assert.deepEqual(parseArgs([]), base);
@@ -18,6 +18,11 @@ test("RESTHeart's forms: positional file, -o, -t, -c, -h/--help, -v", () => {
   assert.equal(parseArgs(['--help']).help, true);
   assert.equal(parseArgs(['-v']).version, true);
   assert.equal(parseArgs(['--version']).version, true);
+});
+
+test('--strict-config takes no value', () => {
+  assert.equal(parseArgs(['--strict-config']).strictConfig, true);
+  assert.throws(() => parseArgs(['--strict-config=yes']), ConfigError);
 });
 
 test("docrest's flags, with a space or '='", () => {
