@@ -6,7 +6,8 @@
 import type { Filter, FindOptions } from '../types.ts';
 import type { Document } from '../values.ts';
 import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
-import { ROWS, SLICE_MS, timeLimitExceeded, yieldLoop, type Columns } from './columns.ts';
+import { ROWS, timeLimitExceeded, type Columns } from './columns.ts';
+import { SLICE_MS, nextSlice } from './slices.ts';
 import { ASK, NO, YES, type CompiledFilter, type Tri } from './predicate.ts';
 import { compileSort } from './query.ts';
 import type { CollectionInfo } from './store.ts';
@@ -52,6 +53,9 @@ function sortKeyOf(c: Cell | undefined): [number, number | string] | undefined {
   return undefined;
 }
 
+/** rows above which a scan takes turns from its start */
+const BIG = 16_384;
+
 class Run<H extends RowHit> {
   private readonly q: ColumnQuery;
   private readonly columns: Columns;
@@ -81,7 +85,7 @@ class Run<H extends RowHit> {
     const now = performance.now();
     if (Date.now() > this.q.deadline) throw timeLimitExceeded();
     if (!sync && now - this.sliceStart > SLICE_MS) {
-      await yieldLoop();
+      await nextSlice();
       this.sliceStart = performance.now();
     }
   }
@@ -112,7 +116,7 @@ class Run<H extends RowHit> {
     for (let r = 0; r < exists.length; r++) {
       if (exists[r] !== true) continue;
       if (test(r) !== NO) out.push(r);
-      if ((r & 0x3fff) === 0) await this.pace(false, 4096);
+      if ((r & 0xfff) === 0) await this.pace(false, 4096);
     }
     return out;
   }
@@ -144,6 +148,11 @@ class Run<H extends RowHit> {
     const reverse = q.idDir === -1;
     let matched: number[];
     try {
+      // a long scan starts after the requests that arrived with it (see slices.ts)
+      if (this.exists.length > BIG) {
+        await nextSlice();
+        this.sliceStart = performance.now();
+      }
       cands = await this.candidates();
       matched = await this.walk(cands, reverse, need, false);
     } finally {

@@ -9,23 +9,18 @@
 import type Database from 'better-sqlite3';
 import { EngineError } from '../../errors.ts';
 import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
+import { SLICE_MS, nextSlice } from './slices.ts';
 import type { Store } from './store.ts';
 
 /** the rows column: a cell per existing row, for filters that compile to nothing */
 export const ROWS = '';
 
-const BUILD_BATCH = 1024;
-/** how long a build slice may hold the event loop before yielding, in ms */
-export const SLICE_MS = 4;
+const BUILD_BATCH = 512;
 
 export const TIME_LIMIT = 50;
 
 export function timeLimitExceeded(): EngineError {
   return new EngineError(TIME_LIMIT, 'MaxTimeMSExpired', 'operation exceeded time limit');
-}
-
-export function yieldLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function cellBytes(c: Cell): number {
@@ -184,7 +179,7 @@ export class Columns {
         if (rows.length < BUILD_BATCH) break;
         if (cols.some((c) => c.size() > this.budget)) throw new Error('over budget');
         if (performance.now() - sliceStart > SLICE_MS) {
-          await yieldLoop();
+          await nextSlice();
           sliceStart = performance.now();
         }
       }
