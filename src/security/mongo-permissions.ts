@@ -63,7 +63,7 @@ function merge(body: Document, extra: Document): Document {
   return { ...body, $set: { ...set, ...extra } };
 }
 
-/** A pipeline update gets a last stage that sets them, as literals ("$x" would read a field). */
+/** A pipeline update gets the values in a last $set stage, as literals ("$x" would read a field). */
 function mergePipeline(stages: Document[], extra: Document): Document[] {
   return [...stages, { $set: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, { $literal: v }])) }];
 }
