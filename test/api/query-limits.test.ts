@@ -84,4 +84,22 @@ describe('scans do not hold up other clients', () => {
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json(), [{ _id: 5, n: 5, late: true }]);
   });
+
+  test('writes by filter on a large collection find their targets without holding up others', async () => {
+    const expr = (n: number) => encodeURIComponent(JSON.stringify({ $expr: { $eq: ['$n', n] } }));
+    const patch = call(srv, 'PATCH', `/big/*?filter=${expr(7)}`, { body: { $set: { seven: true } } });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // written while the bulk PATCH looks for its targets: judged again when the write runs
+    assert.equal((await call(srv, 'PATCH', '/big/8?id_type=NUMBER', { body: { $set: { n: 7 } } })).status, 200);
+    assert.equal((await call(srv, 'GET', '/ping')).status, 200);
+    const r = await patch;
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json().matched, 2);
+    assert.equal(r.json().modified, 2);
+    const seven = await call(srv, 'GET', `/big?filter=${encodeURIComponent('{"seven":true}')}&keys={"_id":1}&sort={"_id":1}`);
+    assert.deepEqual(seven.json(), [{ _id: 7 }, { _id: 8 }]);
+    const del = await call(srv, 'DELETE', `/big/*?filter=${encodeURIComponent('{"n":{"$gte":19995}}')}`);
+    assert.equal(del.json().deleted, 5, del.text);
+    assert.equal((await call(srv, 'GET', '/big/_size')).json()._size, DOCS - 5);
+  });
 });

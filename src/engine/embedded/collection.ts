@@ -19,11 +19,11 @@ import { idKey } from './keys.ts';
 import { pinnedIds, positionalIndex } from './query.ts';
 import { exactKeyLookup, exactOf, viewOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
+import { deadlineOf } from './time-limit.ts';
+import { WriteTargets } from './write-targets.ts';
 
 const EXACT = { promoteValues: false } as const;
 
-/** docrest's safety limit for a query when the configuration sets none (mongo.query-time-limit: 0) */
-export const DEFAULT_TIME_LIMIT_MS = 30_000;
 
 function fresh(bytes: Buffer): Document {
   return deserialize(bytes, EXACT);
@@ -90,7 +90,7 @@ export class EmbeddedCollection implements Collection {
    * reads by _id skip it, as a point read costs less than building the cache key.
    */
   private async cachedQuery(info: CollectionInfo, filter: Filter, opts: FindOptions, countOnly: boolean): Promise<Hit[] | number> {
-    const deadline = Date.now() + (opts.maxTimeMS && opts.maxTimeMS > 0 ? opts.maxTimeMS : DEFAULT_TIME_LIMIT_MS);
+    const deadline = deadlineOf(opts.maxTimeMS);
     const filterKey = renderJson(filter, 'extended');
     if (opts.hint === undefined && pinnedIds(filter)) return this.engine.scanner.query(info, filter, filterKey, opts, deadline, countOnly);
     const version = this.store.version(info.table);
@@ -167,8 +167,13 @@ export class EmbeddedCollection implements Collection {
     return this.store.write(() => ({ insertedId: this.insertSync(this.ensure(), doc) }));
   }
 
-  private replaceSync(info: CollectionInfo, filter: Filter, replacement: Document, upsert: boolean): UpdateResult {
-    const [hit] = this.scan(info, filter, { limit: 1 });
+  /** The rows a write by filter acts on: found beforehand for a large collection, else scanned now. */
+  private targets(info: CollectionInfo, filter: Filter, many: boolean, pre: WriteTargets | undefined): Hit[] {
+    return pre?.resolve(info, filter) ?? this.scan(info, filter, many ? {} : { limit: 1 });
+  }
+
+  private replaceSync(info: CollectionInfo, filter: Filter, replacement: Document, upsert: boolean, pre?: WriteTargets): UpdateResult {
+    const [hit] = this.targets(info, filter, false, pre);
     if (hit) {
       const old = fresh(hit.parsed.bytes);
       if (replacement._id !== undefined && !valuesEqual(replacement._id, old._id)) {
@@ -187,8 +192,8 @@ export class EmbeddedCollection implements Collection {
     return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: id };
   }
 
-  private updateSync(info: CollectionInfo, filter: Filter, update: UpdateSpec, opts: UpdateOptions, many: boolean): UpdateResult {
-    const hits = this.scan(info, filter, many ? {} : { limit: 1 });
+  private updateSync(info: CollectionInfo, filter: Filter, update: UpdateSpec, opts: UpdateOptions, many: boolean, pre?: WriteTargets): UpdateResult {
+    const hits = this.targets(info, filter, many, pre);
     const now = new Date();
     let modifiedCount = 0;
     for (const hit of hits) {
@@ -214,8 +219,8 @@ export class EmbeddedCollection implements Collection {
     return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: id };
   }
 
-  private deleteSync(info: CollectionInfo, filter: Filter, many: boolean): DeleteResult {
-    const hits = this.scan(info, filter, many ? {} : { limit: 1 });
+  private deleteSync(info: CollectionInfo, filter: Filter, many: boolean, pre?: WriteTargets): DeleteResult {
+    const hits = this.targets(info, filter, many, pre);
     const del = this.stmt(info, 'DELETE FROM $T WHERE rowid = ?');
     for (const h of hits) {
       del.run(h.rowid);
@@ -226,33 +231,56 @@ export class EmbeddedCollection implements Collection {
     return { deletedCount: hits.length };
   }
 
+  /** Runs a write by filter, with its targets found first when the collection is large. */
+  private async byFilter<T>(filter: Filter, one: boolean, run: (pre: WriteTargets | undefined) => T): Promise<T> {
+    const pre = await WriteTargets.find(this.engine, this.info(), filter, one);
+    try {
+      return await this.store.write(() => run(pre));
+    } finally {
+      pre?.done();
+    }
+  }
+
   replaceOne(filter: Filter, doc: Document, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.store.write(() => this.replaceSync(this.ensure(), filter, doc, opts.upsert ?? false));
+    return this.byFilter(filter, true, (pre) => this.replaceSync(this.ensure(), filter, doc, opts.upsert ?? false, pre));
   }
 
   updateOne(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.store.write(() => this.updateSync(this.ensure(), filter, update, opts, false));
+    return this.byFilter(filter, true, (pre) => this.updateSync(this.ensure(), filter, update, opts, false, pre));
   }
 
   updateMany(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.store.write(() => this.updateSync(this.ensure(), filter, update, opts, true));
+    return this.byFilter(filter, false, (pre) => this.updateSync(this.ensure(), filter, update, opts, true, pre));
   }
 
   deleteOne(filter: Filter): Promise<DeleteResult> {
-    return this.store.write(() => {
+    return this.byFilter(filter, true, (pre) => {
       const info = this.info();
-      return info ? this.deleteSync(info, filter, false) : { deletedCount: 0 };
+      return info ? this.deleteSync(info, filter, false, pre) : { deletedCount: 0 };
     });
   }
 
   deleteMany(filter: Filter): Promise<DeleteResult> {
-    return this.store.write(() => {
+    return this.byFilter(filter, false, (pre) => {
       const info = this.info();
-      return info ? this.deleteSync(info, filter, true) : { deletedCount: 0 };
+      return info ? this.deleteSync(info, filter, true, pre) : { deletedCount: 0 };
     });
   }
 
-  bulkWrite(ops: BulkOperation[]): Promise<BulkResult> {
+  async bulkWrite(ops: BulkOperation[]): Promise<BulkResult> {
+    const info0 = this.info();
+    const pres = await Promise.all(ops.map((op) => {
+      const f = 'insertOne' in op ? undefined : Object.values(op)[0]!.filter as Filter;
+      return f && WriteTargets.find(this.engine, info0, f, !('updateMany' in op || 'deleteMany' in op));
+    }));
+    try {
+      return await this.bulkWriteNow(ops, pres);
+    } finally {
+      for (const p of pres) p?.done();
+    }
+  }
+
+  private bulkWriteNow(ops: BulkOperation[], pres: Array<WriteTargets | undefined>): Promise<BulkResult> {
     return this.store.write(() => {
       const info = this.ensure();
       const r: BulkResult = {
@@ -268,13 +296,13 @@ export class EmbeddedCollection implements Collection {
             r.insertedCount++;
           } else if ('deleteOne' in op || 'deleteMany' in op) {
             const many = 'deleteMany' in op;
-            r.deletedCount += this.deleteSync(info, many ? op.deleteMany.filter : op.deleteOne.filter, many).deletedCount;
+            r.deletedCount += this.deleteSync(info, many ? op.deleteMany.filter : op.deleteOne.filter, many, pres[index]).deletedCount;
           } else {
             const u = 'replaceOne' in op
-              ? this.replaceSync(info, op.replaceOne.filter, op.replaceOne.replacement, op.replaceOne.upsert ?? false)
+              ? this.replaceSync(info, op.replaceOne.filter, op.replaceOne.replacement, op.replaceOne.upsert ?? false, pres[index])
               : 'updateOne' in op
-                ? this.updateSync(info, op.updateOne.filter, op.updateOne.update, { upsert: op.updateOne.upsert }, false)
-                : this.updateSync(info, op.updateMany.filter, op.updateMany.update, {}, true);
+                ? this.updateSync(info, op.updateOne.filter, op.updateOne.update, { upsert: op.updateOne.upsert }, false, pres[index])
+                : this.updateSync(info, op.updateMany.filter, op.updateMany.update, {}, true, pres[index]);
             r.matchedCount += u.matchedCount;
             r.modifiedCount += u.modifiedCount;
             if (u.upsertedCount) {

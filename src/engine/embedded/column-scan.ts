@@ -6,7 +6,8 @@
 import type { Filter, FindOptions } from '../types.ts';
 import type { Document } from '../values.ts';
 import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
-import { ROWS, timeLimitExceeded, type Columns } from './columns.ts';
+import { ROWS, type Columns } from './columns.ts';
+import { timeLimitExceeded } from './time-limit.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import { ASK, NO, YES, type CompiledFilter, type Tri } from './predicate.ts';
 import { compileSort } from './query.ts';

@@ -7,7 +7,7 @@
 // recently used columns dropped first; a column that would not fit is not built and its queries
 // fall back to reading documents.
 import type Database from 'better-sqlite3';
-import { EngineError } from '../../errors.ts';
+import { timeLimitExceeded } from './time-limit.ts';
 import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import type { Store } from './store.ts';
@@ -16,12 +16,6 @@ import type { Store } from './store.ts';
 export const ROWS = '';
 
 const BUILD_BATCH = 512;
-
-export const TIME_LIMIT = 50;
-
-export function timeLimitExceeded(): EngineError {
-  return new EngineError(TIME_LIMIT, 'MaxTimeMSExpired', 'operation exceeded time limit');
-}
 
 function cellBytes(c: Cell): number {
   if (typeof c === 'string') return 24 + c.length;

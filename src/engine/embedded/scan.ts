@@ -30,6 +30,9 @@ const MAX_COMPILED = 1000;
 
 const predicates = new Map<string, CompiledFilter>();
 
+/** collections above this many rows are scanned for writes before the write (write-targets.ts) */
+const LARGE_SCAN_ROWS = 16_384;
+
 function matcherFor(filter: Filter, key = renderJson(filter, 'extended')): Matcher {
   if (Object.keys(filter).length === 0) return matchAll;
   let m = compiled.get(key);
@@ -83,7 +86,7 @@ export class Scanner {
   private readonly indexes: Indexes;
   private readonly docs: DocCache;
 
-  private readonly columns: Columns;
+  readonly columns: Columns;
 
   constructor(store: Store, indexes: Indexes, docs: DocCache, columns: Columns) {
     this.store = store;
@@ -148,6 +151,28 @@ export class Scanner {
 
   private sql(info: CollectionInfo, text: string) {
     return this.store.prepared(text.replaceAll('$T', ` ${info.table} `)).raw(true);
+  }
+
+  /** Whether a filter would read the whole collection, and the collection is large. */
+  largeScan(info: CollectionInfo, filter: Filter, opts: FindOptions = {}): boolean {
+    if (Object.keys(filter).length === 0 || exactKeyLookup(filter)) return false;
+    if (plan(filter, opts, this.indexes.of(info.table), idOnlySort(opts.sort)).kind !== 'table') return false;
+    return ((this.store.prepared(`SELECT max(rowid) FROM ${info.table}`).pluck().get() as number | null) ?? 0) > LARGE_SCAN_ROWS;
+  }
+
+  /** The rows among these that match the filter now, in _id order (inside a write: exact). */
+  recheck(info: CollectionInfo, filter: Filter, rowids: Iterable<number>): Hit[] {
+    const matcher = matcherFor(filter);
+    const byRowid = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?');
+    const stamp = this.store.version(info.table);
+    const hits: Hit[] = [];
+    for (const r of new Set(rowids)) {
+      const row = byRowid.get(r) as RawRow | undefined;
+      if (!row) continue;
+      const parsed = this.parse(info, r, row[1], row[2], stamp);
+      if (matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k: row[1], rowid: r, parsed });
+    }
+    return hits.sort((a, b) => Buffer.compare(a.k, b.k));
   }
 
   /** The document with this exact _id (see exactKeyLookup), if any. */

@@ -247,9 +247,9 @@ export class Store {
     (this.touchedRows.get(table) ?? this.touchedRows.set(table, []).get(table)!).push(rowid);
   }
 
-  /** True when the current write batch has written this table (its columns lag until the commit). */
-  writtenInBatch(table: string): boolean {
-    return this.writing && this.touched.has(table);
+  /** The rows of this table the current write batch has written so far (not yet committed). */
+  batchRows(table: string): number[] {
+    return this.writing ? (this.touchedRows.get(table) ?? []) : [];
   }
 
   /** After every commit: the rows it wrote, per table (kept and rolled-back writes alike). */
