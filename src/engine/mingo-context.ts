@@ -9,7 +9,10 @@
 //   the numeric view has erased: at the top level of a filter it reads the exact document;
 // - $mod matches numbers only (mingo's JS `%` also matched null, strings, booleans);
 // - aggregation comparisons ($eq … $cmp in expressions, so also $expr) compare across types in
-//   BSON order, with a missing value below null, where mingo's bracket by type.
+//   BSON order, with a missing value below null, where mingo's bracket by type;
+// - every regular expression ($regex, regexes in $in/$nin/$all, $regexMatch/$regexFind/
+//   $regexFindAll) runs on the linear-time matcher of regex.ts, never on V8's backtracking engine,
+//   and `{$regex, $options}` is checked (400) and given MongoDB's x option before mingo sees it.
 import { Query as MingoQuery } from 'mingo/query';
 import { Context, evalExpr } from 'mingo/core';
 import type { Options } from 'mingo/types';
@@ -20,6 +23,7 @@ import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import { resolve } from 'mingo/util';
+import { safeRegex, safeRegexOf, type SafeRegex } from './regex.ts';
 import {
   Binary, BSONRegExp, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, compareValues,
   isNumeric, isPlainObject, numberOf, valuesEqual, type Document,
@@ -57,21 +61,10 @@ function equals(a: unknown, b: unknown, depth: number): boolean {
   return a.some(same) || flatten(a, depth).some(same);
 }
 
-function matchesIn(a: unknown, list: unknown[], depth: number): boolean {
-  for (const x of list) {
-    if (x instanceof RegExp) {
-      const values = Array.isArray(a) ? flatten(a, depth) : [a];
-      if (values.some((v) => typeof v === 'string' && testRegex(x, v))) return true;
-    } else if (equals(a, x, depth)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function testRegex(re: RegExp, s: string): boolean {
-  re.lastIndex = 0;
-  return re.test(s);
+/** Whether a resolved field value is, or has as an element, a string one of the regexes matches. */
+function matchesRegex(a: unknown, regexes: SafeRegex[], depth: number): boolean {
+  const values = Array.isArray(a) ? flatten(a, depth) : [a];
+  return values.some((v) => typeof v === 'string' && regexes.some((re) => re.test(v)));
 }
 
 const $eq: QueryOperator = (selector, value) => {
@@ -85,13 +78,81 @@ const $ne: QueryOperator = (selector, value, options) => {
 const $in: QueryOperator = (selector, value) => {
   if (!Array.isArray(value)) throw new Error('$in needs an array');
   const depth = depthOf(selector);
-  return (o) => matchesIn(resolve(o, selector, UNWRAP), value, depth);
+  const regexes = value.filter((x) => x instanceof RegExp).map((x) => safeRegexOf(x)!);
+  const others = value.filter((x) => !(x instanceof RegExp));
+  return (o) => {
+    const a = resolve(o, selector, UNWRAP);
+    return others.some((x) => equals(a, x, depth)) || (regexes.length > 0 && matchesRegex(a, regexes, depth));
+  };
 };
 const $nin: QueryOperator = (selector, value, options) => {
   if (!Array.isArray(value)) throw new Error('$nin needs an array');
   const inn = $in(selector, value, options);
   return (o) => !inn(o);
 };
+
+// A stored regex matches a regex query with the same pattern and options, as in MongoDB.
+const $regex: QueryOperator = (selector, value) => {
+  const re = safeRegexOf(value);
+  if (!re) throw new Error('$regex has to be a string');
+  const depth = depthOf(selector);
+  const same = (v: unknown) => v instanceof RegExp && v.source === re.view.source && v.flags === re.view.flags;
+  return (o) => {
+    const a = resolve(o, selector, UNWRAP);
+    return matchesRegex(a, [re], depth) || (Array.isArray(a) ? flatten(a, depth).some(same) : same(a));
+  };
+};
+
+/** A RegExp whose test and exec are the safe matcher's, for mingo's own $all. */
+class SafeRegExp extends RegExp {
+  readonly #safe: SafeRegex;
+  constructor(re: RegExp) {
+    super(re.source, re.flags);
+    this.#safe = safeRegexOf(re)!;
+  }
+  override test(s: string): boolean {
+    return this.#safe.test(s);
+  }
+  override exec(s: string): RegExpExecArray | null {
+    return this.#safe.exec(s);
+  }
+}
+
+const $all: QueryOperator = (selector, value, options) =>
+  queryOperators.$all(selector, Array.isArray(value) ? value.map((x) => (x instanceof RegExp ? new SafeRegExp(x) : x)) : value, options);
+
+/** `{$regex, $options}` as one checked RegExp: mingo would run `new RegExp($regex, $options)`, which knows no x. */
+function regexOperand(pattern: unknown, options: unknown): RegExp {
+  if (options !== undefined && typeof options !== 'string') throw new Error('$options has to be a string');
+  if (typeof pattern === 'string') return safeRegex(pattern, options ?? '').view;
+  if (!(pattern instanceof RegExp)) throw new Error('$regex has to be a string');
+  if (options !== undefined && /[ims]/.test(pattern.flags)) throw new Error('options set in both $regex and $options');
+  return safeRegexOf(pattern, options)!.view;
+}
+
+/** The filter with every `{$regex, $options}` operand made one RegExp; $expr holds expressions, left alone. */
+function withRegexOperands(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    v.forEach((x, k) => {
+      const c = withRegexOperands(x);
+      if (c !== x) (out ??= v.slice())[k] = c;
+    });
+    return out ?? v;
+  }
+  if (!isPlainObject(v)) return v;
+  let out: Document | undefined;
+  if (Object.hasOwn(v, '$regex')) {
+    const { $regex: pattern, $options: options, ...rest } = v;
+    out = { ...rest, $regex: regexOperand(pattern, options) };
+  }
+  for (const k in v) {
+    if (k === '$expr' || k === '$regex' || k === '$options') continue;
+    const c = withRegexOperands(v[k]);
+    if (c !== v[k]) (out ??= { ...v })[k] = c;
+  }
+  return out ?? v;
+}
 
 const $mod: QueryOperator = (selector, value) => {
   if (!Array.isArray(value) || value.length !== 2) throw new Error('malformed mod, needs to be an array of [divisor, remainder]');
@@ -203,18 +264,73 @@ const expressionComparisons: Record<string, ExpressionOperator> = {
   $cmp: comparison('$cmp', (c) => Math.sign(c)),
 };
 
+// ---- regular expressions in expressions ---------------------------------------------------
+
+const nullish = (v: unknown) => v === null || v === undefined;
+
+/** The checked arguments of $regexMatch/$regexFind/$regexFindAll (MongoDB's rules), or null when nullish. */
+function regexArguments(op: string, obj: Document, expr: unknown, options: Options): { re: SafeRegex; input: string } | null {
+  if (!isPlainObject(expr)) throw new Error(`${op} expects an object of named arguments`);
+  for (const k in expr) if (k !== 'input' && k !== 'regex' && k !== 'options') throw new Error(`${op} found an unknown argument: ${k}`);
+  if (!Object.hasOwn(expr, 'input')) throw new Error(`${op} requires 'input' parameter`);
+  if (!Object.hasOwn(expr, 'regex')) throw new Error(`${op} requires 'regex' parameter`);
+  const input = evalExpr(obj, expr.input, options);
+  const regex = evalExpr(obj, expr.regex, options);
+  const flags = Object.hasOwn(expr, 'options') ? evalExpr(obj, expr.options, options) : null;
+  if (!nullish(regex) && typeof regex !== 'string' && !(regex instanceof RegExp)) throw new Error(`${op} needs 'regex' to be of type string or regex`);
+  if (!nullish(flags) && typeof flags !== 'string') throw new Error(`${op} needs 'options' to be of type string`);
+  if (regex instanceof RegExp && !nullish(flags) && /[ims]/.test(regex.flags)) {
+    throw new Error(`${op}: found regex option(s) specified in both 'regex' and 'option' fields`);
+  }
+  let re: SafeRegex | undefined;
+  try {
+    if (typeof regex === 'string') re = safeRegex(regex, (flags as string | null) ?? '');
+    else if (regex instanceof RegExp) re = safeRegexOf(regex, (flags as string | null) ?? undefined);
+  } catch (e) {
+    throw new Error(`${op}: ${(e as Error).message}`);
+  }
+  if (!nullish(input) && typeof input !== 'string') throw new Error(`${op} needs 'input' to be of type string`);
+  return re && typeof input === 'string' ? { re, input } : null;
+}
+
+const regexExpressions: Record<string, ExpressionOperator> = {
+  $regexMatch: (obj, expr, options) => {
+    const a = regexArguments('$regexMatch', obj, expr, options);
+    return a ? a.re.test(a.input) : false;
+  },
+  $regexFind: (obj, expr, options) => {
+    const a = regexArguments('$regexFind', obj, expr, options);
+    return a ? (a.re.matches(a.input, false)[0] ?? null) : null;
+  },
+  $regexFindAll: (obj, expr, options) => {
+    const a = regexArguments('$regexFindAll', obj, expr, options);
+    return a ? a.re.matches(a.input, true) : [];
+  },
+  // mingo checks the date against a RegExp built from the format, whose separators it barely escapes
+  $dateFromString: (obj, expr, options) => {
+    const format = isPlainObject(expr) && expr.format !== undefined ? evalExpr(obj, expr.format, options) : undefined;
+    if (typeof format === 'string' && /[()[\]{}|+*?\\]/.test(format.replace(/%./g, ''))) {
+      throw new Error(`$dateFromString: format '${format}' is not supported (separators without ( ) [ ] { } | + * ? \\)`);
+    }
+    return (expressionOperators.$dateFromString as ExpressionOperator)(obj, expr, options);
+  },
+};
+
 export const MONGO_CONTEXT = Context.init({
   accumulator: accumulatorOperators,
-  expression: { ...expressionOperators, ...expressionComparisons },
-  pipeline: pipelineOperators,
+  expression: { ...expressionOperators, ...expressionComparisons, ...regexExpressions },
+  pipeline: {
+    ...pipelineOperators,
+    $match: (coll: unknown, expr: unknown, options: Options) => (pipelineOperators.$match as (...a: unknown[]) => unknown)(coll, withRegexOperands(expr), options),
+  },
   projection: projectionOperators,
-  query: { ...queryOperators, $eq, $ne, $in, $nin, $mod, $type },
+  query: { ...queryOperators, $eq, $ne, $in, $nin, $mod, $type, $regex, $all },
   window: windowOperators,
 } as unknown as Parameters<typeof Context.init>[0]);
 
 /** A mingo Query with MongoDB's semantics (scripts disabled). */
 export class Query extends MingoQuery {
   constructor(condition: Record<string, unknown>) {
-    super(condition, { context: MONGO_CONTEXT, scriptEnabled: false });
+    super(withRegexOperands(condition) as Record<string, unknown>, { context: MONGO_CONTEXT, scriptEnabled: false });
   }
 }

@@ -5,7 +5,7 @@
 // fields; values are shared with the input, never converted.
 import { Query } from './mingo-context.ts';
 import { EngineError } from '../errors.ts';
-import { BSONRegExp, isNumeric, isPlainObject, numberOf, toView, type Document } from './values.ts';
+import { isNumeric, isPlainObject, numberOf, toView, type Document } from './values.ts';
 
 type Node =
   | { kind: 'bool'; include: boolean }
@@ -65,7 +65,6 @@ function elemMatchTester(field: string, cond: unknown): (arr: unknown[]) => unkn
 }
 
 function forMingo(v: unknown): unknown {
-  if (v instanceof BSONRegExp) return new RegExp(v.pattern, v.options.replace(/[^imsu]/g, ''));
   if (Array.isArray(v)) return v.map(forMingo);
   if (isPlainObject(v)) {
     const out: Document = {};

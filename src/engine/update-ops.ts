@@ -97,9 +97,8 @@ export function makeQuery(spec: unknown): Query {
   }
 }
 
-/** toView, plus BSONRegExp → RegExp (mingo knows only the latter). */
+/** toView of a query spec (mingo). */
 export function forMingo(v: unknown): unknown {
-  if (v instanceof BSONRegExp) return new RegExp(v.pattern, v.options.replace(/[^imsu]/g, ''));
   if (Array.isArray(v)) return v.map(forMingo);
   if (isPlainObject(v)) {
     const out: Record<string, unknown> = {};

@@ -8,6 +8,7 @@
 // same tree with every numeric wrapper turned into a JS number. Int64 beyond 2^53 and Decimal128
 // lose precision in the view only; stored values stay exact.
 import { Decimal128, Double, Int32, Long, ObjectId, Binary, Timestamp, MinKey, MaxKey, BSONRegExp, BSONSymbol, Code } from 'bson';
+import { regexView } from './regex.ts';
 
 export type Document = Record<string, unknown>;
 
@@ -41,8 +42,8 @@ export function toView(v: unknown): unknown {
     return out ?? v;
   }
   if (isNumeric(v)) return numberOf(v);
-  // mingo knows only JS regular expressions (flags JS lacks, such as x, are dropped)
-  if (v instanceof BSONRegExp) return new RegExp(v.pattern, v.options.replace(/[^imsu]/g, ''));
+  // mingo knows only JS regular expressions (x is applied to the pattern)
+  if (v instanceof BSONRegExp) return regexView(v.pattern, v.options);
   if (!isPlainObject(v)) return v;
   let out: Document | undefined;
   for (const k in v) {

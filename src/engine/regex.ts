@@ -1,0 +1,220 @@
+// Regular expressions from users (filters, $expr, ACL predicates) run on RE2 (re2js), which takes
+// time linear in the input whatever the pattern: `(a+)+$` cannot hang the server.
+//
+// Measured 2026-12-05 on this machine (2 cores, noisy; Node 24.21; every case in its own process,
+// all in one run). Per test() over 1000 strings of ~30 chars after warm-up, ns (3 runs):
+//
+//                                ample123.org   ^abc /i     ample123.org /i
+//   V8 irregexp (before)         35-66          51-64       72-103
+//   V8 + fallback flags (*)      41-59          30-64       104-184
+//   V8 linear engine (`l` flag)  1900-5200      refused     refused
+//   re2 1.27 (native addon)      770-900        760-1100    830-1200
+//   re2js 2.10 (pure JS)         86-125         330-370     260-320
+//   re2-wasm 1.0.2               1240-1820      1350-2300   1300-3200
+//
+// One catastrophic test, first call (compilation included), s = 'a'×30 + 'b' unless noted:
+//
+//                          (a+)+$     (a|aa)+$   (a+)+$ /i  (.*a){20} (**)  (a+)+$, 'a'×100k + 'b'
+//   V8 irregexp            > 5 s      0.26-0.5 s > 5 s      6.8 s           > 5 s
+//   V8 + fallback flags    1.2-1.6 ms 1.3 ms     > 5 s      like irregexp   9-17 ms
+//   re2 native             0.1 ms     0.1 ms     0.1 ms     0.1-0.3 ms      0.4-0.7 ms
+//   re2js                  1.1-1.4 ms 1.1-1.3 ms 1.2-2.5 ms 2.6-20 ms       4-20 ms
+//   re2-wasm               5-7 ms     6-10 ms    5-7 ms     10-16 ms        12-24 ms
+//   (*) --enable-experimental-regexp-engine-on-excessive-backtracks (50k backtracks; 1k: 0.13 ms)
+//   (**) on 'x'×19 + 'a'×19 + 'b'×100
+//
+// Why re2js: V8's linear engine cannot run case-insensitive or unicode patterns, counted
+// repetitions such as (.*a){20}, lookaround or backreferences, so with the fallback flags `(a+)+$`
+// with option i still hangs the server. The native re2 costs ~1 µs a call (strings cross into C++
+// as UTF-8) and installs from GitHub or builds with node-gyp: 1m43-4m09 here, against the headers
+// of the node that runs npm (the system's v20 built it for the wrong ABI), which CI cannot fetch.
+// re2-wasm is unmaintained and 10× slower. re2js is pure JS, has no dependency, and costs 0.1-0.4 µs.
+//
+// Semantics: the pattern must parse as a JavaScript RegExp (mingo receives one, `view`) and as
+// RE2, and runs with RE2's meaning, which is PCRE's (MongoDB's) for \A \z \Q…\E [[:alpha:]] \pL
+// \x{41}, an ASCII \s \d \w, and `.` stopping only at \n. RE2 refuses backreferences, lookahead,
+// lookbehind, atomic groups and possessive quantifiers: such patterns are a 400, not a slow path.
+// Known difference: PCRE's `$` (without m) also matches before a final \n, RE2's does not.
+import { BSONRegExp } from 'bson';
+import { RE2JS } from 're2js';
+import { BAD_VALUE, EngineError } from '../errors.ts';
+
+/** MongoDB's limit on a pattern's length. */
+const MAX_PATTERN = 32764;
+const CACHE_SIZE = 1000;
+
+const badValue = (message: string) => new EngineError(BAD_VALUE, 'BadValue', message);
+
+export class SafeRegex {
+  readonly pattern: string;
+  readonly options: string;
+  /** The JavaScript RegExp mingo carries around; never executed. */
+  readonly view: RegExp;
+  readonly #re: RE2JS;
+
+  constructor(pattern: string, options: string, view: RegExp, re: RE2JS) {
+    this.pattern = pattern;
+    this.options = options;
+    this.view = view;
+    this.#re = re;
+  }
+
+  test(s: string): boolean {
+    return this.#re.test(s);
+  }
+
+  /** As RegExp.prototype.exec of a non-global RegExp: groups, named groups, UTF-16 index. */
+  exec(s: string): RegExpExecArray | null {
+    return this.#re.exec(s) as RegExpExecArray | null;
+  }
+
+  /**
+   * $regexFind's matches (one, or all as $regexFindAll): non-overlapping, an empty match moves on
+   * by one code point, `idx` counts code points, an unmatched group is null.
+   */
+  matches(input: string, all: boolean): { match: string; idx: number; captures: (string | null)[] }[] {
+    const m = this.#re.matcher(input);
+    const out = [];
+    let pos = 0;
+    let idx = 0;
+    do {
+      if (!m.find(pos)) break;
+      const start = m.start();
+      const end = m.end();
+      idx += codePoints(input, pos, start);
+      const captures = [];
+      for (let g = 1; g <= m.groupCount(); g++) captures.push(m.group(g));
+      out.push({ match: input.slice(start, end), idx, captures });
+      if (start === end) {
+        if (start >= input.length) break;
+        pos = start + (input.codePointAt(start)! > 0xffff ? 2 : 1);
+        idx++;
+      } else {
+        idx += codePoints(input, start, end);
+        pos = end;
+      }
+    } while (all && pos < input.length);
+    return out;
+  }
+}
+
+/** Code points in s[from, to): a low surrogate after a high one is the same code point. */
+function codePoints(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const low = s.charCodeAt(k) >= 0xdc00 && s.charCodeAt(k) <= 0xdfff;
+    if (!low || k === from || s.charCodeAt(k - 1) < 0xd800 || s.charCodeAt(k - 1) > 0xdbff) n++;
+  }
+  return n;
+}
+
+const cache = new Map<string, SafeRegex | EngineError>();
+
+/**
+ * A MongoDB regular expression (pattern and $options: i, m, s, x, u) as a safe matcher, cached.
+ * Throws BadValue (400) for an invalid or unsupported pattern.
+ */
+export function safeRegex(pattern: string, options = ''): SafeRegex {
+  // checked first, so that a key (options/pattern) is never ambiguous
+  for (const f of options) if (!'imsxu'.includes(f)) throw badValue(`invalid flag in regex options: ${f}`);
+  const key = `${options}/${pattern}`;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    try {
+      hit = compile(pattern, options);
+    } catch (e) {
+      if (!(e instanceof EngineError)) throw e;
+      hit = e;
+    }
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, hit);
+  }
+  if (hit instanceof EngineError) throw hit;
+  return hit;
+}
+
+/**
+ * A RegExp or BSONRegExp as a safe matcher, with its own options unless `options` is given;
+ * undefined for any other value.
+ */
+export function safeRegexOf(value: unknown, options?: string): SafeRegex | undefined {
+  if (value instanceof BSONRegExp) return safeRegex(value.pattern, options ?? value.options);
+  if (!(value instanceof RegExp)) return undefined;
+  // RegExp.source escapes line terminators; RE2 reads \n and \r but not \u2028/\u2029
+  const source = value.source.replace(/(?<!\\)((?:\\\\)*)\\u(2028|2029)/g, (_, bs: string, hex: string) => bs + String.fromCharCode(Number.parseInt(hex, 16)));
+  return safeRegex(source, options ?? [...value.flags].filter((f) => 'ims'.includes(f)).join(''));
+}
+
+/** The RegExp mingo sees for a BSON regex: MongoDB's options that JavaScript lacks applied (x). */
+export function regexView(pattern: string, options: string): RegExp {
+  return new RegExp(sourceOf(pattern, options), [...new Set(options)].filter((f) => 'ims'.includes(f)).sort().join(''));
+}
+
+const sourceOf = (pattern: string, options: string) => (options.includes('x') ? stripExtended(pattern) : pattern);
+
+function compile(pattern: string, options: string): SafeRegex {
+  if (pattern.length > MAX_PATTERN) throw badValue('Regular expression is too long');
+  if (pattern.includes('\0')) throw badValue('Regular expression cannot contain an embedded null byte');
+  let view: RegExp;
+  try {
+    view = regexView(pattern, options);
+  } catch (e) {
+    throw badValue(`Regular expression is invalid: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+  }
+  let flags = 0;
+  if (options.includes('i')) flags |= RE2JS.CASE_INSENSITIVE;
+  if (options.includes('m')) flags |= RE2JS.MULTILINE;
+  if (options.includes('s')) flags |= RE2JS.DOTALL;
+  try {
+    return new SafeRegex(pattern, options, view, RE2JS.compile(sourceOf(pattern, options), flags));
+  } catch (e) {
+    throw badValue(`Regular expression is not supported: ${(e as Error).message} (regular expressions run in linear time: `
+      + 'no backreferences, lookahead or lookbehind)');
+  }
+}
+
+const PATTERN_WHITE_SPACE = '\t\n\v\f\r \u0085\u200e\u200f\u2028\u2029';
+
+/** PCRE's extended mode: unescaped whitespace and #-comments outside character classes dropped. */
+export function stripExtended(pattern: string): string {
+  let out = '';
+  for (let k = 0; k < pattern.length; k++) {
+    const c = pattern[k]!;
+    if (c === '\\') {
+      if (pattern[k + 1] === 'Q') {
+        const end = pattern.indexOf('\\E', k + 2);
+        const stop = end < 0 ? pattern.length : end + 2;
+        out += pattern.slice(k, stop);
+        k = stop - 1;
+      } else {
+        out += pattern.slice(k, k + 2);
+        k++;
+      }
+    } else if (c === '[') {
+      const end = classEnd(pattern, k);
+      out += pattern.slice(k, end);
+      k = end - 1;
+    } else if (c === '#') {
+      const nl = pattern.indexOf('\n', k);
+      k = nl < 0 ? pattern.length : nl;
+    } else if (!PATTERN_WHITE_SPACE.includes(c)) {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** The index after the character class opening at `open` (a `]` first in it is a literal). */
+function classEnd(p: string, open: number): number {
+  let k = open + 1;
+  if (p[k] === '^') k++;
+  if (p[k] === ']') k++;
+  for (; k < p.length; k++) {
+    if (p[k] === '\\') k++;
+    else if (p[k] === '[' && p[k + 1] === ':') {
+      const close = p.indexOf(':]', k + 2);
+      if (close >= 0) k = close + 1;
+    } else if (p[k] === ']') return k + 1;
+  }
+  return p.length;
+}
