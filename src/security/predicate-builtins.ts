@@ -1,6 +1,7 @@
 // The predicates of SECURITY.md §7.2 (Undertow built-ins) and §7.3 (RESTHeart), with the parameter
 // names, types, required sets and default parameters of their Java builders.
 import { parseJson } from '../json/parse.ts';
+import { safeRegex, type SafeRegex } from '../engine/regex.ts';
 import { valuesEqual } from '../engine/values.ts';
 import { compileAttribute, normalizePath } from './predicate-attributes.ts';
 import type { Attribute, EvalContext } from './predicate-attributes.ts';
@@ -60,13 +61,14 @@ function compileTemplate(template: string): (path: string, into: Map<string, str
   };
 }
 
-function compileRegex(pattern: string, fullMatch: boolean, caseSensitive: boolean): RegExp {
+/** In linear time (regex.ts): the path or header it runs on comes from the client. */
+function compileRegex(pattern: string, fullMatch: boolean, caseSensitive: boolean): SafeRegex {
   let source = pattern;
   let flags = caseSensitive ? '' : 'i';
   // Java's leading inline flag, which JavaScript lacks
   if (source.startsWith('(?i)')) { source = source.slice(4); flags = 'i'; }
   try {
-    return new RegExp(fullMatch ? `^(?:${source})$` : source, flags);
+    return safeRegex(fullMatch ? `^(?:${source})$` : source, flags);
   } catch (e) {
     throw new PredicateSyntaxError(`Invalid regex ${pattern}: ${(e as Error).message}`);
   }
