@@ -43,15 +43,29 @@ export interface ColumnQuery {
   countOnly: boolean;
 }
 
-/** Scalar sort keys in MongoDB's type order; undefined when a cell needs the document. */
-function sortKeyOf(c: Cell | undefined): [number, number | string] | undefined {
-  if (c === MISSING || c === null) return [2, 0];
-  if (typeof c === 'number') return [3, c];
-  if (typeof c === 'string') return [4, c];
-  if (c instanceof OidCell) return [8, c.hex];
-  if (typeof c === 'boolean') return [9, Number(c)];
-  if (c instanceof DateCell) return [10, c.ms];
-  return undefined;
+/** A cell's rank in MongoDB's type order for sorting; -1 when the document must decide (arrays, …). */
+function rankOf(c: Cell | undefined): number {
+  if (c === MISSING || c === null) return 2;
+  if (typeof c === 'number') return 3;
+  if (typeof c === 'string') return 4;
+  if (c instanceof OidCell) return 8;
+  if (typeof c === 'boolean') return 9;
+  if (c instanceof DateCell) return 10;
+  return -1;
+}
+
+function keyOf(c: Cell): number | string | boolean {
+  return c instanceof OidCell ? c.hex : c instanceof DateCell ? c.ms : (c as number | string | boolean);
+}
+
+function compareCells(x: Cell, y: Cell): number {
+  const rx = rankOf(x);
+  const ry = rankOf(y);
+  if (rx !== ry) return rx - ry;
+  if (rx === 2) return 0;
+  const a = keyOf(x);
+  const b = keyOf(y);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** rows above which a scan takes turns from its start */
@@ -203,22 +217,17 @@ class Run<H extends RowHit> {
     const sort = q.opts.sort!;
     const table = q.info.table;
     const cols = sort.map(([f]) => this.columns.get(table, f)?.cells);
-    const byCells = this.columns.ordered(table) && cols.every((c) => c !== undefined);
-    if (byCells) {
-      const keys = matched.map((r) => cols.map((c) => sortKeyOf(c![r])));
-      if (keys.every((k) => k.every((x) => x !== undefined))) {
-        const idx = matched.map((_, i) => i);
-        idx.sort((a, b) => {
-          for (let s = 0; s < sort.length; s++) {
-            const x = keys[a]![s]!;
-            const y = keys[b]![s]!;
-            const c = x[0] !== y[0] ? x[0] - y[0] : x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0;
-            if (c !== 0) return sort[s]![1] * c;
-          }
-          return matched[a]! - matched[b]!;
-        });
-        return this.page(idx.map((i) => matched[i]!), skip, limit);
-      }
+    if (this.columns.ordered(table) && cols.every((c) => c !== undefined)
+      && matched.every((r) => cols.every((c) => rankOf(c![r]) >= 0))) {
+      // ties in rowid order, which is _id order here
+      const cmp = (a: number, b: number) => {
+        for (let i = 0; i < sort.length; i++) {
+          const c = compareCells(cols[i]![a]!, cols[i]![b]!);
+          if (c !== 0) return sort[i]![1] * c;
+        }
+        return a - b;
+      };
+      return this.page(topRows(matched, skip + limit, cmp), skip, limit);
     }
     return this.sortDocuments(matched, skip, limit);
   }
@@ -230,6 +239,25 @@ class Run<H extends RowHit> {
     hits.sort((a, b) => cmp(this.rows.view(a), this.rows.view(b)) || Buffer.compare(a.k, b.k));
     return hits.slice(skip, limit === Infinity ? undefined : skip + limit);
   }
+}
+
+/** The first `need` rows in `cmp` order: a bounded sorted list, most rows rejected by one comparison. */
+function topRows(rows: number[], need: number, cmp: (a: number, b: number) => number): number[] {
+  if (need >= rows.length / 4) return rows.slice().sort(cmp);
+  const best: number[] = [];
+  for (const r of rows) {
+    if (best.length === need && cmp(r, best[need - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(best[mid]!, r) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, r);
+    if (best.length > need) best.pop();
+  }
+  return best;
 }
 
 /** Runs the query over the columns; the needed columns must have been ensured (with ROWS). */

@@ -321,6 +321,9 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
         assert.deepEqual(idList(await c.find({}, { sort: [['s', 1]] })), [3, 1, 2, 6, 4, 5]);
         assert.deepEqual(idList(await c.find({ s: { $exists: true } }, { sort: [['s', -1]], skip: 1, limit: 3 })), [4, 6, 2]);
         assert.equal(await c.countDocuments({ v: 5 }), 3);
+        const many = await seeded(Array.from({ length: 40 }, (_, n) => ({ _id: n, v: i((n * 7) % 20), w: n % 2 === 0 ? 'even' : null })));
+        assert.deepEqual(idList(await many.find({}, { sort: [['v', -1], ['_id', 1]], limit: 3 })), [17, 37, 14]);
+        assert.deepEqual(idList(await many.find({ v: { $lt: 3 } }, { sort: [['w', 1], ['v', 1], ['_id', 1]], skip: 1, limit: 2 })), [23, 0]);
       });
       test('results follow writes: update, delete, and an insert out of _id order', async () => {
         const w = await seeded([{ _id: 1, v: i(5) }, { _id: 2, v: i(5) }, { _id: 3, v: 'x' }, { _id: 4, v: i(5) }]);
