@@ -24,6 +24,7 @@ export interface Parsed {
 // ~4 KB a 400-byte document (bytes, view, exact, rendering): ~40 MB at most
 const MAX_DOCS = 10_000;
 const MAX_RESULTS_PER_COLLECTION = 256;
+const MAX_RESULT_BYTES = 32 * 1024 * 1024;
 
 export class DocCache {
   private readonly docs = new Map<string, Parsed>();
@@ -64,8 +65,20 @@ export class DocCache {
   }
 }
 
+/**
+ * Bounded by entries per collection and by the bytes of the documents all entries hold (a cached
+ * result keeps its documents alive even after the document cache dropped them).
+ */
 export class ResultCache<T> {
-  private readonly byTable = new Map<string, { version: number; results: Map<string, T> }>();
+  private readonly byTable = new Map<string, { version: number; results: Map<string, T>; bytes: number }>();
+  private readonly sizeOf: (value: T) => number;
+  private readonly maxBytes: number;
+  private bytes = 0;
+
+  constructor(sizeOf: (value: T) => number, maxBytes = MAX_RESULT_BYTES) {
+    this.sizeOf = sizeOf;
+    this.maxBytes = maxBytes;
+  }
 
   get(table: string, version: number, key: string): T | undefined {
     const entry = this.byTable.get(table);
@@ -73,12 +86,22 @@ export class ResultCache<T> {
   }
 
   set(table: string, version: number, key: string, value: T): void {
+    const size = this.sizeOf(value);
+    if (size > this.maxBytes / 4) return;
     let entry = this.byTable.get(table);
-    if (!entry || entry.version !== version) {
-      entry = { version, results: new Map() };
+    if (!entry || entry.version !== version || entry.results.size >= MAX_RESULTS_PER_COLLECTION) {
+      if (entry) this.bytes -= entry.bytes;
+      entry = { version, results: new Map(), bytes: 0 };
       this.byTable.set(table, entry);
     }
-    if (entry.results.size >= MAX_RESULTS_PER_COLLECTION) entry.results.clear();
+    if (this.bytes + size > this.maxBytes) {
+      this.byTable.clear();
+      entry = { version, results: new Map(), bytes: 0 };
+      this.byTable.set(table, entry);
+      this.bytes = 0;
+    }
     entry.results.set(key, value);
+    entry.bytes += size;
+    this.bytes += size;
   }
 }

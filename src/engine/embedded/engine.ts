@@ -65,7 +65,7 @@ export class EmbeddedEngine implements Engine {
   readonly store: Store;
   readonly indexes: Indexes;
   readonly scanner: Scanner;
-  readonly results = new ResultCache<Hit[] | number>();
+  readonly results = new ResultCache<Hit[] | number>((r) => (typeof r === 'number' ? 8 : r.reduce((n, h) => n + 64 + h.parsed.bytes.length, 0)));
   private readonly ttlTimer: NodeJS.Timeout;
 
   /** exclusive: no other process uses the data directory (one worker). */
