@@ -11,6 +11,7 @@
 // mingo decides the rest; results are always mingo's (MongoDB's).
 import { Decimal128, Double, Int32, Long, ObjectId, isPlainObject, BSONRegExp, type Document } from '../values.ts';
 import type { Filter } from '../types.ts';
+import { safeRegexOf } from '../regex.ts';
 import { DateCell, MISSING, MISSING_IN_ARRAY, OidCell, OPAQUE, UNSURE, type Cell, type Scalar } from './cells.ts';
 
 export const NO = 0;
@@ -92,10 +93,9 @@ function eqLeaf(v: unknown): Leaf | undefined {
   return anyOf(equalsTest(s));
 }
 
-function regexLeaf(v: RegExp | BSONRegExp): Leaf | undefined {
-  const options = v instanceof RegExp ? v.flags : v.options;
-  if (/[^imsu]/.test(options)) return undefined;
-  const re = new RegExp(v instanceof RegExp ? v.source : v.pattern, options);
+function regexLeaf(v: RegExp | BSONRegExp): Leaf {
+  // linear-time (regex.ts): a crafted pattern cannot hold the server
+  const re = safeRegexOf(v)!;
   return anyOf((x) => typeof x === 'string' && re.test(x));
 }
 
@@ -216,8 +216,7 @@ function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
     const nodes: Node[] = ops.map((op) => {
       if (op === '$not') {
         const inner = cond.$not;
-        const re = isRegex(inner) ? regexLeaf(inner) : undefined;
-        if (re) return notNode(leafNode(path, re, paths));
+        if (isRegex(inner)) return notNode(leafNode(path, regexLeaf(inner), paths));
         return isPlainObject(inner) && Object.keys(inner).length ? notNode(fieldNode(path, inner, paths)) : left();
       }
       const leaf = operatorLeaf(op, cond[op], cond);
