@@ -1,14 +1,12 @@
 // Prints the README's benchmark section from bench/results/latest.json.
 import { readFileSync } from 'node:fs';
-import { markdownTable, memoryLines } from './table.ts';
+import { report } from './table.ts';
 
 const r = JSON.parse(readFileSync(new URL('./results/latest.json', import.meta.url), 'utf8'));
 const m = r.machine;
 const lines = [
-  `Measured ${String(m.date).slice(0, 10)} on ${m.cpus} cores (${m.model}), Node ${m.node}, ${m.generator}, docrest with ${m.workers} worker(s), docrest and the limit take turns, ${m.runs} runs of ${m.seconds} s each after a warm-up (medians; the ratio is the median of the paired runs); the limit is a bare node:http server, in its own process, answering the same bytes.`,
+  `Measured ${String(m.date).slice(0, 10)} on ${m.cpus} cores (${m.model}), Node ${m.node}, ${m.generator}, docrest with ${m.workers} worker(s), docrest and the limit take turns, ${m.runs} runs of ${m.seconds} s each after a warm-up (M1: one run of ${m.soakSeconds} s; medians; the ratio is the median of the paired runs); the limit is a bare node:http server, in its own process, answering the same bytes.`,
   '',
-  ...markdownTable(r.rows),
-  '',
-  ...memoryLines(r.memoryMB),
+  ...report(r.rows, r.memoryMB),
 ];
 console.log(lines.join('\n'));

@@ -1,19 +1,33 @@
 // npm run bench: docrest (embedded engine, security on, admin over Basic auth) against the limit
 // of this machine — a bare node:http server answering each workload's exact response bytes — in
-// the same run, with the same load generator. Prints a table; writes bench/results/latest.{json,svg}.
+// the same run, with the same load generator. Prints the tables; writes bench/results/latest.{json,svg}.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chart } from './chart.ts';
-import { drive, hasWrk, type LoadResult } from './load.ts';
-import { markdownTable, memoryLines } from './table.ts';
+import { AUTH, DOCREST_PORT, JSON_HEADERS, SETUP_TIMEOUT_MS, base, doc, http, linksDoc, load, vdoc } from './data.ts';
+import type { LimitResponse } from './limit.ts';
+import { drive, hasWrk, instance, valueCount } from './load.ts';
+import { startProbe, summarize, type ProbeRun } from './probe.ts';
+import { CLOCK_TICKS, childrenOf, treeCpuTicks, workerRss } from './proc.ts';
+import { f, report, type Measured, type Row } from './table.ts';
+import { PING, fixedWorkloads, sizedWorkloads, varyingWorkloads, type Workload } from './workloads.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const RUNS = quick ? 1 : 3;
 const SECONDS = quick ? 3 : 4;
+// M1's one run: long enough to see memory grow, and (beyond the 10 s timeout) timeouts
+const SOAK_SECONDS = quick ? 15 : 60;
+// a request unanswered this long counts as a timeout (wrk's default of 2 s is shorter than a slow scan)
+const TIMEOUT_S = 10;
+// no further paired runs of a workload once this much time went to it: a slow server stays bounded
+const CAP_S = quick ? 60 : 150;
+// docrest must be quiet again this long after a run, or the benchmark stops
+const SETTLE_CAP_S = 300;
+const PROBE_EVERY_MS = 10;
 const workersArg = args.indexOf('--workers');
 // one worker by default: measured faster than two on a 2-core machine that also runs the load generator
 const WORKERS = workersArg >= 0 ? Number(args[workersArg + 1]) : 1;
@@ -21,57 +35,9 @@ const sizesArg = args.indexOf('--sizes');
 const SIZES = sizesArg >= 0 ? args[sizesArg + 1]!.split(',').filter(Boolean).map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const onlyArg = args.indexOf('--only');
 const ONLY = onlyArg >= 0 ? args[onlyArg + 1]!.split(',') : undefined;
-const AUTH = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
-const JSON_HEADERS = { Authorization: AUTH, 'Content-Type': 'application/json' };
-
-interface Workload {
-  name: string;
-  method: string;
-  paths: string[];
-  body?: string;
-  /** default: Basic auth as admin, JSON content type */
-  headers?: Record<string, string>;
-}
-
-/** A run's result and the server's CPU time per request (user + system, all its processes). */
-type Measured = LoadResult & { cpuUs: number };
-
-interface Row {
-  workload: string;
-  docrest: Measured;
-  limit: Measured;
-  ratio: number;
-}
-
-const DOCREST_PORT = 18_080;
 const LIMIT_PORT = 18_090;
-const base = `http://127.0.0.1:${DOCREST_PORT}`;
-
-function doc(i: number): Record<string, unknown> {
-  return {
-    name: `item number ${i}`, qty: i % 100, price: (i % 1000) / 10 + 0.5, status: ['A', 'B', 'C'][i % 3],
-    tags: ['alpha', 'beta', 'gamma'], created: { $date: 1_600_000_000_000 + i * 1000 },
-    note: 'the quick brown fox jumps over the lazy dog '.repeat(4),
-  };
-}
-
-function linksDoc(i: number): Record<string, unknown> {
-  const host = i === 500 ? 'apache.org' : `example${i}.org`;
-  return { name: `site ${i}`, links: [{ url: `https://${host}/index.html`, rel: 'home' }, { url: `https://cdn${i}.net/lib.js`, rel: 'script' }], note: 'x'.repeat(200) };
-}
-
-async function http(method: string, path: string, body?: unknown): Promise<Response> {
-  const r = await fetch(base + path, { method, headers: JSON_HEADERS, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (r.status >= 400) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-  return r;
-}
-
-async function load(coll: string, n: number, make: (i: number) => Record<string, unknown>): Promise<void> {
-  await http('PUT', `/${coll}`);
-  for (let i = 0; i < n; i += 1000) {
-    await http('POST', `/${coll}`, Array.from({ length: Math.min(1000, n - i) }, (_, j) => make(i + j)));
-  }
-}
+const limitUrl = `http://127.0.0.1:${LIMIT_PORT}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function startDocrest(dataDir: string): ChildProcess {
   return spawn(process.execPath, [join(root, 'src/cli.ts'), '--port', String(DOCREST_PORT), '--data-dir', dataDir, '--workers', String(WORKERS)], {
@@ -80,178 +46,213 @@ function startDocrest(dataDir: string): ChildProcess {
   });
 }
 
+/** SIGTERM, then SIGKILL 5 s later: a server stuck in a long request never runs its signal handler. */
+async function stopDocrest(child: ChildProcess): Promise<void> {
+  const tree = [child.pid!, ...childrenOf(child.pid!)];
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(5000)]);
+  }
+  for (const p of tree) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch { /* exited */ }
+  }
+}
+
 async function waitUp(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(url)).ok) return;
     } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`${url} did not come up`);
 }
 
 /**
- * The limit: a bare node:http server answering with the bytes docrest answered for this workload,
- * in a process of its own so that the benchmark's own heap cannot slow it down.
+ * docrest's answer to a sample of each kind of request (the middle one of its values), checked:
+ * the limit answers these bytes, and a workload of errors or empty results would measure nothing.
  */
-async function limitServer(status: number, headers: Record<string, string>, body: Buffer): Promise<ChildProcess> {
-  const child = fork(join(root, 'bench/limit.ts'), [String(LIMIT_PORT), String(status), JSON.stringify(headers)], { stdio: ['pipe', 'ignore', 'inherit', 'ipc'] });
+async function samples(w: Workload): Promise<LimitResponse[]> {
+  const out: LimitResponse[] = [];
+  for (const k of w.probe ? [...w.kinds, PING] : w.kinds) {
+    const n = valueCount(k);
+    const { path, body } = n ? instance(k, k.paths[0]!, Math.floor(n / 2)) : { path: k.paths[0]!, body: k.body };
+    const r = await fetch(base + path, { method: k.method, headers: w.headers ?? JSON_HEADERS, body, signal: AbortSignal.timeout(SETUP_TIMEOUT_MS) });
+    const bytes = Buffer.from(await r.arrayBuffer());
+    if (r.status >= 400) throw new Error(`${w.name}: ${k.method} ${path} → ${r.status} ${bytes}`);
+    if (k === w.kinds[0] && w.docs !== undefined) {
+      const found = (JSON.parse(bytes.toString()) as unknown[]).length;
+      if (found !== w.docs) throw new Error(`${w.name}: ${path} found ${found} documents, not ${w.docs}`);
+    }
+    const headers: Record<string, string> = {};
+    r.headers.forEach((v, h) => {
+      if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(h)) headers[h] = v;
+    });
+    out.push({ method: k.method, prefix: commonPrefix(k.paths.map((p) => p.split('{v}')[0]!)), status: r.status, headers, body: bytes.toString('base64') });
+  }
+  return out;
+}
+
+/** What every request of a kind starts with: how the limit tells the kinds apart. */
+function commonPrefix(xs: string[]): string {
+  let n = 0;
+  while (n < xs[0]!.length && xs.every((x) => x[n] === xs[0]![n])) n++;
+  return xs[0]!.slice(0, n);
+}
+
+/** The limit: a bare node:http server in a process of its own, so the benchmark's heap cannot slow it. */
+async function limitServer(responses: LimitResponse[]): Promise<ChildProcess> {
+  const child = fork(join(root, 'bench/limit.ts'), [String(LIMIT_PORT)], { stdio: ['pipe', 'ignore', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`limit server exited with ${code}`)));
-    child.stdin!.end(body);
+    child.stdin!.end(JSON.stringify(responses));
   });
   return child;
 }
 
-function median(results: Measured[]): Measured {
-  const sorted = [...results].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+type Run = Measured & { probe?: ProbeRun };
 
-async function run(url: string, w: Workload, pid: number, seconds: number): Promise<Measured> {
+async function run(url: string, w: Workload, pid: number, seconds: number): Promise<Run> {
+  const probe = w.probe ? startProbe(`${url}/ping`, { Authorization: AUTH }, PROBE_EVERY_MS, TIMEOUT_S * 1000) : undefined;
   const before = treeCpuTicks(pid);
-  const r = await drive({ url, method: w.method, paths: w.paths, headers: w.headers ?? JSON_HEADERS, body: w.body, seconds, connections: 64, threads: 2 });
-  return { ...r, cpuUs: ((treeCpuTicks(pid) - before) * (1e6 / CLOCK_TICKS)) / (r.rps * seconds) };
-}
-
-// USER_HZ of /proc/<pid>/stat: 100 on Linux
-const CLOCK_TICKS = 100;
-
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try {
-      return readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(pid);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  const r = await drive({ url, kinds: w.kinds, headers: w.headers ?? JSON_HEADERS, seconds, connections: w.connections ?? 64, threads: 2, timeout: TIMEOUT_S });
+  const cpuUs = ((treeCpuTicks(pid) - before) * (1e6 / CLOCK_TICKS)) / (r.rps * seconds);
+  return { ...r, cpuUs, probe: await probe?.stop() };
 }
 
 /**
- * CPU time (user + system, in clock ticks) of a server and its worker processes. Per request it is
- * steadier than req/s on a noisy machine: it does not count the time the server waited for a core.
+ * Waits until docrest is idle and answers /ping: requests a load generator gave up on (slow scans)
+ * may still be running, and the next run must not pay for them.
  */
-function treeCpuTicks(pid: number): number {
-  let ticks = 0;
-  for (const p of [pid, ...childrenOf(pid)]) {
+async function settle(server: ChildProcess): Promise<void> {
+  const pid = server.pid!;
+  const started = Date.now();
+  while (Date.now() - started < SETTLE_CAP_S * 1000) {
+    if (server.exitCode !== null || server.signalCode !== null) throw new Error(`docrest exited (${server.exitCode ?? server.signalCode})`);
+    const ticks = treeCpuTicks(pid);
+    await sleep(250);
+    const idle = treeCpuTicks(pid) - ticks <= 5; // ≤ 20 % of a core
     try {
-      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch { /* exited */ }
+      if (idle && (await fetch(`${base}/ping`, { headers: { Authorization: AUTH }, signal: AbortSignal.timeout(5000) })).ok) {
+        if (Date.now() - started > 2000) console.log(`  (docrest was busy for ${((Date.now() - started) / 1000).toFixed(0)} s more)`);
+        return;
+      }
+    } catch { /* still busy */ }
   }
-  return ticks;
+  throw new Error(`docrest still busy ${SETTLE_CAP_S} s after a run: stopping the benchmark`);
 }
 
-function rssOf(pid: number): number {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : 0;
-  } catch {
-    return 0;
-  }
+function median<T>(xs: T[], by: (x: T) => number): T {
+  return [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
 }
 
-/** Resident memory of the largest process in the tree (a worker, or the server itself). */
-function workerRss(pid: number): number {
-  return Math.max(rssOf(pid), ...childrenOf(pid).map(rssOf));
-}
-
-/** docrest and the limit on the same workload, same generator and settings. */
-async function compare(pid: number, w: Workload, afterDocrest?: () => void): Promise<Row> {
-  const sample = await fetch(base + w.paths[0], { method: w.method, headers: w.headers ?? JSON_HEADERS, body: w.body });
-  const body = Buffer.from(await sample.arrayBuffer());
-  const headers: Record<string, string> = {};
-  sample.headers.forEach((v, k) => {
-    if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-encoding'].includes(k)) headers[k] = v;
-  });
-  const limit = await limitServer(sample.status, headers, body);
-  const limitUrl = `http://127.0.0.1:${LIMIT_PORT}`;
-  const mine: Measured[] = [];
-  const theirs: Measured[] = [];
-  const ratios: number[] = [];
+/** docrest and the limit on the same workload, same generator and settings, taking turns. */
+async function compare(server: ChildProcess, w: Workload, afterDocrest?: () => void): Promise<Row> {
+  const pid = server.pid!;
+  const limit = await limitServer(await samples(w));
+  const runs = w.soak ? 1 : RUNS;
+  const seconds = w.soak ? SOAK_SECONDS : SECONDS;
+  const mine: Run[] = [];
+  const theirs: Run[] = [];
+  let rssMB: Row['rssMB'];
+  const started = Date.now();
   try {
     // unmeasured warm-up: the JIT, caches and connections settle before the runs that count
     await run(base, w, pid, 2);
+    await settle(server);
     await run(limitUrl, w, limit.pid!, 2);
     // docrest and the limit take turns, so that both meet the same moments of a noisy machine
-    for (let i = 0; i < RUNS; i++) {
-      mine.push(await run(base, w, pid, SECONDS));
-      theirs.push(await run(limitUrl, w, limit.pid!, SECONDS));
-      ratios.push(mine[i]!.rps / theirs[i]!.rps);
+    for (let i = 0; i < runs && (i === 0 || Date.now() - started < CAP_S * 1000); i++) {
+      const before = workerRss(pid);
+      mine.push(await run(base, w, pid, seconds));
+      if (w.soak) rssMB = { before, after: workerRss(pid) };
+      await settle(server);
+      theirs.push(await run(limitUrl, w, limit.pid!, seconds));
     }
   } finally {
     limit.kill();
     await new Promise((r) => limit.once('exit', r));
   }
   afterDocrest?.();
-  const docrest = median(mine);
-  const lim = median(theirs);
-  const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
-  console.log(`${w.name.padEnd(34)} ${docrest.rps.toFixed(0).padStart(8)} req/s ${docrest.cpuUs.toFixed(0).padStart(5)} µs CPU/req  (limit ${lim.rps.toFixed(0)} req/s, ${lim.cpuUs.toFixed(0)} µs)`);
-  return { workload: w.name, docrest, limit: lim, ratio };
+  const ratios = mine.map((m, i) => m.rps / theirs[i]!.rps);
+  const strip = ({ probe: _, ...m }: Run): Measured => m;
+  const row: Row = {
+    workload: w.name, connections: w.connections ?? 64,
+    docrest: strip(median(mine, (m) => m.rps)), limit: strip(median(theirs, (m) => m.rps)), ratio: median(ratios, (r) => r),
+  };
+  if (w.probe) row.probe = { docrest: summarize(mine.map((m) => m.probe!)), limit: summarize(theirs.map((m) => m.probe!)) };
+  if (rssMB) row.rssMB = rssMB;
+  if (mine.length < runs) row.runs = mine.length;
+  if (w.target) Object.assign(row, { target: w.target.text, met: w.target.met(row) });
+  const d = row.docrest;
+  const extra = row.probe ? `, /ping p50 ${f(row.probe.docrest.p50, 2)} max ${f(row.probe.docrest.max, 1)} ms` : row.rssMB ? `, RSS ${f(row.rssMB.before)} → ${f(row.rssMB.after)} MB` : '';
+  const met = row.target ? ` [${row.met ? 'met' : 'missed'}: ${row.target}]` : '';
+  console.log(`${w.name.padEnd(38)} ${f(d.rps).padStart(7)} req/s p99 ${f(d.p99, 1).padStart(6)} ms ${d.errors} err ${f(d.cpuUs).padStart(5)} µs CPU/req (limit ${f(row.limit.rps)} req/s, ${f(row.limit.cpuUs)} µs)${extra}${met}`);
+  return row;
 }
+
+// the tables read A, W (fixed), V (varying), P, M; in measured order within a letter
+const ORDER = 'AWVPM';
+const rank = (r: Row) => ORDER.indexOf(r.workload[0]!) * 10 + Number(r.workload[1]);
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'docrest-bench-'));
-  const child = startDocrest(dataDir);
+  const server = startDocrest(dataDir);
+  const pid = server.pid!;
   const rows: Row[] = [];
   const memory: Record<string, number> = {};
+  const selected = (w: Workload) => !ONLY || ONLY.some((o) => w.name.startsWith(o));
+  let failed = false;
   try {
     await waitUp(`${base}/ping`);
     console.log(`docrest up (${WORKERS} worker(s)); loading data…`);
-    await load('bench', 1000, doc);
+    const ids = await load('bench', 1000, doc, true);
     await load('links', 1000, linksDoc);
     await http('PUT', '/writes');
-    const ids: string[] = (await (await http('GET', '/bench?pagesize=1000&keys={"_id":1}')).json()).map((d: { _id: { $oid: string } }) => d._id.$oid);
+    await load('v1k', 1000, vdoc);
+    const ids10k = await load('v10k', 10_000, vdoc, true);
+    await load('m1', 2000, vdoc);
     const jwt = (await http('POST', '/token')).headers.get('Auth-Token')!;
-    const workloads: Workload[] = [
-      // the cost of authentication: the same trivial service without and with credentials
-      { name: 'A0 GET /ping, anonymous', method: 'GET', paths: ['/ping'], headers: {} },
-      { name: 'A1 GET /ping, Basic auth', method: 'GET', paths: ['/ping'], headers: { Authorization: AUTH } },
-      { name: 'A2 GET /ping, Bearer JWT', method: 'GET', paths: ['/ping'], headers: { Authorization: `Bearer ${jwt}` } },
-      { name: 'W1 GET /coll/{id}', method: 'GET', paths: ids.map((id) => `/bench/${id}`) },
-      { name: 'W2 $regex filter, 1k docs', method: 'GET', paths: [`/links?filter=${encodeURIComponent('{"links.url":{"$regex":".*pach.*"}}')}`] },
-      { name: 'W3 GET page of 100', method: 'GET', paths: Array.from({ length: 10 }, (_, i) => `/bench?page=${i + 1}&pagesize=100`) },
-      { name: 'W4 POST durable insert', method: 'POST', paths: ['/writes'], body: JSON.stringify(doc(7)) },
-      { name: 'W5 PATCH $inc', method: 'PATCH', paths: ids.slice(0, 100).map((id) => `/bench/${id}`), body: '{"$inc":{"qty":1}}' },
-    ];
-    const selected = (w: Workload) => !ONLY || ONLY.some((o) => w.name.startsWith(o));
-    for (const w of workloads.filter(selected)) rows.push(await compare(child.pid!, w));
-    // W6 last, each size loaded right before it is measured: the other workloads run on a server
-    // that has not just ingested a million documents
+    await settle(server);
+    for (const w of [...fixedWorkloads(ids, jwt), ...varyingWorkloads(ids10k)].filter(selected)) rows.push(await compare(server, w));
+    // each size loaded right before its workloads: the others run on a server that has not just
+    // ingested a million documents
     for (const n of SIZES) {
-      const coll = `eq${n}`;
-      const w: Workload = {
-        name: `W6 indexed equality, ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`} docs`, method: 'GET',
-        paths: Array.from({ length: 500 }, (_, i) => `/${coll}?pagesize=10&filter=${encodeURIComponent(`{"k":${(i * 7919) % (n / 10)}}`)}`),
-      };
-      if (!selected(w)) continue;
+      const ws = sizedWorkloads(n).filter(selected);
+      if (!ws.length) continue;
       const started = Date.now();
-      await http('PUT', `/${coll}`);
-      await http('PUT', `/${coll}/_indexes/k_1`, { keys: { k: 1 } });
-      await load(coll, n, (i) => ({ ...doc(i), k: Math.floor(i / 10) }));
+      await http('PUT', `/eq${n}`);
+      await http('PUT', `/eq${n}/_indexes/k`, { keys: { k: 1 } });
+      await load(`eq${n}`, n, vdoc);
       console.log(`loaded ${n} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      rows.push(await compare(child.pid!, w, () => (memory[w.name] = workerRss(child.pid!))));
+      await settle(server);
+      for (const w of ws) rows.push(await compare(server, w, w.name.startsWith('W6') ? () => (memory[w.name] = workerRss(pid)) : undefined));
     }
+  } catch (e) {
+    // what was measured so far is still reported, as a partial run
+    console.error(e);
+    failed = true;
   } finally {
-    child.kill('SIGTERM');
+    await stopDocrest(server);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, generator: hasWrk() ? 'wrk -t2 -c64' : 'autocannon -c64', date: new Date().toISOString(), workers: WORKERS, runs: RUNS, seconds: SECONDS };
-  printTable(rows, memory, machine);
+  rows.sort((a, b) => rank(a) - rank(b));
+  const generator = `${hasWrk() ? 'wrk -t2' : 'autocannon'} -c64 (V3, V4, P1: 8, M1: 256) --timeout ${TIMEOUT_S}s`;
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, generator, date: new Date().toISOString(), workers: WORKERS, runs: RUNS, seconds: SECONDS, soakSeconds: SOAK_SECONDS };
+  console.log(`\n${machine.cpus} cores (${machine.model}), Node ${machine.node}, ${machine.generator}, docrest workers: ${machine.workers}, median of ${machine.runs} × ${machine.seconds}s (M1: 1 × ${SOAK_SECONDS}s)\n`);
+  console.log(report(rows, memory).join('\n'));
   const out = join(root, 'bench/results');
   mkdirSync(out, { recursive: true });
   // only a complete run replaces the results the README shows
-  const name = quick || ONLY || sizesArg >= 0 ? 'partial' : 'latest';
+  const name = quick || ONLY || sizesArg >= 0 || failed ? 'partial' : 'latest';
   writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ machine, memoryMB: memory, rows }, null, 2)}\n`);
   writeFileSync(join(out, `${name}.svg`), chart(rows, machine));
   console.log(`\nwritten: bench/results/${name}.json and ${name}.svg`);
-}
-
-function printTable(rows: Row[], memory: Record<string, number>, machine: Record<string, unknown>): void {
-  console.log(`\n${machine.cpus} cores (${machine.model}), Node ${machine.node}, ${machine.generator}, docrest workers: ${machine.workers}, median of ${machine.runs} × ${machine.seconds}s\n`);
-  console.log([...markdownTable(rows), '', ...memoryLines(memory)].join('\n'));
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((e) => {

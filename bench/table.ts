@@ -1,21 +1,62 @@
-// The results table, as the benchmark prints it and as the README shows it.
-export interface TableRow {
+// The results tables, as the benchmark prints them and as the README shows them.
+import type { LoadResult } from './load.ts';
+import type { ProbeResult } from './probe.ts';
+
+/** A run's result and the server's CPU time per request (user + system, all its processes). */
+export type Measured = LoadResult & { cpuUs: number };
+
+export interface Row {
   workload: string;
-  docrest: { rps: number; p50: number; p99: number; errors: number; cpuUs?: number };
-  limit: { rps: number; cpuUs?: number };
+  connections: number;
+  docrest: Measured;
+  limit: Measured;
   ratio: number;
+  /** /ping latencies measured beside the load */
+  probe?: { docrest: ProbeResult; limit: ProbeResult };
+  /** resident memory of docrest before and after the run */
+  rssMB?: { before: number; after: number };
+  target?: string;
+  met?: boolean;
+  /** paired runs measured, when the workload's time cap cut them short */
+  runs?: number;
 }
 
-const f = (n: number | undefined, d = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(d) : '-');
+export const f = (n: number | undefined, d = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(d) : '-');
+const target = (r: Row) => (r.target ? `${r.target}: ${r.met ? 'met' : '**missed**'}` : '');
 
-export function markdownTable(rows: TableRow[]): string[] {
+export function markdownTable(rows: Row[]): string[] {
   return [
-    '| workload | docrest req/s | p50 ms | p99 ms | errors | limit req/s | docrest / limit | CPU µs/req, docrest / limit |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.workload} | ${f(r.docrest.rps)} | ${f(r.docrest.p50, 2)} | ${f(r.docrest.p99, 2)} | ${r.docrest.errors} | ${f(r.limit.rps)} | ${f(r.ratio, 2)} | ${f(r.docrest.cpuUs)} / ${f(r.limit.cpuUs)} |`),
+    '| workload | docrest req/s | p50 ms | p99 ms | errors | limit req/s | docrest / limit | CPU µs/req, docrest / limit | target |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.workload} | ${f(r.docrest.rps)} | ${f(r.docrest.p50, 2)} | ${f(r.docrest.p99, 2)} | ${r.docrest.errors} | ${f(r.limit.rps)} | ${f(r.ratio, 2)} | ${f(r.docrest.cpuUs)} / ${f(r.limit.cpuUs)} | ${target(r)} |`),
   ];
 }
 
-export function memoryLines(memory: Record<string, number>): string[] {
-  return Object.entries(memory).map(([w, mb]) => `Resident memory of the docrest process after ${w}: ${f(mb)} MB.`);
+/** Latency under load: the /ping probe of P1, the mixed load of M1. */
+export function latencyTable(rows: Row[]): string[] {
+  const shown = rows.filter((r) => r.probe || r.rssMB);
+  if (!shown.length) return [];
+  const line = (r: Row) => {
+    const [d, l] = r.probe ? [r.probe.docrest, r.probe.limit] : [r.docrest, r.limit];
+    const rss = r.rssMB ? `${f(r.rssMB.before)} → ${f(r.rssMB.after)}` : '';
+    return `| ${r.workload}${r.probe ? ', /ping probe' : ''} | ${f(d.p50, 2)} | ${f(d.p99, 2)} | ${f(d.max, 1)} | ${d.errors} | ${d.timeouts} | ${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.max, 1)} | ${rss} |`;
+  };
+  return [
+    '| latency under load | p50 ms | p99 ms | max ms | errors | timeouts | limit p50 / p99 / max ms | docrest RSS MB before → after |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...shown.map(line),
+  ];
+}
+
+export function notes(rows: Row[], memory: Record<string, number>): string[] {
+  return [
+    ...Object.entries(memory).map(([w, mb]) => `Resident memory of the docrest process after ${w}: ${f(mb)} MB.`),
+    ...rows.filter((r) => r.runs !== undefined).map((r) => `${r.workload}: ${r.runs} paired run(s), cut short by the workload's time cap.`),
+  ];
+}
+
+/** Everything below the run's description: both tables and the notes. */
+export function report(rows: Row[], memory: Record<string, number>): string[] {
+  const latency = latencyTable(rows);
+  return [...markdownTable(rows), '', ...(latency.length ? [...latency, ''] : []), ...notes(rows, memory)];
 }
