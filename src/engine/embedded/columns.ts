@@ -1,7 +1,7 @@
 // In-memory columns: for a collection table and a field path, the cell (cells.ts) of every row,
 // indexed by rowid. Built on first use by a query, in bounded slices (the event loop stays free),
 // then kept current by re-reading the rows every commit wrote, after the commit (so a column never
-// shows a write that is not durable). Another process's commits drop the table's columns.
+// shows a write that is not durable), this process's commits and other workers' (row-log.ts).
 //
 // Memory is bounded by a byte budget over all columns (estimated from their contents), least
 // recently used columns dropped first; a column that would not fit is not built and its queries
@@ -90,6 +90,7 @@ export class Columns {
     this.budget = budgetBytes;
     store.onCommitted = (rows) => this.applyCommitted(rows);
     store.onForeignWrite = (table) => this.forget(table);
+    store.onForeignRows = (rows) => this.applyCommitted(rows);
     store.onDropped = (table) => this.forget(table);
   }
 

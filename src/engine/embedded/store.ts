@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { RowLog } from './row-log.ts';
 
 type Statement = Database.Statement;
 
@@ -75,6 +76,8 @@ export class Store {
    * locks and WAL index in-process, and reads never need to look for other processes' commits.
    */
   private readonly exclusive: boolean;
+  /** shared mode: which rows other processes wrote */
+  private readonly rowLog: RowLog | undefined;
 
   constructor(dataDir: string, opts: { exclusive: boolean }) {
     mkdirSync(dataDir, { recursive: true });
@@ -92,6 +95,7 @@ export class Store {
     // one row per collection table, bumped by every write: how other processes learn what changed
     this.sql.exec('CREATE TABLE IF NOT EXISTS versions (tbl TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID');
     this.migrateTables();
+    this.rowLog = this.exclusive ? undefined : new RowLog(this.sql);
     this.stmts = {
       schemaVersion: this.sql.prepare('PRAGMA schema_version').pluck(),
       listCatalog: this.sql.prepare('SELECT db, name, tbl AS "table" FROM catalog'),
@@ -225,15 +229,18 @@ export class Store {
 
   private reloadVersions(): void {
     const seen = new Map<string, number>();
+    const changed: string[] = [];
     for (const row of this.stmts.allVersions.all() as Array<{ tbl: string; v: number }>) {
       seen.set(row.tbl, row.v);
       if (this.versions.get(row.tbl) !== row.v) {
         this.restamp(row.tbl);
-        // another process wrote it: which rows is not known here
-        this.onForeignWrite?.(row.tbl);
+        changed.push(row.tbl);
       }
     }
     this.versions = seen;
+    const rows = this.rowLog?.foreign() ?? 'gap';
+    if (rows === 'gap') for (const table of changed) this.onForeignWrite?.(table);
+    else if (rows.size) this.onForeignRows?.(rows);
   }
 
   /** Marks a collection as written; only inside a write. */
@@ -254,8 +261,10 @@ export class Store {
 
   /** After every commit: the rows it wrote, per table (kept and rolled-back writes alike). */
   onCommitted: ((rows: Map<string, number[]>) => void) | undefined;
-  /** Another process committed to this table. */
+  /** Another process committed to this table, and which rows is not known. */
   onForeignWrite: ((table: string) => void) | undefined;
+  /** The rows other processes' commits wrote, per table. */
+  onForeignRows: ((rows: Map<string, number[]>) => void) | undefined;
   /** The table was dropped. */
   onDropped: ((table: string) => void) | undefined;
 
@@ -266,6 +275,7 @@ export class Store {
   private publishVersions(): void {
     if (this.exclusive) return;
     for (const table of this.touched) this.versions.set(table, (this.stmts.bumpVersion.get(table) as { v: number }).v);
+    this.rowLog?.record(this.touchedRows);
   }
 
   /** After a rollback, whatever a touched table's cached entries saw may never have existed. */

@@ -108,4 +108,17 @@ describe('embedded caches: two processes sharing the file', () => {
     assert.deepEqual(plain(await cb.find({})), [{ _id: 1, u: 5 }, { _id: 2, u: 2 }]);
     assert.equal(plain(await cb.findOne({ _id: 1 }))?.u, 5);
   });
+
+  test("columns of one follow the other's inserts, updates, deletes and out-of-order _ids (row log)", async () => {
+    const ca = a.db('db').collection('shared3');
+    const cb = b.db('db').collection('shared3');
+    for (const d of [{ _id: 2, v: 1 }, { _id: 4, v: 1 }, { _id: 6, v: 2 }]) await ca.insertOne(d);
+    assert.deepEqual(plain(await ca.find({ v: 1 })), [{ _id: 2, v: 1 }, { _id: 4, v: 1 }]);
+    await cb.updateOne({ _id: 6 }, { $set: { v: 1 } });
+    await cb.deleteOne({ _id: 2 });
+    await cb.insertOne({ _id: 1, v: 1 });
+    assert.deepEqual(plain(await ca.find({ v: 1 })), [{ _id: 1, v: 1 }, { _id: 4, v: 1 }, { _id: 6, v: 1 }]);
+    assert.deepEqual(plain(await ca.find({ v: 1 }, { limit: 2 })), [{ _id: 1, v: 1 }, { _id: 4, v: 1 }]);
+    assert.equal(await ca.countDocuments({ v: { $gte: 1 } }), 3);
+  });
 });
