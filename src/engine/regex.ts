@@ -30,8 +30,8 @@
 // of the node that runs npm (the system's v20 built it for the wrong ABI), which CI cannot fetch.
 // re2-wasm is unmaintained and 10× slower. re2js is pure JS, has no dependency, and costs 0.1-0.4 µs.
 //
-// Semantics: the pattern must parse as a JavaScript RegExp (mingo receives one, `view`) and as
-// RE2, and runs with RE2's meaning, which is PCRE's (MongoDB's) for \A \z \Q…\E [[:alpha:]] \pL
+// Semantics: the pattern must parse as RE2 and as a JavaScript RegExp (mingo receives one, `view`),
+// and runs with RE2's meaning, which is PCRE's (MongoDB's) for \A \z \Q…\E [[:alpha:]] \pL
 // \x{41}, an ASCII \s \d \w, and `.` stopping only at \n. RE2 refuses backreferences, lookahead,
 // lookbehind, atomic groups and possessive quantifiers: such patterns are a 400, not a slow path.
 // Known difference: PCRE's `$` (without m) also matches before a final \n, RE2's does not.
@@ -155,21 +155,22 @@ const sourceOf = (pattern: string, options: string) => (options.includes('x') ? 
 function compile(pattern: string, options: string): SafeRegex {
   if (pattern.length > MAX_PATTERN) throw badValue('Regular expression is too long');
   if (pattern.includes('\0')) throw badValue('Regular expression cannot contain an embedded null byte');
-  let view: RegExp;
-  try {
-    view = regexView(pattern, options);
-  } catch (e) {
-    throw badValue(`Regular expression is invalid: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
-  }
   let flags = 0;
   if (options.includes('i')) flags |= RE2JS.CASE_INSENSITIVE;
   if (options.includes('m')) flags |= RE2JS.MULTILINE;
   if (options.includes('s')) flags |= RE2JS.DOTALL;
+  let re: RE2JS;
   try {
-    return new SafeRegex(pattern, options, view, RE2JS.compile(sourceOf(pattern, options), flags));
+    re = RE2JS.compile(sourceOf(pattern, options), flags);
   } catch (e) {
-    throw badValue(`Regular expression is not supported: ${(e as Error).message} (regular expressions run in linear time: `
-      + 'no backreferences, lookahead or lookbehind)');
+    throw badValue(`Regular expression is invalid or not supported: ${(e as Error).message} (regular expressions run in `
+      + 'linear time: no backreferences, lookahead, lookbehind, atomic groups or possessive quantifiers)');
+  }
+  try {
+    return new SafeRegex(pattern, options, regexView(pattern, options), re);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^Invalid regular expression: /, '');
+    throw badValue(`Regular expression is not supported: ${why} (it must also be a valid JavaScript regular expression)`);
   }
 }
 

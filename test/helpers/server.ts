@@ -1,7 +1,9 @@
 // Test harness: the real server on a random port with a fresh temp data directory, and a
 // table-driven scenario runner (request → expected status, headers, body).
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -105,4 +107,38 @@ export function scenarios(opts: { rho?: string; setup?: (srv: TestServer) => Pro
   });
   after(async () => srv.close());
   for (const s of list) test(s.name, { todo: s.todo }, async () => { await checkScenario(srv, s); });
+}
+
+export interface ChildServer {
+  url: string;
+  child: ChildProcess;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real server in a child process (`node src/cli.ts`): a test can kill it, and time out a
+ * request that would freeze an in-process server together with the test itself.
+ */
+export async function spawnServer(opts: { dataDir: string; port?: number; rho?: string }): Promise<ChildServer> {
+  const port = opts.port ?? (await freePort());
+  const rho = ['/http-listener/host->"127.0.0.1"', '/logging/log-level->"WARN"', opts.rho].filter(Boolean).join(';');
+  const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', opts.dataDir], { env: { ...process.env, RHO: rho }, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+    try {
+      if ((await fetch(`${url}/ping`)).ok) return { url, child };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('server did not start');
 }
