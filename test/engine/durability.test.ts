@@ -2,72 +2,60 @@
 // process, the process is SIGKILLed while writes are still in flight, and after a restart on the
 // same data directory every insert that got its 201 is there.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { spawnServer } from '../helpers/server.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'docrest-kill-'));
 const AUTH = { Authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` };
+const WRITERS = 16;
 const children = new Set<ChildProcess>();
 after(() => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function launch(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'src/cli.ts'), '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"WARN"' },
-    stdio: 'ignore',
-  });
-  children.add(child);
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/ping`)).ok) return child;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
+async function launch(port?: number): Promise<{ base: string; child: ChildProcess }> {
+  const srv = await spawnServer({ dataDir, port });
+  children.add(srv.child);
+  return { base: srv.url, child: srv.child };
 }
 
 test('acknowledged inserts survive kill -9', async () => {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let child = await launch(port);
+  let { base, child } = await launch();
   assert.equal((await fetch(`${base}/durable`, { method: 'PUT', headers: AUTH })).status, 201);
   const acked: string[] = [];
   let inFlight = 0;
-  const insert = async (i: number) => {
-    inFlight++;
-    try {
-      const r = await fetch(`${base}/durable`, {
-        method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ _id: `d${i}`, n: i }),
-      });
-      if (r.status === 201) acked.push(`d${i}`);
-    } catch { /* killed mid-request: not acknowledged */ } finally {
-      inFlight--;
+  let killed = false;
+  let next = 0;
+  // Each writer sends its next insert as soon as the previous one is answered, until the kill: the
+  // kill always finds WRITERS inserts in flight (a fixed batch could all be answered before it).
+  const writer = async () => {
+    while (!killed) {
+      const id = `d${next++}`;
+      inFlight++;
+      try {
+        const r = await fetch(`${base}/durable`, {
+          method: 'POST', headers: { ...AUTH, 'Content-Type': 'application/json' }, body: JSON.stringify({ _id: id }),
+        });
+        await r.arrayBuffer();
+        if (r.status === 201) acked.push(id);
+      } catch { /* killed mid-request: not acknowledged */ } finally {
+        inFlight--;
+      }
     }
   };
-  const writers = Array.from({ length: 2000 }, (_, i) => insert(i));
+  const writers = Array.from({ length: WRITERS }, writer);
   while (acked.length < 300) await new Promise((r) => setTimeout(r, 2));
-  assert.ok(inFlight > 0, 'the kill must happen while writes are in flight');
+  assert.equal(inFlight, WRITERS, 'the kill must happen while writes are in flight');
+  killed = true;
   child.kill('SIGKILL');
   await Promise.all(writers);
   const ackedAtKill = [...acked];
-  child = await launch(port);
+  ({ child } = await launch(Number(new URL(base).port)));
   try {
     const r = await fetch(`${base}/durable?pagesize=1000&keys={"_id":1}&page=1`, { headers: AUTH });
     const text = await r.text();
