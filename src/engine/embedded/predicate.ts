@@ -119,15 +119,17 @@ const not = (l: (row: number) => Tri) => (row: number): Tri => {
   return t === ASK ? ASK : t === YES ? NO : YES;
 };
 
-function and(nodes: Node[]): Node {
+/** $and (decisive NO) or $or (decisive YES) of three-valued nodes. */
+function logical(nodes: Node[], decisive: Tri): Node {
   if (nodes.length === 1) return nodes[0]!;
+  const otherwise: Tri = decisive === NO ? YES : NO;
   return (cellsOf) => {
     const bound = nodes.map((n) => n(cellsOf));
     return (row) => {
-      let r: Tri = YES;
+      let r: Tri = otherwise;
       for (let i = 0; i < bound.length; i++) {
         const t = bound[i]!(row);
-        if (t === NO) return NO;
+        if (t === decisive) return decisive;
         if (t === ASK) r = ASK;
       }
       return r;
@@ -135,21 +137,8 @@ function and(nodes: Node[]): Node {
   };
 }
 
-function or(nodes: Node[]): Node {
-  if (nodes.length === 1) return nodes[0]!;
-  return (cellsOf) => {
-    const bound = nodes.map((n) => n(cellsOf));
-    return (row) => {
-      let r: Tri = NO;
-      for (let i = 0; i < bound.length; i++) {
-        const t = bound[i]!(row);
-        if (t === YES) return YES;
-        if (t === ASK) r = ASK;
-      }
-      return r;
-    };
-  };
-}
+const and = (nodes: Node[]) => logical(nodes, NO);
+const or = (nodes: Node[]) => logical(nodes, YES);
 
 function leafNode(path: string, leaf: Leaf, paths: Set<string>): Node {
   paths.add(path);

@@ -33,25 +33,23 @@ const predicates = new Map<string, CompiledFilter>();
 /** collections above this many rows are scanned for writes before the write (write-targets.ts) */
 const LARGE_SCAN_ROWS = 16_384;
 
-function matcherFor(filter: Filter, key = renderJson(filter, 'extended')): Matcher {
-  if (Object.keys(filter).length === 0) return matchAll;
-  let m = compiled.get(key);
-  if (!m) {
-    m = compileFilter(filter);
-    if (compiled.size >= MAX_COMPILED) compiled.clear();
-    compiled.set(key, m);
+/** A compiled form of a filter, kept by its rendering (clients repeat the same filters). */
+function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    if (cache.size >= MAX_COMPILED) cache.clear();
+    cache.set(key, v);
   }
-  return m;
+  return v;
+}
+
+function matcherFor(filter: Filter, key = renderJson(filter, 'extended')): Matcher {
+  return Object.keys(filter).length === 0 ? matchAll : memo(compiled, key, () => compileFilter(filter));
 }
 
 function predicateFor(filter: Filter, key: string): CompiledFilter {
-  let p = predicates.get(key);
-  if (!p) {
-    p = compilePredicate(filter);
-    if (predicates.size >= MAX_COMPILED) predicates.clear();
-    predicates.set(key, p);
-  }
-  return p;
+  return memo(predicates, key, () => compilePredicate(filter));
 }
 
 /**
