@@ -344,6 +344,58 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
 
     // ---- sort, paging, projection --------------------------------------------------------
 
+    describe('queries: regular expressions and their options', () => {
+      let c: Collection;
+      let e: Collection;
+      before(async () => {
+        c = await seeded([
+          { _id: 1, s: 'abc' }, { _id: 2, s: 'ABC' }, { _id: 3, s: 'a\nbc' }, { _id: 4, s: 'x\nabc' }, { _id: 5, s: 'a b c' },
+          { _id: 6, s: '\u{1F600}x' }, { _id: 7, s: i(42) }, { _id: 8 }, { _id: 9, t: ['abc', 'xyz'] }, { _id: 10, t: ['abc'] },
+        ]);
+        e = await seeded([{ _id: 1, s: 'abc' }, { _id: 2, s: 'ABC' }, { _id: 3, s: 'a\nbc' }, { _id: 4 }, { _id: 5, s: '\u{1F600}a1b22' }]);
+      });
+
+      test('s lets . match a newline; m makes ^ match after one', async () => {
+        assert.deepEqual(await findIds(c, { s: { $regex: 'a.bc' } }), []);
+        assert.deepEqual(await findIds(c, { s: { $regex: 'a.bc', $options: 's' } }), [3]);
+        assert.deepEqual(await findIds(c, { s: { $regex: '^bc' } }), []);
+        assert.deepEqual(await findIds(c, { s: { $regex: '^bc', $options: 'm' } }), [3]);
+      });
+      test('x ignores whitespace and #-comments, except escaped or in a class', async () => {
+        assert.deepEqual(await findIds(c, { s: { $regex: 'a b c # letters', $options: 'x' } }), [1, 4]);
+        assert.deepEqual(await findIds(c, { s: { $regex: 'a b c', $options: 'xi' } }), [1, 2, 4]);
+        assert.deepEqual(await findIds(c, { s: { $regex: 'a[ ]b', $options: 'x' } }), [5]);
+        assert.deepEqual(await findIds(c, { s: { $regex: 'a\\ b', $options: 'x' } }), [5]);
+        assert.deepEqual(await findIds(c, { s: { $not: { $regex: 'a b c', $options: 'x' } } }), [2, 3, 5, 6, 7, 8, 9, 10]);
+      });
+      test('a code point is one character, with or without u', async () => {
+        assert.deepEqual(await findIds(c, { s: { $regex: '^.x$' } }), [6]);
+        assert.deepEqual(await findIds(c, { s: { $regex: '^.x$', $options: 'u' } }), [6]);
+      });
+      test('regexes in $in and $all', async () => {
+        assert.deepEqual(await findIds(c, { s: { $in: [/^a b/, /^abc$/i] } }), [1, 2, 5]);
+        assert.deepEqual(await findIds(c, { t: { $all: [/^a/, /z$/] } }), [9]);
+      });
+      test('an invalid option or pattern is refused', async () => {
+        await rejects(c.find({ s: { $regex: 'a', $options: 'z' } }), [2, 51108]);
+        await rejects(c.find({ s: { $regex: '(' } }), [2, 51091]);
+      });
+      test('$regexMatch with options, in the regex or apart', async () => {
+        assert.deepEqual(await findIds(e, { $expr: { $regexMatch: { input: '$s', regex: '^a', options: 'i' } } }), [1, 2, 3]);
+        assert.deepEqual(await findIds(e, { $expr: { $regexMatch: { input: '$s', regex: '^bc', options: 'm' } } }), [3]);
+        assert.deepEqual(await findIds(e, { $expr: { $regexMatch: { input: '$s', regex: 'a b c', options: 'x' } } }), [1]);
+        assert.deepEqual(await findIds(e, { $expr: { $regexMatch: { input: '$s', regex: /B/i } } }), [1, 2, 3, 5]);
+      });
+      test('$regexFind and $regexFindAll: code point indexes, captures, empty matches', async () => {
+        const find = { $regexFind: { input: '$s', regex: '([0-9])b' } };
+        assert.deepEqual(await findIds(e, { $expr: { $eq: [find, { match: '1b', idx: 2, captures: ['1'] }] } }), [5]);
+        const all = { $regexFindAll: { input: '$s', regex: '[0-9]+' } };
+        const expected = [{ match: '1', idx: 2, captures: [] }, { match: '22', idx: 4, captures: [] }];
+        assert.deepEqual(await findIds(e, { $expr: { $eq: [all, expected] } }), [5]);
+        assert.deepEqual(await findIds(e, { $expr: { $eq: [{ $size: { $regexFindAll: { input: '$s', regex: 'x*' } } }, 3] } }), [1, 2]);
+      });
+    });
+
     describe('sort, skip, limit', () => {
       test('ascending sort follows BSON order across types; empty arrays before null and missing', async () => {
         const c = await seeded([
