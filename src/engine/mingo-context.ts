@@ -310,7 +310,7 @@ const regexExpressions: Record<string, ExpressionOperator> = {
   $dateFromString: (obj, expr, options) => {
     const format = isPlainObject(expr) && expr.format !== undefined ? evalExpr(obj, expr.format, options) : undefined;
     if (typeof format === 'string' && /[()[\]{}|+*?\\]/.test(format.replace(/%./g, ''))) {
-      throw new Error(`$dateFromString: format '${format}' is not supported (separators without ( ) [ ] { } | + * ? \\)`);
+      throw new Error(`$dateFromString: format '${format}' is not supported: its separators may not contain ( ) [ ] { } | + * ? \\`);
     }
     return (expressionOperators.$dateFromString as ExpressionOperator)(obj, expr, options);
   },

@@ -46,15 +46,11 @@ const CACHE_SIZE = 1000;
 const badValue = (message: string) => new EngineError(BAD_VALUE, 'BadValue', message);
 
 export class SafeRegex {
-  readonly pattern: string;
-  readonly options: string;
   /** The JavaScript RegExp mingo carries around; never executed. */
   readonly view: RegExp;
   readonly #re: RE2JS;
 
-  constructor(pattern: string, options: string, view: RegExp, re: RE2JS) {
-    this.pattern = pattern;
-    this.options = options;
+  constructor(view: RegExp, re: RE2JS) {
     this.view = view;
     this.#re = re;
   }
@@ -167,7 +163,7 @@ function compile(pattern: string, options: string): SafeRegex {
       + 'linear time: no backreferences, lookahead, lookbehind, atomic groups or possessive quantifiers)');
   }
   try {
-    return new SafeRegex(pattern, options, regexView(pattern, options), re);
+    return new SafeRegex(regexView(pattern, options), re);
   } catch (e) {
     const why = (e as Error).message.replace(/^Invalid regular expression: /, '');
     throw badValue(`Regular expression is not supported: ${why} (it must also be a valid JavaScript regular expression)`);

@@ -27,6 +27,9 @@ describe('catastrophic patterns are answered', () => {
       { s: { $regex: '(a+)+$', $options: 'ix' } }, { $expr: { $regexMatch: { input: '$s', regex: '(a+)+$' } } },
     ]) assert.equal(new Query(filter).test(doc), false, JSON.stringify(filter));
     assert.equal(new Query({ s: { $not: /(a+)+$/ } }).test(doc), true);
+    // mingo matches a date against a RegExp built from the format's separators
+    const date = { $dateFromString: { dateString: '$d', format: '%Y-%m-%d(a+)+%H' } };
+    assert.throws(() => new Query({ $expr: { $eq: [date, null] } }).test({ d: `2020-01-01${EVIL}10` }), /format .* is not supported/);
     assert.equal(new Query({ s: { $regex: '(a+)+b$' } }).test(doc), true);
   });
 });
