@@ -149,7 +149,7 @@ export class EmbeddedCollection implements Collection {
     const k = idKey(full._id);
     const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, serialize(full));
     if (res.changes === 0) throw duplicateKey(info, full._id);
-    this.store.rowTouched(info.table, Number(res.lastInsertRowid));
+    this.store.rowTouched(info.table, Number(res.lastInsertRowid), k);
     this.engine.indexes.onWrite(info, k, undefined, full);
     this.store.bump(info.table);
     return full._id;
@@ -157,7 +157,7 @@ export class EmbeddedCollection implements Collection {
 
   private writeRow(info: CollectionInfo, hit: Hit, bytes: Uint8Array, before: Document, after: Document): void {
     this.stmt(info, 'UPDATE $T SET doc = ? WHERE rowid = ?').run(bytes, hit.rowid);
-    this.store.rowTouched(info.table, hit.rowid);
+    this.store.rowTouched(info.table, hit.rowid, hit.k);
     const k = hit.k;
     this.engine.indexes.onWrite(info, k, before, after);
     this.store.bump(info.table);
@@ -224,7 +224,7 @@ export class EmbeddedCollection implements Collection {
     const del = this.stmt(info, 'DELETE FROM $T WHERE rowid = ?');
     for (const h of hits) {
       del.run(h.rowid);
-      this.store.rowTouched(info.table, h.rowid);
+      this.store.rowTouched(info.table, h.rowid, h.k);
       this.engine.indexes.onWrite(info, h.k, fresh(h.parsed.bytes), undefined);
     }
     if (hits.length) this.store.bump(info.table);

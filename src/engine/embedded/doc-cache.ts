@@ -1,9 +1,10 @@
 // Caches of the embedded engine's read path.
 //
 // Parsed documents: deserializing BSON and building the numeric view costs ~5 µs a document, far
-// more than reading the row. Entries are keyed by table + _id key and hold the row's bytes. An
-// entry is used without reading the row while its table keeps the stamp (store.ts) the entry was
-// last seen under; after a write, only when the stored bytes are still identical.
+// more than reading the row. Entries are keyed by table + _id key and hold the row's bytes. This
+// process's writes delete the entries of the rows they write; an entry is used without reading the
+// row while its table keeps the document stamp (store.ts) it was last seen under, which another
+// process's write or a rollback changes; after that, only when the stored bytes are identical.
 //
 // Query results: a scan over a collection is repeated verbatim by many clients (RESTHeart's own
 // benchmark is one fixed $regex filter). Results are kept per collection version; any write to the
@@ -58,6 +59,10 @@ export class DocCache {
       }
     }
     this.docs.set(table + key.toString('latin1'), parsed);
+  }
+
+  delete(table: string, key: Buffer): void {
+    this.docs.delete(table + key.toString('latin1'));
   }
 
   clear(): void {

@@ -72,7 +72,9 @@ export class EmbeddedEngine implements Engine {
   constructor(dataDir: string, opts: { exclusive: boolean; columnBytes?: number } = { exclusive: false }) {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
-    this.scanner = new Scanner(this.store, this.indexes, new DocCache(), new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));
+    const docs = new DocCache();
+    this.store.onRowWritten = (table, k) => docs.delete(table, k);
+    this.scanner = new Scanner(this.store, this.indexes, docs, new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
   }
 

@@ -121,12 +121,12 @@ export class Scanner {
       read: (rowid) => {
         const row = byRowid.get(rowid) as RawRow | undefined;
         if (!row) return undefined;
-        return { k: row[1], rowid, parsed: this.parse(info, rowid, row[1], row[2], this.store.version(info.table)) };
+        return { k: row[1], rowid, parsed: this.parse(info, rowid, row[1], row[2], this.store.docVersion(info.table)) };
       },
       peek: (rowid) => {
         const row = byRowid.get(rowid) as RawRow | undefined;
         if (!row) return undefined;
-        return { k: row[1], rowid, parsed: this.docs.current(info.table, row[1], this.store.version(info.table)) ?? { bytes: row[2], rowid, stamp: 0 } };
+        return { k: row[1], rowid, parsed: this.docs.current(info.table, row[1], this.store.docVersion(info.table)) ?? { bytes: row[2], rowid, stamp: 0 } };
       },
       key: (rowid) => keyOf.get(rowid) as Buffer | undefined,
       view: (h) => viewOf(h.parsed),
@@ -162,7 +162,7 @@ export class Scanner {
   recheck(info: CollectionInfo, filter: Filter, rowids: Iterable<number>): Hit[] {
     const matcher = matcherFor(filter);
     const byRowid = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?');
-    const stamp = this.store.version(info.table);
+    const stamp = this.store.docVersion(info.table);
     const hits: Hit[] = [];
     for (const r of new Set(rowids)) {
       const row = byRowid.get(r) as RawRow | undefined;
@@ -175,7 +175,7 @@ export class Scanner {
 
   /** The document with this exact _id (see exactKeyLookup), if any. */
   point(info: CollectionInfo, id: unknown): Hit | undefined {
-    return this.byKey(info, [idKey(id)], matchAll, this.store.version(info.table))[0];
+    return this.byKey(info, [idKey(id)], matchAll, this.store.docVersion(info.table))[0];
   }
 
   /** Point reads by primary key: a cached document of an unchanged table needs no read at all. */
@@ -233,7 +233,7 @@ export class Scanner {
     const idDir = idOnlySort(opts.sort);
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     // taken before any row is read: rows read under this stamp are what the table holds at it
-    const stamp = this.store.version(info.table);
+    const stamp = this.store.docVersion(info.table);
     const finish = (hits: Hit[]): Hit[] => {
       if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
       else {

@@ -45,6 +45,12 @@ export class Store {
    * a cache entry tagged with one is valid exactly while the table still has it.
    */
   private stamps = new Map<string, number>();
+  /**
+   * The same for cached documents, which this process's own writes invalidate one by one
+   * (onRowWritten): it changes only when another process wrote, a write was rolled back, or the
+   * table was dropped.
+   */
+  private docStamps = new Map<string, number>();
   private clock = 0;
   /** shared mode: the versions table as last seen; tables this batch wrote */
   private versions = new Map<string, number>();
@@ -223,8 +229,18 @@ export class Store {
     return stamp;
   }
 
+  /** The stamp of the table's cached documents (see docStamps). */
+  docVersion(table: string): number {
+    this.sync();
+    let stamp = this.docStamps.get(table);
+    if (stamp === undefined) this.docStamps.set(table, (stamp = ++this.clock));
+    return stamp;
+  }
+
+  /** Results and documents of the table may have changed. */
   private restamp(table: string): void {
     this.stamps.set(table, ++this.clock);
+    this.docStamps.set(table, ++this.clock);
   }
 
   private reloadVersions(): void {
@@ -245,14 +261,18 @@ export class Store {
 
   /** Marks a collection as written; only inside a write. */
   bump(table: string): void {
-    this.restamp(table);
+    this.stamps.set(table, ++this.clock);
     this.touched.add(table);
   }
 
   /** Marks one row as written (inserted, changed or deleted); only inside a write. */
-  rowTouched(table: string, rowid: number): void {
+  rowTouched(table: string, rowid: number, k: Buffer): void {
     (this.touchedRows.get(table) ?? this.touchedRows.set(table, []).get(table)!).push(rowid);
+    this.onRowWritten?.(table, k);
   }
+
+  /** A row was written: a cached copy of its document is stale from now on. */
+  onRowWritten: ((table: string, k: Buffer) => void) | undefined;
 
   /** The rows of this table the current write batch has written so far (not yet committed). */
   batchRows(table: string): number[] {
