@@ -227,7 +227,9 @@ export class Scanner {
   }
 
   run(info: CollectionInfo, filter: Filter, opts: FindOptions = {}): Hit[] {
-    const matcher = exactKeyLookup(filter) ? matchAll : matcherFor(filter);
+    // compiled only when needed: an index lookup that answers the whole filter needs none
+    let m: Matcher | undefined;
+    const matcher = (): Matcher => (m ??= exactKeyLookup(filter) ? matchAll : matcherFor(filter));
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     const idDir = idOnlySort(opts.sort);
@@ -243,8 +245,8 @@ export class Scanner {
       return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
     };
     switch (p.kind) {
-      case 'ids': return finish(this.byKey(info, p.keys, matcher, stamp));
-      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), p.covered ? matchAll : matcher, stamp));
+      case 'ids': return finish(this.byKey(info, p.keys, matcher(), stamp));
+      case 'bounds': return finish(this.byKey(info, this.rangeKeys(p.index, p.ranges), p.covered ? matchAll : matcher(), stamp));
       case 'indexOrder': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
         const entries = this.store.prepared(`SELECT DISTINCT k FROM ${p.index.table} ORDER BY key ${order}`).pluck().iterate() as IterableIterator<Buffer>;
@@ -255,7 +257,7 @@ export class Scanner {
             const s = k.toString('latin1');
             if (seen.has(s)) continue;
             seen.add(s);
-            yield* self.byKey(info, [k], matcher, stamp);
+            yield* self.byKey(info, [k], matcher(), stamp);
           }
         })();
         // the index gives the requested order unless it was only hinted
@@ -263,13 +265,13 @@ export class Scanner {
       }
       case 'table': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
-        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher, stamp)]);
+        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher(), stamp)]);
         if (Object.keys(filter).length === 0) {
           const rows = this.sql(info, `SELECT rowid, k, doc FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`)
             .all(limit === Infinity ? -1 : limit, skip) as RawRow[];
           return rows.map(([rowid, k, bytes]) => ({ k, rowid, parsed: this.parse(info, rowid, k, bytes, stamp) }));
         }
-        return this.stream(this.tableRows(info, order, matcher, stamp), skip, limit);
+        return this.stream(this.tableRows(info, order, matcher(), stamp), skip, limit);
       }
     }
   }
