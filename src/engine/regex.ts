@@ -1,34 +1,37 @@
 // Regular expressions from users (filters, $expr, ACL predicates) run on RE2 (re2js), which takes
 // time linear in the input whatever the pattern: `(a+)+$` cannot hang the server.
 //
-// Measured 2026-12-05 on this machine (2 cores, noisy; Node 24.21; every case in its own process,
-// all in one run). Per test() over 1000 strings of ~30 chars after warm-up, ns (3 runs):
+// Measured 2026-12-05 on this machine (2 cores, busy; Node 24.21; every case in its own process,
+// all options in one run). ns per test() over 1000 strings of ~30 chars after warm-up, 3 runs:
 //
 //                                ample123.org   ^abc /i     ample123.org /i
-//   V8 irregexp (before)         35-66          51-64       72-103
-//   V8 + fallback flags (*)      41-59          30-64       104-184
-//   V8 linear engine (`l` flag)  1900-5200      refused     refused
-//   re2 1.27 (native addon)      770-900        760-1100    830-1200
-//   re2js 2.10 (pure JS)         86-125         330-370     260-320
-//   re2-wasm 1.0.2               1240-1820      1350-2300   1300-3200
+//   V8 irregexp (before)         39-178         36-184      59-185
+//   V8 + fallback flags (*)      67-212         42-75       66-151
+//   V8 linear engine (`l` flag)  2421-3255      refused     refused
+//   re2 1.27 (native addon)      1067-2417      853-1475    1701-2207
+//   re2js 2.10 (pure JS)         95-460         352-566     258-487
+//   re2-wasm 1.0.2               1892-3237      2351-3823   1553-2052
+//   (a quieter run: irregexp 35-103, re2js 86-370, re2 770-1200)
 //
 // One catastrophic test, first call (compilation included), s = 'a'×30 + 'b' unless noted:
 //
 //                          (a+)+$     (a|aa)+$   (a+)+$ /i  (.*a){20} (**)  (a+)+$, 'a'×100k + 'b'
-//   V8 irregexp            > 5 s      0.26-0.5 s > 5 s      6.8 s           > 5 s
-//   V8 + fallback flags    1.2-1.6 ms 1.3 ms     > 5 s      like irregexp   9-17 ms
-//   re2 native             0.1 ms     0.1 ms     0.1 ms     0.1-0.3 ms      0.4-0.7 ms
-//   re2js                  1.1-1.4 ms 1.1-1.3 ms 1.2-2.5 ms 2.6-20 ms       4-20 ms
-//   re2-wasm               5-7 ms     6-10 ms    5-7 ms     10-16 ms        12-24 ms
-//   (*) --enable-experimental-regexp-engine-on-excessive-backtracks (50k backtracks; 1k: 0.13 ms)
+//   V8 irregexp            > 10 s     334 ms     > 10 s     > 10 s          > 10 s
+//   V8 + fallback flags    1.7 ms     10.5 ms    > 10 s     8.8 s           14 ms
+//   V8 linear engine       0.08 ms    0.06 ms    refused    refused         13.8 ms
+//   re2 native             0.09 ms    0.09 ms    0.09 ms    0.12 ms         0.44 ms
+//   re2js                  5.6 ms     5.7 ms     3.5 ms     17.8 ms         15.8 ms
+//   re2-wasm               11.3 ms    11.7 ms    13.7 ms    14.9 ms         24 ms
+//   (*) --enable-experimental-regexp-engine-on-excessive-backtracks (50k backtracks)
 //   (**) on 'x'×19 + 'a'×19 + 'b'×100
 //
 // Why re2js: V8's linear engine cannot run case-insensitive or unicode patterns, counted
 // repetitions such as (.*a){20}, lookaround or backreferences, so with the fallback flags `(a+)+$`
-// with option i still hangs the server. The native re2 costs ~1 µs a call (strings cross into C++
-// as UTF-8) and installs from GitHub or builds with node-gyp: 1m43-4m09 here, against the headers
-// of the node that runs npm (the system's v20 built it for the wrong ABI), which CI cannot fetch.
-// re2-wasm is unmaintained and 10× slower. re2js is pure JS, has no dependency, and costs 0.1-0.4 µs.
+// with option i still hangs the server. The native re2 costs ~1-2 µs a call (strings cross into
+// C++ as UTF-8) and installs a prebuilt binary from GitHub, else builds with node-gyp: 1m43-4m09
+// here, against the headers of the node that runs npm (the system's v20 built it for the wrong
+// ABI), which CI cannot fetch. re2-wasm is unmaintained and slower still. re2js is pure JS, has no
+// dependency, and costs 0.1-0.5 µs a test.
 //
 // Semantics: the pattern must parse as RE2 and as a JavaScript RegExp (mingo receives one, `view`),
 // and runs with RE2's meaning, which is PCRE's (MongoDB's) for \A \z \Q…\E [[:alpha:]] \pL
