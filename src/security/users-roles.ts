@@ -13,10 +13,10 @@
 import { newEtag, type MongoRequest } from '../api/context.ts';
 import { idFromUrl } from '../api/ids.ts';
 import { documentFromBody, updateFromBody } from '../api/write-body.ts';
-import { positionalIndex } from '../engine/embedded/query.ts';
 import type { Filter, UpdateSpec } from '../engine/types.ts';
 import { applyUpdate } from '../engine/update.ts';
-import { isPlainObject, type Document } from '../engine/values.ts';
+import { positionalIndex, upsertSeed } from '../engine/update-rules.ts';
+import type { Document } from '../engine/values.ts';
 import { forbidden } from '../errors.ts';
 import { jsonPath } from './realm.ts';
 
@@ -36,22 +36,6 @@ export interface RootRule {
 
 /** A filter no stored document matches (and that seeds nothing in an upsert). */
 const NOTHING: Filter = { _docrest_never: { $in: [] } };
-
-/** The upserted document's seed: the filter's equality fields (MongoDB's rule, as the engines apply it). */
-function upsertSeed(filter: Filter): Document {
-  const seed: Document = {};
-  const visit = (f: Filter) => {
-    for (const [k, v] of Object.entries(f)) {
-      if (k === '$and' && Array.isArray(v)) v.forEach((c) => isPlainObject(c) && visit(c));
-      else if (k.startsWith('$')) continue;
-      else if (isPlainObject(v) && Object.keys(v).some((x) => x.startsWith('$'))) {
-        if (Object.hasOwn(v, '$eq')) seed[k] = v.$eq;
-      } else if (!(v instanceof RegExp)) seed[k] = v;
-    }
-  };
-  visit(filter);
-  return applyUpdate({}, { $set: seed }, { isUpsertInsert: true, now: new Date() });
-}
 
 // An update the engine would refuse is refused here with the engine's own error: where the
 // engines could differ (MongoDB knows operators this one lacks), nothing unjudged is written.

@@ -13,10 +13,11 @@ import type {
   UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { applyUpdate } from '../update.ts';
-import { BSONRegExp, Int32, ObjectId, fromView, isPlainObject, toView, valuesEqual, type Document } from '../values.ts';
+import { BSONRegExp, Int32, ObjectId, fromView, toView, valuesEqual, type Document } from '../values.ts';
 import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
-import { pinnedIds, positionalIndex } from './query.ts';
+import { pinnedIds } from './query.ts';
+import { positionalIndex, upsertSeed } from '../update-rules.ts';
 import { exactKeyLookup, exactOf, viewOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
@@ -40,22 +41,6 @@ function withIdFirst(doc: Document, id?: unknown): Document {
 function duplicateKey(info: CollectionInfo, id: unknown): EngineError {
   return new EngineError(DUPLICATE_KEY, 'DuplicateKey',
     `E11000 duplicate key error collection: ${info.db}.${info.name} index: _id_ dup key: { _id: ${renderJson(id)} }`);
-}
-
-/** Equality fields of a filter: the seed of an upserted document (MongoDB's rule). */
-function upsertSeed(filter: Filter): Document {
-  const seed: Document = {};
-  const visit = (f: Filter) => {
-    for (const [k, v] of Object.entries(f)) {
-      if (k === '$and' && Array.isArray(v)) v.forEach((c) => isPlainObject(c) && visit(c));
-      else if (k.startsWith('$')) continue;
-      else if (isPlainObject(v) && Object.keys(v).some((x) => x.startsWith('$'))) {
-        if (Object.hasOwn(v, '$eq')) seed[k] = v.$eq;
-      } else if (!(v instanceof RegExp)) seed[k] = v;
-    }
-  };
-  visit(filter);
-  return applyUpdate({}, { $set: seed }, { isUpsertInsert: true, now: new Date() });
 }
 
 export class EmbeddedCollection implements Collection {

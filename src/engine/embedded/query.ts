@@ -53,38 +53,6 @@ export function compileFilter(filter: Filter | undefined): Matcher {
 }
 
 /**
- * The positional `$` operator's position: the first element of the array at `arrayPath` that
- * satisfies the filter's conditions on that array (MongoDB's rule), or undefined.
- */
-export function positionalIndex(filter: Filter, doc: Document, arrayPath: string[]): number | undefined {
-  let arr: unknown = doc;
-  for (const seg of arrayPath) arr = isPlainObject(arr) ? arr[seg] : undefined;
-  if (!Array.isArray(arr)) return undefined;
-  const prefix = arrayPath.join('.');
-  const conds: Filter[] = [];
-  const collect = (f: Filter) => {
-    for (const [k, v] of Object.entries(f)) {
-      if (k === '$and' && Array.isArray(v)) v.forEach((c) => isPlainObject(c) && collect(c));
-      else if (k === prefix || k.startsWith(`${prefix}.`)) conds.push({ [k]: v });
-    }
-  };
-  collect(filter);
-  if (conds.length === 0) return undefined;
-  const matcher = compileFilter(conds.length === 1 ? conds[0] : { $and: conds });
-  for (let i = 0; i < arr.length; i++) {
-    // the document with this one element in place of the array
-    const probe: Document = {};
-    let at = probe;
-    arrayPath.forEach((seg, n) => {
-      at[seg] = n === arrayPath.length - 1 ? [arr[i]] : {};
-      at = at[seg] as Document;
-    });
-    if (matcher(toView(probe) as Document)) return i;
-  }
-  return undefined;
-}
-
-/**
  * The _id values a filter restricts to, when it pins _id by equality or $in, so that the engine
  * can read those keys instead of scanning. Returns undefined when the filter does not.
  */
