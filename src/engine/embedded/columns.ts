@@ -77,7 +77,12 @@ class TableColumns {
   logStart = 0;
   seq = 0;
   readers = 0;
+  /** paths whose column did not fit the budget, and when: not tried again for a while */
+  readonly refused = new Map<string, number>();
 }
+
+/** how long a column that did not fit is not built again, in ms */
+const RETRY_AFTER_MS = 60_000;
 
 export class Columns {
   private readonly store: Store;
@@ -135,6 +140,8 @@ export class Columns {
     const waits: Promise<void>[] = [];
     for (const p of paths) {
       const c = t.columns.get(p);
+      const refused = t.refused.get(p);
+      if (refused !== undefined && Date.now() - refused < RETRY_AFTER_MS) continue;
       if (c?.done) c.lastUsed = ++this.clock;
       else if (c?.building) waits.push(c.building);
       else {
@@ -172,7 +179,11 @@ export class Columns {
         for (const c of cols) c.builtTo = last;
         cursor = last;
         if (rows.length < BUILD_BATCH) break;
-        if (cols.some((c) => c.size() > this.budget)) throw new Error('over budget');
+        const over = cols.find((c) => c.size() > this.budget);
+        if (over) {
+          t.refused.set(over.path, Date.now());
+          throw new Error('over budget');
+        }
         if (performance.now() - sliceStart > SLICE_MS) {
           await nextSlice();
           sliceStart = performance.now();
