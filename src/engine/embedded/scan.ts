@@ -185,10 +185,11 @@ export class Scanner {
     for (const k of keys) {
       let parsed = this.docs.current(info.table, k, stamp);
       if (!parsed) {
-        get ??= this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE k = ?');
-        const row = get.get(k) as RawRow | undefined;
+        // the key is known: reading it again would cost one more Buffer
+        get ??= this.sql(info, 'SELECT rowid, doc FROM $T WHERE k = ?');
+        const row = get.get(k) as [number, Buffer] | undefined;
         if (!row) continue;
-        parsed = this.parse(info, row[0], row[1], row[2], stamp);
+        parsed = this.parse(info, row[0], k, row[1], stamp);
       }
       if (matcher === matchAll || matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k, rowid: parsed.rowid, parsed });
     }
