@@ -1,7 +1,7 @@
 // One worker per core (docrest.workers / --workers): the primary bootstraps the data once, then
 // forks workers that share the listening port (node:cluster) and the data directory (SQLite WAL:
-// concurrent readers, one writer at a time, busy timeout). Workers that die are replaced, unless
-// a worker fails before it listens: then the server stops with exit code 1.
+// concurrent readers, one writer at a time, busy timeout). Workers that die are replaced; when
+// workers keep failing before they listen, the server stops with exit code 1.
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { prepareData } from './app.ts';
@@ -26,6 +26,8 @@ export function adoptSharedKey(cfg: Config): void {
 }
 
 const LISTENING = 'docrest:listening';
+/** workers in a row that die before listening: a cause that is not transient */
+const MAX_START_FAILURES = 3;
 
 /** In a worker: tells the primary that this worker serves requests. */
 export function reportListening(): void {
@@ -40,9 +42,12 @@ export async function runPrimary(cfg: Config, workers: number, log: (m: string) 
   if (getString(section(cfg, 'jwtConfigProvider'), 'key', null) === null) env[SHARED_KEY_ENV] = randomBytes(32).toString('hex');
   let stopping = false;
   const listening = new Set<number>();
+  let startFailures = 0;
   for (let i = 0; i < workers; i++) cluster.fork(env);
   cluster.on('message', (worker, msg) => {
-    if (msg === LISTENING) listening.add(worker.id);
+    if (msg !== LISTENING) return;
+    listening.add(worker.id);
+    startFailures = 0;
   });
   const stop = (exitCode: number) => {
     stopping = true;
@@ -54,8 +59,8 @@ export async function runPrimary(cfg: Config, workers: number, log: (m: string) 
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    // the worker printed why; a replacement would fail the same way
-    if (!listening.has(worker.id)) return stop(1);
+    // the worker printed why
+    if (!listening.has(worker.id) && ++startFailures >= MAX_START_FAILURES) return stop(1);
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a new one`);
     cluster.fork(env);
   });
