@@ -8,11 +8,10 @@ export type Status = 'honoured' | 'differently' | 'unsupported' | 'docrest';
 export const ANY = Symbol('any value');
 
 /**
- * Per key: the value that asks for nothing docrest lacks (RESTHeart's default, as a rule), ANY, or
- * a test. A value outside it earns a startup warning. A plain list of names: never warns.
+ * A list of names never warns. A map gives per key the value that asks for nothing docrest lacks
+ * (RESTHeart's default, as a rule), ANY, or a test of the value; any other value earns a warning.
  */
-export type Quiet = unknown;
-type Keys = readonly string[] | Readonly<Record<string, Quiet>>;
+type Keys = readonly string[] | Readonly<Record<string, unknown>>;
 
 export interface KeyGroup {
   status: Status;
@@ -28,7 +27,7 @@ export function sameValue(a: unknown, b: unknown): boolean {
 
 const oneOf = (...values: unknown[]) => (v: unknown): boolean => values.some((x) => sameValue(x, v));
 /** A whole plugin section: quiet unless it is enabled (`dflt`: RESTHeart's default when `enabled` is absent). */
-export const pluginOff = (dflt: boolean) => (v: unknown): boolean => {
+const pluginOff = (dflt: boolean) => (v: unknown): boolean => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return true;
   const on = (v as Record<string, unknown>).enabled;
   return on === undefined || on === null ? !dflt : !['true', 'yes', 'on', '1'].includes(String(on).toLowerCase());

@@ -72,6 +72,7 @@ function fromPem(certFile: string, keyFile: string, passphrase: string | null): 
 
 /** Warns about a certificate that clients will refuse for its dates (a warning: renewal may be under way). */
 function checkDates(options: SecureContextOptions, source: string, warn: (m: string) => void): void {
+  // a TLS socket without a connection, only to read the certificate (a PKCS#12 file is opaque otherwise)
   const socket = new TLSSocket(null as never, { isServer: true, secureContext: createSecureContext(options) });
   const raw = socket.getCertificate();
   socket.destroy();
