@@ -3,7 +3,7 @@
 import { compileFilter } from './embedded/query.ts';
 import type { Filter } from './types.ts';
 import { applyUpdate } from './update.ts';
-import { isPlainObject, toView, type Document } from './values.ts';
+import { BSONRegExp, isPlainObject, toView, type Document } from './values.ts';
 
 /**
  * The positional `$` operator's position: the first element of the array at `arrayPath` that
@@ -46,7 +46,7 @@ export function upsertSeed(filter: Filter): Document {
       else if (k.startsWith('$')) continue;
       else if (isPlainObject(v) && Object.keys(v).some((x) => x.startsWith('$'))) {
         if (Object.hasOwn(v, '$eq')) seed[k] = v.$eq;
-      } else if (!(v instanceof RegExp)) seed[k] = v;
+      } else if (!(v instanceof RegExp || v instanceof BSONRegExp)) seed[k] = v;
     }
   };
   visit(filter);

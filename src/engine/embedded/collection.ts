@@ -23,7 +23,7 @@ import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
 
-const EXACT = { promoteValues: false } as const;
+const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
 
 function fresh(bytes: Buffer): Document {

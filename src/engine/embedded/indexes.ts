@@ -145,7 +145,7 @@ export class Indexes {
     for (let after: Buffer = Buffer.alloc(0); ;) {
       const rows = batch.all(after) as Array<{ k: Buffer; doc: Buffer }>;
       for (const r of rows) {
-        const doc = deserialize(r.doc, { promoteValues: false });
+        const doc = deserialize(r.doc, { promoteValues: false, bsonRegExp: true });
         this.insertEntries(info, def, r.k, doc, this.keys(def, doc));
       }
       if (rows.length < 1000) break;

@@ -3,7 +3,7 @@
 // never change a result (the planner must only produce a superset of the matches).
 import { BAD_VALUE, EngineError } from '../../errors.ts';
 import type { Filter, FindOptions, Sort } from '../types.ts';
-import { Binary, Double, Int32, MaxKey, MinKey, ObjectId, isNumeric, isPlainObject, numberOf, type Document } from '../values.ts';
+import { BSONRegExp, Binary, Double, Int32, MaxKey, MinKey, ObjectId, isNumeric, isPlainObject, numberOf, type Document } from '../values.ts';
 import type { IndexDef } from './indexes.ts';
 import { component, encodeValue, idKey, prefixEnd } from './keys.ts';
 import { pinnedIds } from './query.ts';
@@ -18,7 +18,7 @@ export type Plan =
 
 /** Values an index can look up exactly: no null (it also means missing), no regex, arrays, documents. */
 function indexable(v: unknown): boolean {
-  if (v === null || v === undefined || v instanceof RegExp || Array.isArray(v) || isPlainObject(v)) return false;
+  if (v === null || v === undefined || v instanceof RegExp || v instanceof BSONRegExp || Array.isArray(v) || isPlainObject(v)) return false;
   return !(v instanceof MinKey || v instanceof MaxKey || v instanceof Binary);
 }
 

@@ -3,7 +3,7 @@
 import { Query, withExact } from '../mingo-context.ts';
 import { BAD_VALUE, EngineError } from '../../errors.ts';
 import type { Filter, Sort } from '../types.ts';
-import { MinKey, compareValues, isPlainObject, toView, type Document } from '../values.ts';
+import { BSONRegExp, MinKey, compareValues, isPlainObject, toView, type Document } from '../values.ts';
 
 /** Tests a document's numeric view; `exact` gives the document itself where types matter ($type). */
 export type Matcher = (view: Document, exact?: () => Document) => boolean;
@@ -68,11 +68,11 @@ export function pinnedIds(filter: Filter | undefined): unknown[] | undefined {
     return undefined;
   }
   const v = filter._id;
-  if (!isPlainObject(v)) return v instanceof RegExp ? undefined : [v];
+  if (!isPlainObject(v)) return v instanceof RegExp || v instanceof BSONRegExp ? undefined : [v];
   const keys = Object.keys(v);
   if (keys.length === 0 || !keys[0]!.startsWith('$')) return [v];
   if (keys.length === 1 && keys[0] === '$eq') return [v.$eq];
-  if (keys.length === 1 && keys[0] === '$in' && Array.isArray(v.$in) && !v.$in.some((x) => x instanceof RegExp)) return v.$in;
+  if (keys.length === 1 && keys[0] === '$in' && Array.isArray(v.$in) && !v.$in.some((x) => x instanceof RegExp || x instanceof BSONRegExp)) return v.$in;
   return undefined;
 }
 

@@ -73,7 +73,7 @@ export function viewOf(p: Parsed): Document {
 /** The exact document of a cached row; shared by every reader, so it is never to be mutated. */
 export function exactOf(p: Parsed): Document {
   if (!p.exact) {
-    p.exact = deserialize(p.bytes, { promoteValues: false });
+    p.exact = deserialize(p.bytes, { promoteValues: false, bsonRegExp: true });
     markImmutable(p.exact);
   }
   return p.exact;

@@ -16,7 +16,7 @@ import { ObjectId, type Document } from '../values.ts';
 const require = createRequire(import.meta.url);
 const driverBson = require('bson') as { serialize: (doc: Document) => Uint8Array };
 
-const EXACT = { promoteValues: false } as const;
+const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
 /** One document as the driver returned it with `raw: true`. */
 export function fromRaw(raw: unknown): Document {

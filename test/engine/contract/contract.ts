@@ -312,6 +312,13 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
         assert.deepEqual(await findIds(c, { 'm.x': { $exists: true } }), [1, 4, 5]);
         assert.deepEqual(await findIds(c, { 'm.x': { $exists: false } }), [2, 3, 6]);
       });
+      test('a BSON regex on an indexed field matches like a RegExp (not as an equality lookup)', async () => {
+        const x = await seeded([{ _id: 1, a: 'apple' }, { _id: 2, a: 'banana' }, { _id: 3, a: 'Avocado' }]);
+        await x.createIndex({ name: 'a_1', key: { a: i(1) } });
+        assert.deepEqual(await findIds(x, { a: new BSONRegExp('^a', 'i') }), [1, 3]);
+        assert.deepEqual(await findIds(x, { a: { $in: [new BSONRegExp('^b', '')] } }), [2]);
+        assert.deepEqual(await findIds(x, { _id: new BSONRegExp('^1', '') }), []);
+      });
       test('$regex with the m and i options', async () => {
         assert.deepEqual(await findIds(c, { s: { $regex: '^abc$', $options: 'm' } }), [1, 6]);
         assert.deepEqual(await findIds(c, { s: { $regex: '^a', $options: 'i' } }), [1, 2, 3]);
@@ -532,7 +539,7 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
           str: 'héllo ☃ \u{1F600}', empty: '', t: true, f: false, nil: null, date: new Date('2024-02-29T12:34:56.789Z'),
           oid: new ObjectId('5f1d7f0e0a0b0c0d0e0f1011'), bin: new Binary(Buffer.from([0, 1, 2, 255])),
           uuid: new UUID('0123456789abcdef0123456789abcdef'), ts: new Timestamp({ t: 1700000000, i: 7 }), min: new MinKey(), max: new MaxKey(),
-          re: /a.b/i, code: new Code('function () { return 1; }'),
+          re: new BSONRegExp('a.b', 'i'), rx: new BSONRegExp('a b # c', 'mx'), code: new Code('function () { return 1; }'),
           nested: { z: i(1), a: [i(1), 'two', { three: d(3) }, [l(4)]], e: {} }, emptyArr: [],
         };
         await c.insertOne(doc);
@@ -541,7 +548,8 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
         assert.ok(Number.isNaN((back!.doubleNaN as Double).value));
         assert.equal((back!.long as Long).toString(), '9007199254740993');
         assert.equal((back!.decimal as Decimal128).toString(), '1.10');
-        assert.equal((back!.re as RegExp).flags, 'i');
+        assert.equal((back!.re as BSONRegExp).options, 'i');
+        assert.equal((back!.rx as BSONRegExp).options, 'mx');
         assert.deepEqual([...(back!.bin as Binary).buffer], [0, 1, 2, 255]);
         assert.equal((back!.uuid as Binary).sub_type, 4);
       });

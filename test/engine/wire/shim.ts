@@ -18,7 +18,7 @@ import { EngineError } from '../../../src/errors.ts';
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
 const OP_MSG = 2013;
-const EXACT = { promoteValues: false } as const;
+const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
 
 const num = (v: unknown, dflt = 0) => (v === undefined || v === null ? dflt : numberOf(v));
