@@ -41,6 +41,7 @@
 import { BSONRegExp } from 'bson';
 import { RE2JS } from 're2js';
 import { BAD_VALUE, EngineError } from '../errors.ts';
+import { plainRegex, requiredLiteral } from './regex-literal.ts';
 
 /** MongoDB's limit on a pattern's length. */
 const MAX_PATTERN = 32764;
@@ -51,20 +52,33 @@ const badValue = (message: string) => new EngineError(BAD_VALUE, 'BadValue', mes
 export class SafeRegex {
   /** The JavaScript RegExp mingo carries around; never executed. */
   readonly view: RegExp;
-  readonly #re: RE2JS;
+  #re: RE2JS | undefined;
+  readonly #compile: () => RE2JS;
+  /** a literal every match contains (regex-literal.ts): most strings are refused without RE2 */
+  readonly #literal: string | undefined;
+  /** for a pattern without quantifiers: V8 tests it safely, and RE2 is compiled only for exec */
+  readonly #plain: RegExp | undefined;
 
-  constructor(view: RegExp, re: RE2JS) {
+  constructor(view: RegExp, compile: () => RE2JS, compiled: RE2JS | undefined, plain: RegExp | undefined, literal: string | undefined) {
     this.view = view;
-    this.#re = re;
+    this.#compile = compile;
+    this.#re = compiled;
+    this.#plain = plain;
+    this.#literal = literal;
+  }
+
+  get #engine(): RE2JS {
+    return (this.#re ??= this.#compile());
   }
 
   test(s: string): boolean {
-    return this.#re.test(s);
+    if (this.#literal !== undefined && !s.includes(this.#literal)) return false;
+    return this.#plain ? this.#plain.test(s) : this.#engine.test(s);
   }
 
   /** As RegExp.prototype.exec of a non-global RegExp: groups, named groups, UTF-16 index. */
   exec(s: string): RegExpExecArray | null {
-    return this.#re.exec(s) as RegExpExecArray | null;
+    return this.#engine.exec(s) as RegExpExecArray | null;
   }
 
   /**
@@ -72,7 +86,7 @@ export class SafeRegex {
    * by one code point, `idx` counts code points, an unmatched group is null.
    */
   matches(input: string, all: boolean): { match: string; idx: number; captures: (string | null)[] }[] {
-    const m = this.#re.matcher(input);
+    const m = this.#engine.matcher(input);
     const out = [];
     let pos = 0;
     let idx = 0;
@@ -158,15 +172,19 @@ function compile(pattern: string, options: string): SafeRegex {
   if (options.includes('i')) flags |= RE2JS.CASE_INSENSITIVE;
   if (options.includes('m')) flags |= RE2JS.MULTILINE;
   if (options.includes('s')) flags |= RE2JS.DOTALL;
-  let re: RE2JS;
+  const re = () => {
+    try {
+      return RE2JS.compile(sourceOf(pattern, options), flags);
+    } catch (e) {
+      throw badValue(`Regular expression is invalid or not supported: ${(e as Error).message} (regular expressions run in `
+        + 'linear time: no backreferences, lookahead, lookbehind, atomic groups or possessive quantifiers)');
+    }
+  };
+  const plain = plainRegex(pattern, options);
+  // RE2's verdict first: a pattern it cannot run is refused as such
+  const compiled = plain ? undefined : re();
   try {
-    re = RE2JS.compile(sourceOf(pattern, options), flags);
-  } catch (e) {
-    throw badValue(`Regular expression is invalid or not supported: ${(e as Error).message} (regular expressions run in `
-      + 'linear time: no backreferences, lookahead, lookbehind, atomic groups or possessive quantifiers)');
-  }
-  try {
-    return new SafeRegex(regexView(pattern, options), re);
+    return new SafeRegex(regexView(pattern, options), re, compiled, plain, requiredLiteral(pattern, options));
   } catch (e) {
     const why = (e as Error).message.replace(/^Invalid regular expression: /, '');
     throw badValue(`Regular expression is not supported: ${why} (it must also be a valid JavaScript regular expression)`);

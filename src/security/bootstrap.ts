@@ -1,23 +1,25 @@
 // Start-up work of the security plugins that RESTHeart does at boot: mongoRealmAuthenticator
 // creates its users collection and mongoAclAuthorizer its acl collection when missing. With the
 // default configuration this is what makes database `restheart` (mounted at `/`) exist.
-import { PROPS_COLL, dbPropsId } from '../api/meta.ts';
+import { PROPS_COLL, collPropsId, dbPropsId } from '../api/meta.ts';
 import { getBool, getString, section, type Config } from '../config/load.ts';
 import type { Engine } from '../engine/types.ts';
 import { ObjectId } from '../engine/values.ts';
 
+/**
+ * Metadata (an `_etag`) for the database or a collection, as if created by PUT: the ETag policy
+ * then applies, so `DELETE /` or `DELETE /users` cannot drop users and permissions without
+ * If-Match. An upsert, so that instances starting together on one MongoDB agree, and existing
+ * metadata is kept.
+ */
+async function ensureMetadata(engine: Engine, db: string, id: string): Promise<void> {
+  await engine.db(db).collection(PROPS_COLL).updateOne({ _id: id }, { $setOnInsert: { _etag: new ObjectId() } }, { upsert: true });
+}
+
 async function ensureCollection(engine: Engine, db: string, coll: string): Promise<void> {
   const database = engine.db(db);
   if (!(await database.listCollections()).includes(coll)) await database.createCollection(coll);
-}
-
-/**
- * The database gets metadata (an `_etag`), as if created by PUT: the database ETag policy then
- * applies, so `DELETE /` cannot drop users and permissions without If-Match. An upsert, so that
- * instances starting together on one MongoDB agree, and existing metadata is kept.
- */
-async function ensureDbMetadata(engine: Engine, db: string): Promise<void> {
-  await engine.db(db).collection(PROPS_COLL).updateOne({ _id: dbPropsId }, { $setOnInsert: { _etag: new ObjectId() } }, { upsert: true });
+  await ensureMetadata(engine, db, collPropsId(coll));
 }
 
 export async function bootstrapSecurity(cfg: Config, engine: Engine): Promise<void> {
@@ -34,5 +36,5 @@ export async function bootstrapSecurity(cfg: Config, engine: Engine): Promise<vo
     await ensureCollection(engine, db, getString(acl, 'acl-collection', 'acl'));
     dbs.add(db);
   }
-  for (const db of dbs) await ensureDbMetadata(engine, db);
+  for (const db of dbs) await ensureMetadata(engine, db, dbPropsId);
 }

@@ -43,3 +43,19 @@ test('DELETE / without If-Match is 409, with a wrong one 412, with the right one
     await srv.close();
   }
 });
+
+test('DELETE /users and DELETE /acl without If-Match are 409: the bootstrapped collections have metadata', async () => {
+  const srv = await startServer();
+  try {
+    for (const coll of ['users', 'acl']) {
+      const meta = await call(srv, 'GET', `/${coll}/_meta`);
+      assert.equal(meta.status, 200, meta.text);
+      const r = await call(srv, 'DELETE', `/${coll}`);
+      assert.equal(r.status, 409, r.text);
+      assert.deepEqual(r.json(), errorBody(409, 'Conflict', "The collection's ETag must be provided using the 'If-Match' header."));
+    }
+    assert.equal((await call(srv, 'GET', '/users/admin')).status, 200, 'nothing was dropped');
+  } finally {
+    await srv.close();
+  }
+});
