@@ -1,22 +1,21 @@
 // Long reads give way to everything else: work runs in slices of at most SLICE_MS, and between
-// two slices the event loop polls I/O. Waiting slices take turns (FIFO), one per event-loop
-// iteration: a setImmediate queued while the check phase runs fires only after the next poll, so
-// a /ping arriving behind eight heavy scans waits for one slice, not for eight.
+// two rounds of slices the event loop polls I/O. Each event-loop iteration runs one slice of
+// every piece of work that was waiting when the iteration's check phase began (a setImmediate
+// queued during the check phase fires only after the next poll): a /ping arriving behind eight
+// heavy scans waits for at most eight slices, and no scan waits for more than one round however
+// many others are queued.
 
 /** how long one slice may hold the event loop, in ms */
 export const SLICE_MS = 2;
 
-const waiting: Array<() => void> = [];
+let waiting: Array<() => void> = [];
 let scheduled = false;
 
-function turn(): void {
+function round(): void {
   scheduled = false;
-  const next = waiting.shift();
-  if (waiting.length) {
-    scheduled = true;
-    setImmediate(turn);
-  }
-  next?.();
+  const now = waiting;
+  waiting = [];
+  for (const resume of now) resume();
 }
 
 /** Resolves when this work's next turn comes, after pending I/O has been served. */
@@ -25,7 +24,7 @@ export function nextSlice(): Promise<void> {
     waiting.push(resolve);
     if (!scheduled) {
       scheduled = true;
-      setImmediate(turn);
+      setImmediate(round);
     }
   });
 }
