@@ -90,6 +90,27 @@ class CredentialCache {
     this.entries.set(this.key(id, password), { stored, until: Date.now() + this.ttl });
   }
 
+  private readonly inflight = new Map<string, Promise<boolean>>();
+
+  /**
+   * Whether the credentials match the stored password: from the cache, else by `check`, run once
+   * for all requests that ask at the same time. Without this, every connection of a client asks
+   * bcrypt (~100 ms of a thread-pool thread each) when the entry expires: 256 connections kept the
+   * server's thread pool busy for seconds, and their requests waited (benchmark M1).
+   */
+  async verified(id: string, password: string, stored: string, check: () => Promise<boolean>): Promise<boolean> {
+    if (this.get(id, password) === stored) return true;
+    const k = `${this.key(id, password)}\u0000${stored}`;
+    let p = this.inflight.get(k);
+    if (!p) {
+      p = check().finally(() => this.inflight.delete(k));
+      this.inflight.set(k, p);
+    }
+    const ok = await p;
+    if (ok) this.set(id, password, stored);
+    return ok;
+  }
+
   clear(): void {
     this.entries.clear();
   }
@@ -165,11 +186,8 @@ export class MongoRealm implements Authenticator {
       else sameSecret(password, '');
       return undefined;
     }
-    if (this.cache.get(id, password) !== stored) {
-      const ok = this.hashed ? await bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored);
-      if (!ok) return undefined;
-      this.cache.set(id, password, stored);
-    }
+    const check = async () => (this.hashed ? bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored));
+    if (this.cache.get(id, password) !== stored && !(await this.cache.verified(id, password, stored, check))) return undefined;
     return this.accountOf(doc);
   }
 
