@@ -8,29 +8,30 @@ const META = new Set(['\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']
 const MIN_LITERAL = 3;
 const CLASS_ESCAPES = 'dwsDWSbB';
 
-/** The index after the class opening at `open` (a `]` first in it is a literal), or -1. */
-function classClose(p: string, open: number): number {
+/** The index after the character class opening at `open` (a `]` first in it is a literal). */
+export function classEnd(p: string, open: number): number {
   let k = open + 1;
   if (p[k] === '^') k++;
   if (p[k] === ']') k++;
   for (; k < p.length; k++) {
     if (p[k] === '\\') k++;
-    else if (p[k] === ']') return k + 1;
+    else if (p[k] === '[' && p[k + 1] === ':') {
+      const close = p.indexOf(':]', k + 2);
+      if (close >= 0) k = close + 1;
+    } else if (p[k] === ']') return k + 1;
   }
-  return -1;
+  return p.length;
 }
 
 /** The index after the group or class opening at `open`, or -1 when it does not close. */
 function closeOf(p: string, open: number): number {
-  if (p[open] === '[') return classClose(p, open);
+  if (p[open] === '[') return classEnd(p, open);
   let depth = 0;
   for (let k = open; k < p.length; k++) {
     const c = p[k];
     if (c === '\\') k++;
     else if (c === '[') {
-      const after = classClose(p, k);
-      if (after < 0) return -1;
-      k = after - 1;
+      k = classEnd(p, k) - 1;
     } else if (c === '(') depth++;
     else if (c === ')' && --depth === 0) return k + 1;
   }

@@ -41,7 +41,7 @@
 import { BSONRegExp } from 'bson';
 import { RE2JS } from 're2js';
 import { BAD_VALUE, EngineError } from '../errors.ts';
-import { plainRegex, requiredLiteral } from './regex-literal.ts';
+import { classEnd, plainRegex, requiredLiteral } from './regex-literal.ts';
 
 /** MongoDB's limit on a pattern's length. */
 const MAX_PATTERN = 32764;
@@ -220,19 +220,4 @@ export function stripExtended(pattern: string): string {
     }
   }
   return out;
-}
-
-/** The index after the character class opening at `open` (a `]` first in it is a literal). */
-function classEnd(p: string, open: number): number {
-  let k = open + 1;
-  if (p[k] === '^') k++;
-  if (p[k] === ']') k++;
-  for (; k < p.length; k++) {
-    if (p[k] === '\\') k++;
-    else if (p[k] === '[' && p[k + 1] === ':') {
-      const close = p.indexOf(':]', k + 2);
-      if (close >= 0) k = close + 1;
-    } else if (p[k] === ']') return k + 1;
-  }
-  return p.length;
 }
