@@ -6,7 +6,7 @@
 // many others are queued.
 
 /** how long one slice may hold the event loop, in ms */
-export const SLICE_MS = 2;
+export const SLICE_MS = 1;
 
 let waiting: Array<() => void> = [];
 let scheduled = false;
