@@ -75,9 +75,12 @@ export class EmbeddedCollection implements Collection {
    * reads by _id skip it, as a point read costs less than building the cache key.
    */
   private async cachedQuery(info: CollectionInfo, filter: Filter, opts: FindOptions, countOnly: boolean): Promise<Hit[] | number> {
+    if (opts.hint === undefined && pinnedIds(filter)) {
+      const hits = this.scan(info, filter, opts);
+      return countOnly ? hits.length : hits;
+    }
     const deadline = deadlineOf(opts.maxTimeMS);
     const filterKey = renderJson(filter, 'extended');
-    if (opts.hint === undefined && pinnedIds(filter)) return this.engine.scanner.query(info, filter, filterKey, opts, deadline, countOnly);
     const version = this.store.version(info.table);
     const key = `${countOnly ? 'n' : 'd'}${filterKey}${renderJson([opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended')}`;
     let result = this.engine.results.get(info.table, version, key);
@@ -143,8 +146,7 @@ export class EmbeddedCollection implements Collection {
   private writeRow(info: CollectionInfo, hit: Hit, bytes: Uint8Array, before: Document, after: Document): void {
     this.stmt(info, 'UPDATE $T SET doc = ? WHERE rowid = ?').run(bytes, hit.rowid);
     this.store.rowTouched(info.table, hit.rowid, hit.k);
-    const k = hit.k;
-    this.engine.indexes.onWrite(info, k, before, after);
+    this.engine.indexes.onWrite(info, hit.k, before, after);
     this.store.bump(info.table);
   }
 

@@ -3,7 +3,7 @@
 // work runs in slices of a few milliseconds, so other requests are served in between; the rows
 // written meanwhile are judged again at the end, in one synchronous step with reading the result
 // documents, so the answer is the collection as committed at that instant.
-import type { Filter, FindOptions } from '../types.ts';
+import type { FindOptions } from '../types.ts';
 import type { Document } from '../values.ts';
 import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
 import { ROWS, type Columns } from './columns.ts';
@@ -33,7 +33,6 @@ export interface RowHit {
 
 export interface ColumnQuery {
   info: CollectionInfo;
-  filter: Filter;
   compiled: CompiledFilter;
   opts: FindOptions;
   /** 1 | -1 for an _id sort (or none), undefined for another sort */
@@ -77,8 +76,10 @@ class Run<H extends RowHit> {
   private readonly rows: RowAccess<H>;
   private readonly test: (row: number) => Tri;
   private readonly exists: Cell[];
-  /** decided rows: rowid → whether it matches */
-  private readonly decided = new Map<number, boolean>();
+  /** mingo's verdicts on rows the cells could not decide (each cost a read) */
+  private readonly judged = new Map<number, boolean>();
+  /** documents read so far: reads, not cell tests, are what a slice must be paced by */
+  private reads = 0;
   private readonly hits = new Map<number, H>();
   private sliceStart = performance.now();
   private checks = 0;
@@ -107,19 +108,17 @@ class Run<H extends RowHit> {
 
   /** Whether the row matches: its cells decide, or else mingo on the document. */
   private decide(rowid: number): boolean {
-    let d = this.decided.get(rowid);
-    if (d !== undefined) return d;
-    if (this.exists[rowid] !== true) d = false;
-    else {
-      const t = this.test(rowid);
-      if (t !== ASK) d = t === YES;
-      else {
-        const hit = this.rows.peek(rowid);
-        d = !!hit && this.rows.matches(hit);
-        if (hit && d) this.hits.set(rowid, hit);
-      }
+    if (this.exists[rowid] !== true) return false;
+    const t = this.test(rowid);
+    if (t !== ASK) return t === YES;
+    let d = this.judged.get(rowid);
+    if (d === undefined) {
+      this.reads++;
+      const hit = this.rows.peek(rowid);
+      d = !!hit && this.rows.matches(hit);
+      if (hit && d) this.hits.set(rowid, hit);
+      this.judged.set(rowid, d);
     }
-    this.decided.set(rowid, d);
     return d;
   }
 
@@ -142,9 +141,10 @@ class Run<H extends RowHit> {
     const n = cands.length;
     for (let i = 0; i < n && out.length < need; i++) {
       const r = cands[reverse ? n - 1 - i : i]!;
-      const known = this.decided.has(r);
+      const reads = this.reads;
       if (this.decide(r)) out.push(r);
-      if (!known) await this.pace(sync, 64);
+      if (this.reads !== reads) await this.pace(sync, 64);
+      else if ((i & 0xfff) === 0) await this.pace(sync, 4096);
     }
     return out;
   }
@@ -176,7 +176,7 @@ class Run<H extends RowHit> {
     if (written.length) {
       // rows written while this query yielded: judged again, now, against the committed state
       for (const r of written) {
-        this.decided.delete(r);
+        this.judged.delete(r);
         this.hits.delete(r);
       }
       const set = new Set(cands);

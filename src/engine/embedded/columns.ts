@@ -72,7 +72,7 @@ class TableColumns {
   /** rowid order is _id order: true until a row is inserted out of order */
   ordered = true;
   orderKnown = false;
-  /** rows written since `logStart`, while some query needs to know (see writesSince) */
+  /** rows written since `logStart`, while some query needs to know (openReader/closeReader) */
   log: number[] = [];
   logStart = 0;
   seq = 0;
@@ -155,10 +155,15 @@ export class Columns {
       for (const c of missing) c.building = build;
       waits.push(build);
     }
-    for (const w of waits) {
-      await Promise.race([w, deadlineAfter(deadline)]);
-      if (Date.now() > deadline) throw timeLimitExceeded();
+    if (waits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+    try {
+      await Promise.race([Promise.all(waits), late]);
+    } finally {
+      clearTimeout(timer);
     }
+    if (Date.now() > deadline) throw timeLimitExceeded();
   }
 
   private async build(table: string, t: TableColumns, cols: Column[]): Promise<void> {
@@ -249,7 +254,7 @@ export class Columns {
     }
   }
 
-  /** Starts tracking the rows written to this table, for a query that yields (see writesSince). */
+  /** Starts tracking the rows written to this table, for a query that yields (see closeReader). */
   openReader(table: string): number {
     const t = this.table(table);
     if (t.readers++ === 0) {
@@ -270,13 +275,4 @@ export class Columns {
     }
     return out;
   }
-
-  /** The row's current cell for a path, read from the document (for rows written during a query). */
-  static cellFromDoc(col: Column, doc: Buffer | undefined): Cell | undefined {
-    return doc && col.cellOf(doc);
-  }
-}
-
-function deadlineAfter(deadline: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
 }

@@ -114,8 +114,9 @@ function compareTest(op: string, s: Scalar): ScalarTest | undefined {
   return undefined;
 }
 
-const not = (l: (row: number) => Tri) => (row: number): Tri => {
-  const t = l(row);
+/** Three-valued negation of a test (of a row, or of a cell): ASK stays ASK. */
+const not = <A>(l: (a: A) => Tri) => (a: A): Tri => {
+  const t = l(a);
   return t === ASK ? ASK : t === YES ? NO : YES;
 };
 
@@ -156,7 +157,7 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
     case '$eq': return isRegex(v) ? undefined : eqLeaf(v);
     case '$ne': {
       const eq = isRegex(v) ? undefined : eqLeaf(v);
-      return eq && ((c) => { const t = eq(c); return t === ASK ? ASK : t === YES ? NO : YES; });
+      return eq && not(eq);
     }
     case '$gt': case '$gte': case '$lt': case '$lte': {
       const s = scalarOf(v);
@@ -176,7 +177,7 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
         }
         return r;
       };
-      return op === '$in' ? inLeaf : (c) => { const t = inLeaf(c); return t === ASK ? ASK : t === YES ? NO : YES; };
+      return op === '$in' ? inLeaf : not(inLeaf);
     }
     case '$exists': {
       if (typeof v !== 'boolean' && typeof v !== 'number' && !(v instanceof Int32) && !(v instanceof Double)) return undefined;

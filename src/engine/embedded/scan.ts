@@ -115,19 +115,10 @@ export class Scanner {
       const hits = this.run(info, filter, opts);
       return countOnly ? hits.length : hits;
     }
-    const byRowid = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?');
     const keyOf = this.store.prepared(`SELECT k FROM ${info.table} WHERE rowid = ?`).pluck();
     const access: RowAccess<Hit> = {
-      read: (rowid) => {
-        const row = byRowid.get(rowid) as RawRow | undefined;
-        if (!row) return undefined;
-        return { k: row[1], rowid, parsed: this.parse(info, rowid, row[1], row[2], this.store.docVersion(info.table)) };
-      },
-      peek: (rowid) => {
-        const row = byRowid.get(rowid) as RawRow | undefined;
-        if (!row) return undefined;
-        return { k: row[1], rowid, parsed: this.docs.current(info.table, row[1], this.store.docVersion(info.table)) ?? { bytes: row[2], rowid, stamp: 0 } };
-      },
+      read: (rowid) => this.rowAt(info, rowid, true),
+      peek: (rowid) => this.rowAt(info, rowid, false),
       key: (rowid) => keyOf.get(rowid) as Buffer | undefined,
       view: (h) => viewOf(h.parsed),
       matches: (h) => {
@@ -135,7 +126,7 @@ export class Scanner {
         return matcher(viewOf(h.parsed), () => exactOf(h.parsed));
       },
     };
-    return runColumnQuery<Hit>({ info, filter, compiled, opts, idDir: idDir === undefined ? undefined : p.dir, deadline, countOnly }, this.columns, access);
+    return runColumnQuery<Hit>({ info, compiled, opts, idDir: idDir === undefined ? undefined : p.dir, deadline, countOnly }, this.columns, access);
   }
 
   private parse(info: CollectionInfo, rowid: number, k: Buffer, bytes: Buffer, stamp: number): Parsed {
@@ -158,17 +149,25 @@ export class Scanner {
     return ((this.store.prepared(`SELECT max(rowid) FROM ${info.table}`).pluck().get() as number | null) ?? 0) > LARGE_SCAN_ROWS;
   }
 
+  /**
+   * The row with this rowid, if it exists; `keep`: through the document cache, else only for
+   * judging it (a scan must not flood the cache with the rows it rejects).
+   */
+  private rowAt(info: CollectionInfo, rowid: number, keep: boolean): Hit | undefined {
+    const row = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?').get(rowid) as RawRow | undefined;
+    if (!row) return undefined;
+    const stamp = this.store.docVersion(info.table);
+    const parsed = keep ? this.parse(info, rowid, row[1], row[2], stamp) : this.docs.current(info.table, row[1], stamp) ?? { bytes: row[2], rowid, stamp: 0 };
+    return { k: row[1], rowid, parsed };
+  }
+
   /** The rows among these that match the filter now, in _id order (inside a write: exact). */
   recheck(info: CollectionInfo, filter: Filter, rowids: Iterable<number>): Hit[] {
     const matcher = matcherFor(filter);
-    const byRowid = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?');
-    const stamp = this.store.docVersion(info.table);
     const hits: Hit[] = [];
     for (const r of new Set(rowids)) {
-      const row = byRowid.get(r) as RawRow | undefined;
-      if (!row) continue;
-      const parsed = this.parse(info, r, row[1], row[2], stamp);
-      if (matcher(viewOf(parsed), () => exactOf(parsed))) hits.push({ k: row[1], rowid: r, parsed });
+      const hit = this.rowAt(info, r, true);
+      if (hit && matcher(viewOf(hit.parsed), () => exactOf(hit.parsed))) hits.push(hit);
     }
     return hits.sort((a, b) => Buffer.compare(a.k, b.k));
   }
