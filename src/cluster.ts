@@ -42,12 +42,18 @@ export async function runPrimary(cfg: Config, workers: number, log: (m: string) 
   if (getString(section(cfg, 'jwtConfigProvider'), 'key', null) === null) env[SHARED_KEY_ENV] = randomBytes(32).toString('hex');
   let stopping = false;
   const listening = new Set<number>();
+  let ready = false;
   let startFailures = 0;
   for (let i = 0; i < workers; i++) cluster.fork(env);
   cluster.on('message', (worker, msg) => {
     if (msg !== LISTENING) return;
     listening.add(worker.id);
     startFailures = 0;
+    // said once: scripts and tests wait for it instead of guessing how long a start takes
+    if (listening.size === workers && !ready) {
+      ready = true;
+      log(`all ${workers} workers listening`);
+    }
   });
   const stop = (exitCode: number) => {
     stopping = true;

@@ -28,16 +28,17 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
     env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/ping`)).ok) break;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  // both workers must be listening: the primary forks them in parallel, give the second a moment
-  await new Promise((r) => setTimeout(r, 500));
+  // the primary says when every worker listens; a start under load can take many seconds
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes('all 2 workers listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
+  });
 });
 
 after(() => {
