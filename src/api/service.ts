@@ -13,6 +13,7 @@ import {
 import { deleteDb, getDb, getDbMeta, getDbSize, getRoot, getRootSize, patchDb, putDb } from './handlers/databases.ts';
 import { deleteDocument, getDocument, patchDocument, postDocument, putDocument } from './handlers/documents.ts';
 import { deleteIndex, getIndexes, putIndex } from './handlers/indexes.ts';
+import { getSchema, getSchemaStore, patchSchemas, postSchema, putSchema } from './handlers/schemas.ts';
 import { requireColl, requireDb } from './meta.ts';
 import { Mounts } from './mounts.ts';
 import { parseParams } from './params.ts';
@@ -47,6 +48,11 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
   BULK_DOCUMENTS: { PATCH: patchBulk, DELETE: deleteBulk },
   COLLECTION_INDEXES: { GET: getIndexes },
   INDEX: { PUT: putIndex, DELETE: deleteIndex },
+  SCHEMA_STORE: { GET: getSchemaStore, PUT: putCollection, PATCH: patchCollection, DELETE: deleteCollection, POST: postSchema },
+  SCHEMA_STORE_SIZE: { GET: getCollectionSize },
+  SCHEMA_STORE_META: { GET: getCollectionMeta },
+  SCHEMA: { GET: getSchema, PUT: putSchema, DELETE: deleteDocument },
+  BULK_SCHEMAS: { PATCH: patchSchemas, DELETE: deleteBulk },
 };
 
 const NOT_BUILT: Partial<Record<ResourceType, string>> = {

@@ -6,6 +6,7 @@ import { childPath, etagHeader, newEtag, type ApiResponse, type MongoRequest } f
 import { idLink } from '../ids.ts';
 import { requireColl, requireDb } from '../meta.ts';
 import { bulkResult } from '../representation.ts';
+import { checkWrite, collectionSchema, refuseBulkPatch } from '../schema-check.ts';
 import { documentFromBody, updateFromBody } from '../write-body.ts';
 import { httpStatusOfEngineCode } from '../../http/engine-errors.ts';
 
@@ -48,8 +49,13 @@ export async function postBulk(req: MongoRequest, docs: Document[]): Promise<Api
   const coll = req.engine.db(req.resource.db!).collection(req.resource.coll!);
   const etag = newEtag();
   const wm = req.params.writeMode ?? 'insert';
-  const ops: BulkOperation[] = docs.map((d) => {
+  const bodies = docs.map((d) => {
     const { _etag: _ignored, ...fields } = documentFromBody(d);
+    return fields;
+  });
+  // as RESTHeart: one document violating the schema fails the whole request, nothing is written
+  await checkWrite(req, bodies);
+  const ops: BulkOperation[] = bodies.map((fields) => {
     const doc: Document = { _id: fields._id ?? new ObjectId(), ...fields, _etag: etag };
     if (wm === 'insert') return { insertOne: { document: doc } };
     // as for single writes, the writeFilter (in params.filter) must match the replaced document
@@ -73,6 +79,7 @@ function collPath(req: MongoRequest): string {
 export async function patchBulk(req: MongoRequest): Promise<ApiResponse> {
   const filter = bulkFilter(req);
   await requireColl(req);
+  refuseBulkPatch(await collectionSchema(req));
   const body = req.body().value;
   if (body === undefined || (!Array.isArray(body) && Object.keys(body).length === 0)) throw badRequest('no data provided');
   // bulk PATCH keeps each document's _etag (RESTHeart source behaviour)

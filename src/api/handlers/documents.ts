@@ -5,6 +5,7 @@ import { HttpError, badRequest, notFound } from '../../errors.ts';
 import { childPath, etagHeader, newEtag, type ApiResponse, type MongoRequest } from '../context.ts';
 import { idForMessage, idFromUrl, idLink } from '../ids.ts';
 import { checkEtag, etagMatches, requireColl } from '../meta.ts';
+import { checkWrite, collectionSchema, validatedUpdate } from '../schema-check.ts';
 import { documentFromBody, updateFromBody } from '../write-body.ts';
 
 /** Missing write targets answer 404 with no body (API.md §3.6). */
@@ -86,9 +87,10 @@ export async function putDocument(req: MongoRequest): Promise<ApiResponse> {
   const { id, coll, filter } = await prepare(req);
   const body = bodyObject(req);
   if (body._id !== undefined && !valuesEqual(body._id, id)) throw badRequest('_id in content body is different than id in URL');
+  const { _etag: _ignored, ...fields } = documentFromBody(body);
+  await checkWrite(req, [fields]);
   const current = await checkedCurrent(req, filter);
   const etag = newEtag();
-  const { _etag: _ignored, ...fields } = documentFromBody(body);
   const doc = { ...fields, _id: id, _etag: etag };
   const wm = req.params.writeMode ?? 'update';
   if (wm === 'insert') {
@@ -112,7 +114,9 @@ export async function patchDocument(req: MongoRequest): Promise<ApiResponse> {
   const wm = req.params.writeMode ?? 'update';
   // insert mode is an upsert on a filter nothing can match: it creates, or fails on a duplicate _id
   const target = wm === 'insert' ? { _id: id, _docrest_never: { $in: [] } } : guarded(filter, current, req);
-  const r = await coll.updateOne(target, update, { upsert: wm !== 'update' });
+  const schema = await collectionSchema(req);
+  const r = schema ? await validatedUpdate(req, schema, coll, target, id, update, wm)
+    : await coll.updateOne(target, update, { upsert: wm !== 'update' });
   return outcome(req, r, current, etag);
 }
 
@@ -133,6 +137,7 @@ export async function postDocument(req: MongoRequest, body: Document): Promise<A
   }
   const etag = newEtag();
   const { _etag: _ignored, ...fields } = documentFromBody(body);
+  await checkWrite(req, [fields]);
   const doc: Document = { ...fields, _etag: etag };
   const wm = req.params.writeMode ?? 'insert';
   const location = (id: unknown) => ({
