@@ -17,9 +17,16 @@ export interface FindOptions {
   hint?: string | Document;
   /** stop with MaxTimeMSExpired (code 50) after this many ms; 0 or absent: the engine's default */
   maxTimeMS?: number;
+  session?: Session;
+}
+
+/** Any operation may run in a session: with a transaction number, inside that transaction. */
+export interface SessionOption {
+  session?: Session;
 }
 
 export interface UpdateOptions {
+  session?: Session;
   upsert?: boolean;
   arrayFilters?: Document[];
 }
@@ -76,16 +83,16 @@ export interface Collection {
   readonly name: string;
   find(filter: Filter, options?: FindOptions): Promise<Document[]>;
   findOne(filter: Filter, options?: FindOptions): Promise<Document | null>;
-  countDocuments(filter: Filter, options?: { maxTimeMS?: number }): Promise<number>;
-  estimatedDocumentCount(): Promise<number>;
-  insertOne(doc: Document): Promise<{ insertedId: unknown }>;
+  countDocuments(filter: Filter, options?: { maxTimeMS?: number; session?: Session }): Promise<number>;
+  estimatedDocumentCount(options?: SessionOption): Promise<number>;
+  insertOne(doc: Document, options?: SessionOption): Promise<{ insertedId: unknown }>;
   replaceOne(filter: Filter, doc: Document, options?: UpdateOptions): Promise<UpdateResult>;
   updateOne(filter: Filter, update: UpdateSpec, options?: UpdateOptions): Promise<UpdateResult>;
   updateMany(filter: Filter, update: UpdateSpec, options?: UpdateOptions): Promise<UpdateResult>;
-  deleteOne(filter: Filter): Promise<DeleteResult>;
-  deleteMany(filter: Filter): Promise<DeleteResult>;
+  deleteOne(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
+  deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
   /** Always unordered: every operation is tried; failures are reported per index. */
-  bulkWrite(ops: BulkOperation[]): Promise<BulkResult>;
+  bulkWrite(ops: BulkOperation[], options?: SessionOption): Promise<BulkResult>;
   aggregate(pipeline: Document[]): Promise<Document[]>;
   /** {v, key, name, ...options} each, the _id index first, then in creation order; [] when the collection does not exist. */
   listIndexes(): Promise<IndexSpec[]>;
@@ -112,4 +119,37 @@ export interface Engine {
   /** Round trip to the storage; throws if it is not reachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Whether sessions can hold transactions (MongoDB: a replica set or sharded cluster). */
+  supportsTransactions(): Promise<boolean>;
+  /** A new session (a random UUID). */
+  startSession(): Session;
+  /**
+   * The session with this id (a UUID, as the HTTP API's ?sid=), acting in transaction number
+   * `txnNumber` when given: operations passed this session then run inside that transaction, and
+   * fail with NoSuchTransaction (251) unless it is the session's current one and in progress.
+   */
+  session(id: string, txnNumber?: number): Session;
+}
+
+/** The states RESTHeart reports for a session's current transaction. */
+export type TransactionStatus = 'NONE' | 'IN' | 'COMMITTED' | 'ABORTED';
+
+/**
+ * A session as the MongoDB driver's ClientSession, addressed by id so that any request (and any
+ * worker or instance) can act in it. Transaction numbers count from 1 per session.
+ * Errors: NoSuchTransaction (251) when the transaction is not the current one or not in progress;
+ * WriteConflict (112) when a commit finds a conflicting write (the transaction is then aborted).
+ */
+export interface Session {
+  readonly id: string;
+  /** The transaction this handle acts in, if any. */
+  readonly txnNumber: number | undefined;
+  /** The current transaction (number and status), or null when the session never had one. */
+  currentTransaction(): Promise<{ txnNumber: number; status: TransactionStatus } | null>;
+  /** Starts the next transaction and returns its number; null when one is already in progress. */
+  startTransaction(): Promise<number | null>;
+  commitTransaction(txnNumber: number): Promise<void>;
+  abortTransaction(txnNumber: number): Promise<void>;
+  /** Ends the session: a transaction in progress is aborted. */
+  endSession(): Promise<void>;
 }

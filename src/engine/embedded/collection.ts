@@ -268,47 +268,79 @@ export class EmbeddedCollection implements Collection {
   }
 
   private bulkWriteNow(ops: BulkOperation[], pres: Array<WriteTargets | undefined>): Promise<BulkResult> {
-    return this.store.write(() => {
-      const info = this.ensure();
-      const r: BulkResult = {
-        insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0,
-        insertedIds: new Map(), upsertedIds: new Map(), writeErrors: [],
-      };
-      const sql = this.store.sql;
-      ops.forEach((op, index) => {
-        sql.exec('SAVEPOINT op');
-        try {
-          if ('insertOne' in op) {
-            r.insertedIds.set(index, this.insertSync(info, op.insertOne.document));
-            r.insertedCount++;
-          } else if ('deleteOne' in op || 'deleteMany' in op) {
-            const many = 'deleteMany' in op;
-            r.deletedCount += this.deleteSync(info, many ? op.deleteMany.filter : op.deleteOne.filter, many, pres[index]).deletedCount;
-          } else {
-            const u = 'replaceOne' in op
-              ? this.replaceSync(info, op.replaceOne.filter, op.replaceOne.replacement, op.replaceOne.upsert ?? false, pres[index])
-              : 'updateOne' in op
-                ? this.updateSync(info, op.updateOne.filter, op.updateOne.update, { upsert: op.updateOne.upsert }, false, pres[index])
-                : this.updateSync(info, op.updateMany.filter, op.updateMany.update, {}, true, pres[index]);
-            r.matchedCount += u.matchedCount;
-            r.modifiedCount += u.modifiedCount;
-            if (u.upsertedCount) {
-              r.upsertedCount++;
-              r.upsertedIds.set(index, u.upsertedId);
-            }
-          }
-          sql.exec('RELEASE op');
-        } catch (e) {
-          sql.exec('ROLLBACK TO op');
-          sql.exec('RELEASE op');
-          this.store.restampTouched();
-          if (!(e instanceof EngineError)) throw e;
-          r.writeErrors.push({ index, code: e.code, message: e.message });
-        }
-      });
-      return r;
-    });
+    return this.store.write(() => this.bulkWriteSync(ops, pres));
   }
+
+  private bulkWriteSync(ops: BulkOperation[], pres: Array<WriteTargets | undefined>): BulkResult {
+    const info = this.ensure();
+    const r: BulkResult = {
+      insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0,
+      insertedIds: new Map(), upsertedIds: new Map(), writeErrors: [],
+    };
+    const sql = this.store.sql;
+    ops.forEach((op, index) => {
+      sql.exec('SAVEPOINT op');
+      try {
+        if ('insertOne' in op) {
+          r.insertedIds.set(index, this.insertSync(info, op.insertOne.document));
+          r.insertedCount++;
+        } else if ('deleteOne' in op || 'deleteMany' in op) {
+          const many = 'deleteMany' in op;
+          r.deletedCount += this.deleteSync(info, many ? op.deleteMany.filter : op.deleteOne.filter, many, pres[index]).deletedCount;
+        } else {
+          const u = 'replaceOne' in op
+            ? this.replaceSync(info, op.replaceOne.filter, op.replaceOne.replacement, op.replaceOne.upsert ?? false, pres[index])
+            : 'updateOne' in op
+              ? this.updateSync(info, op.updateOne.filter, op.updateOne.update, { upsert: op.updateOne.upsert }, false, pres[index])
+              : this.updateSync(info, op.updateMany.filter, op.updateMany.update, {}, true, pres[index]);
+          r.matchedCount += u.matchedCount;
+          r.modifiedCount += u.modifiedCount;
+          if (u.upsertedCount) {
+            r.upsertedCount++;
+            r.upsertedIds.set(index, u.upsertedId);
+          }
+        }
+        sql.exec('RELEASE op');
+      } catch (e) {
+        sql.exec('ROLLBACK TO op');
+        sql.exec('RELEASE op');
+        this.store.restampTouched();
+        if (!(e instanceof EngineError)) throw e;
+        r.writeErrors.push({ index, code: e.code, message: e.message });
+      }
+    });
+    return r;
+  }
+
+  /**
+   * The operations as synchronous steps on the committed rows, for a caller already inside a store
+   * write: transactions.ts runs a transaction's operations there, over its writes replayed in a
+   * savepoint, and applies its writes at commit through these same paths.
+   */
+  readonly inWrite = {
+    find: (filter: Filter, opts: FindOptions = {}): Document[] => {
+      const info = this.info();
+      const project = opts.projection && Object.keys(opts.projection).length ? compileProjection(opts.projection) : undefined;
+      return info ? this.scan(info, filter, opts).map((h) => (project ? project(exactOf(h.parsed)) : exactOf(h.parsed))) : [];
+    },
+    count: (filter: Filter): number => {
+      const info = this.info();
+      return info ? this.scan(info, filter).length : 0;
+    },
+    insertOne: (doc: Document) => ({ insertedId: this.insertSync(this.ensure(), doc) }),
+    replaceOne: (filter: Filter, doc: Document, opts: UpdateOptions = {}) => this.replaceSync(this.ensure(), filter, doc, opts.upsert ?? false),
+    updateOne: (filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}) => this.updateSync(this.ensure(), filter, update, opts, false),
+    updateMany: (filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}) => this.updateSync(this.ensure(), filter, update, opts, true),
+    deleteOne: (filter: Filter): DeleteResult => {
+      const info = this.info();
+      return info ? this.deleteSync(info, filter, false) : { deletedCount: 0 };
+    },
+    deleteMany: (filter: Filter): DeleteResult => {
+      const info = this.info();
+      return info ? this.deleteSync(info, filter, true) : { deletedCount: 0 };
+    },
+    bulkWrite: (ops: BulkOperation[]): BulkResult => this.bulkWriteSync(ops, ops.map(() => undefined)),
+  };
 
   async aggregate(pipeline: Document[]): Promise<Document[]> {
     const info = this.info();

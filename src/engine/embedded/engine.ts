@@ -1,13 +1,16 @@
 // The embedded engine: MongoDB's database API over one SQLite file (store.ts), with secondary
 // indexes (indexes.ts), a planner (planner.ts, scan.ts) and read caches (doc-cache.ts).
 import { deserialize } from 'bson';
-import type { Collection, Database, Engine } from '../types.ts';
+import { randomUUID } from 'node:crypto';
+import type { Collection, Database, Engine, Session } from '../types.ts';
 import { EmbeddedCollection } from './collection.ts';
 import { DocCache, ResultCache } from './doc-cache.ts';
 import { Indexes } from './indexes.ts';
 import { Scanner, type Hit } from './scan.ts';
 import { Columns } from './columns.ts';
+import { EmbeddedSession, SessionCollection } from './sessions.ts';
 import { Store } from './store.ts';
+import { Transactions } from './transactions.ts';
 
 // columns of 1M documents: ~8 MB a numeric field, ~40 MB a short string field
 const DEFAULT_COLUMN_BYTES = 128 * 1024 * 1024;
@@ -29,7 +32,7 @@ function handle<T>(handles: Map<string, T>, name: string, make: () => T): T {
 class EmbeddedDatabase implements Database {
   readonly name: string;
   private readonly engine: EmbeddedEngine;
-  private readonly collections = new Map<string, EmbeddedCollection>();
+  private readonly collections = new Map<string, SessionCollection>();
 
   constructor(engine: EmbeddedEngine, name: string) {
     this.engine = engine;
@@ -37,7 +40,7 @@ class EmbeddedDatabase implements Database {
   }
 
   collection(name: string): Collection {
-    return handle(this.collections, name, () => new EmbeddedCollection(this.engine, this.name, name));
+    return handle(this.collections, name, () => new SessionCollection(new EmbeddedCollection(this.engine, this.name, name), this.engine.transactions));
   }
 
   async listCollections(): Promise<string[]> {
@@ -66,16 +69,18 @@ export class EmbeddedEngine implements Engine {
   readonly indexes: Indexes;
   readonly scanner: Scanner;
   readonly results = new ResultCache<Hit[] | number>((r) => (typeof r === 'number' ? 8 : r.reduce((n, h) => n + 64 + h.parsed.bytes.length, 0)));
+  readonly transactions: Transactions;
   private readonly ttlTimer: NodeJS.Timeout;
 
   /** exclusive: no other process uses the data directory (one worker). */
-  constructor(dataDir: string, opts: { exclusive: boolean; columnBytes?: number } = { exclusive: false }) {
+  constructor(dataDir: string, opts: { exclusive: boolean; columnBytes?: number; transactionLifetimeMs?: number } = { exclusive: false }) {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
     const docs = new DocCache();
     this.store.onRowWritten = (table, k) => docs.delete(table, k);
     this.scanner = new Scanner(this.store, this.indexes, docs, new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
+    this.transactions = new Transactions(this, { exclusive: opts.exclusive, lifetimeMs: opts.transactionLifetimeMs });
   }
 
   private readonly databases = new Map<string, EmbeddedDatabase>();
@@ -90,6 +95,18 @@ export class EmbeddedEngine implements Engine {
 
   async ping(): Promise<void> {
     this.store.prepared('SELECT 1').get();
+  }
+
+  async supportsTransactions(): Promise<boolean> {
+    return true;
+  }
+
+  startSession(): Session {
+    return new EmbeddedSession(this.transactions, randomUUID());
+  }
+
+  session(id: string, txnNumber?: number): Session {
+    return new EmbeddedSession(this.transactions, id, txnNumber);
   }
 
   /** Deletes the documents TTL indexes have expired; exported for tests. */
@@ -117,6 +134,7 @@ export class EmbeddedEngine implements Engine {
 
   async close(): Promise<void> {
     clearInterval(this.ttlTimer);
+    this.transactions.close();
     this.store.close();
   }
 }

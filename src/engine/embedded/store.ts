@@ -303,6 +303,12 @@ export class Store {
     for (const table of this.touched) this.restamp(table);
   }
 
+  /** A caller's own savepoint was rolled back: the cached catalog and stamps may show what never existed. */
+  rolledBack(): void {
+    this.invalidateSchema();
+    this.restampTouched();
+  }
+
   collectionInfo(db: string, name: string): CollectionInfo | undefined {
     this.sync();
     return this.catalog.get(catKey(db, name));

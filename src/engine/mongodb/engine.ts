@@ -4,11 +4,12 @@
 // One MongoClient for the process. It reconnects by itself after a lost connection: operations
 // meanwhile fail after serverSelectionTimeoutMS with EngineError HostUnreachable (HTTP 503), and
 // succeed again once MongoDB is back. Nothing here caches a connection or a cursor.
-import { MongoClient, type Collection as DriverCollection, type Db } from 'mongodb';
+import { MongoClient, type ClientSession, type Collection as DriverCollection, type Db } from 'mongodb';
 import { EngineError } from '../../errors.ts';
+import { randomUUID } from 'node:crypto';
 import type {
-  BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec,
-  UpdateOptions, UpdateResult, UpdateSpec,
+  BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
+  SessionOption, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { listedIndex } from '../index-spec.ts';
 import type { Document } from '../values.ts';
@@ -16,6 +17,7 @@ import {
   bulkOperations, bulkResult, clientOptions, engineErrorOf, findOptions, fromRaw, redactUri, toExact, withIdFirst,
   type DriverBulkReport, type DriverWriteError,
 } from './mapping.ts';
+import { MongoSession, MongoSessions } from './sessions.ts';
 
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
@@ -36,36 +38,52 @@ class MongoCollection implements Collection {
   readonly dbName: string;
   readonly name: string;
   private readonly c: DriverCollection<Document>;
+  private readonly sessions: MongoSessions;
 
-  constructor(db: Db, dbName: string, name: string) {
+  constructor(db: Db, dbName: string, name: string, sessions: MongoSessions) {
     this.dbName = dbName;
     this.name = name;
     this.c = db.collection<Document>(name);
+    this.sessions = sessions;
+  }
+
+  /** Runs a driver call in the transaction the options name, if any (sessions.ts). */
+  private inSession<T>(opts: SessionOption | undefined, op: (s: { session?: ClientSession }) => Promise<T>): Promise<T> {
+    return run(async () => {
+      const s = this.sessions.optionOf(opts);
+      try {
+        return await op(s);
+      } catch (e) {
+        this.sessions.failed(opts, engineErrorOf(e));
+        throw e;
+      }
+    });
   }
 
   find(filter: Filter, opts?: FindOptions): Promise<Document[]> {
-    return run(async () => (await this.c.find(filter, findOptions(opts)).toArray()).map(fromRaw));
+    return this.inSession(opts, async (s) => (await this.c.find(filter, { ...findOptions(opts), ...s }).toArray()).map(fromRaw));
   }
 
   findOne(filter: Filter, opts?: FindOptions): Promise<Document | null> {
-    return run(async () => {
-      const raw = await this.c.findOne(filter, findOptions(opts));
+    return this.inSession(opts, async (s) => {
+      const raw = await this.c.findOne(filter, { ...findOptions(opts), ...s });
       return raw ? fromRaw(raw) : null;
     });
   }
 
-  countDocuments(filter: Filter, opts: { maxTimeMS?: number } = {}): Promise<number> {
-    return run(() => this.c.countDocuments(filter, opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS } : {}));
+  countDocuments(filter: Filter, opts: { maxTimeMS?: number; session?: Session } = {}): Promise<number> {
+    return this.inSession(opts, (s) => this.c.countDocuments(filter, opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS, ...s } : s));
   }
 
-  estimatedDocumentCount(): Promise<number> {
-    return run(() => this.c.estimatedDocumentCount());
+  estimatedDocumentCount(opts?: SessionOption): Promise<number> {
+    // MongoDB refuses the count command in a transaction: counting the documents answers the same
+    return this.inSession(opts, (s) => (s.session ? this.c.countDocuments({}, s) : this.c.estimatedDocumentCount()));
   }
 
-  insertOne(doc: Document): Promise<{ insertedId: unknown }> {
-    return run(async () => {
+  insertOne(doc: Document, opts?: SessionOption): Promise<{ insertedId: unknown }> {
+    return this.inSession(opts, async (s) => {
       const full = withIdFirst(doc);
-      await this.c.insertOne(full);
+      await this.c.insertOne(full, s);
       return { insertedId: full._id };
     });
   }
@@ -74,52 +92,59 @@ class MongoCollection implements Collection {
    * The driver promotes numbers in replies, so a numeric upserted _id has lost whether it was an
    * Int32, Long or Double; the stored document still knows (1 == 1.0 finds it).
    */
-  private async exactId(id: unknown): Promise<unknown> {
+  private async exactId(id: unknown, s: { session?: ClientSession } = {}): Promise<unknown> {
     if (typeof id !== 'number') return toExact(id);
     const byId: Filter = { _id: id };
-    const raw = await this.c.findOne(byId, { raw: true, projection: { _id: 1 } });
+    const raw = await this.c.findOne(byId, { raw: true, projection: { _id: 1 }, ...s });
     return raw ? fromRaw(raw)._id : toExact(id);
   }
 
-  private async updateResult(r: { matchedCount: number; modifiedCount: number; upsertedCount: number; upsertedId: unknown }): Promise<UpdateResult> {
+  private async updateResult(r: { matchedCount: number; modifiedCount: number; upsertedCount: number; upsertedId: unknown }, s: { session?: ClientSession }): Promise<UpdateResult> {
     return {
       matchedCount: r.matchedCount,
       modifiedCount: r.modifiedCount,
       upsertedCount: r.upsertedCount,
-      upsertedId: r.upsertedCount ? await this.exactId(r.upsertedId) : null,
+      upsertedId: r.upsertedCount ? await this.exactId(r.upsertedId, s) : null,
     };
   }
 
   replaceOne(filter: Filter, doc: Document, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return run(async () => this.updateResult(await this.c.replaceOne(filter, doc, { upsert: opts.upsert ?? false })));
+    return this.inSession(opts, async (s) => this.updateResult(await this.c.replaceOne(filter, doc, { upsert: opts.upsert ?? false, ...s }), s));
   }
 
   updateOne(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return run(async () => this.updateResult(await this.c.updateOne(filter, update, updateOptions(opts))));
+    return this.inSession(opts, async (s) => this.updateResult(await this.c.updateOne(filter, update, { ...updateOptions(opts), ...s }), s));
   }
 
   updateMany(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return run(async () => this.updateResult(await this.c.updateMany(filter, update, updateOptions(opts))));
+    return this.inSession(opts, async (s) => this.updateResult(await this.c.updateMany(filter, update, { ...updateOptions(opts), ...s }), s));
   }
 
-  deleteOne(filter: Filter): Promise<DeleteResult> {
-    return run(async () => ({ deletedCount: (await this.c.deleteOne(filter)).deletedCount }));
+  deleteOne(filter: Filter, opts?: SessionOption): Promise<DeleteResult> {
+    return this.inSession(opts, async (s) => ({ deletedCount: (await this.c.deleteOne(filter, s)).deletedCount }));
   }
 
-  deleteMany(filter: Filter): Promise<DeleteResult> {
-    return run(async () => ({ deletedCount: (await this.c.deleteMany(filter)).deletedCount }));
+  deleteMany(filter: Filter, opts?: SessionOption): Promise<DeleteResult> {
+    return this.inSession(opts, async (s) => ({ deletedCount: (await this.c.deleteMany(filter, s)).deletedCount }));
   }
 
-  async bulkWrite(ops: BulkOperation[]): Promise<BulkResult> {
+  async bulkWrite(ops: BulkOperation[], opts?: SessionOption): Promise<BulkResult> {
     if (ops.length === 0) {
       return { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds: new Map(), upsertedIds: new Map(), writeErrors: [] };
     }
     const { ops: driverOps, insertIds } = bulkOperations(ops);
     let report: DriverBulkReport;
     let writeErrors: DriverWriteError[] = [];
+    let s: { session?: ClientSession };
     try {
-      report = await this.c.bulkWrite(driverOps as Parameters<DriverCollection<Document>['bulkWrite']>[0], { ordered: false });
+      s = this.sessions.optionOf(opts);
     } catch (e) {
+      throw engineErrorOf(e);
+    }
+    try {
+      report = await this.c.bulkWrite(driverOps as Parameters<DriverCollection<Document>['bulkWrite']>[0], { ordered: false, ...s });
+    } catch (e) {
+      this.sessions.failed(opts, engineErrorOf(e));
       const err = e as Error & { writeErrors?: unknown; result?: DriverBulkReport; writeConcernError?: unknown };
       // write errors are results; anything else (network, write concern, bad command) fails the call
       if (err.name !== 'MongoBulkWriteError' || !err.result || !Array.isArray(err.writeErrors) || err.writeErrors.length === 0) {
@@ -131,7 +156,7 @@ class MongoCollection implements Collection {
     const result = bulkResult(report, writeErrors, insertIds);
     try {
       // numbers were promoted by the driver: the stored document knows their type
-      for (const [i, id] of Object.entries(report.upsertedIds ?? {})) if (typeof id === 'number') result.upsertedIds.set(Number(i), await this.exactId(id));
+      for (const [i, id] of Object.entries(report.upsertedIds ?? {})) if (typeof id === 'number') result.upsertedIds.set(Number(i), await this.exactId(id, s));
     } catch (e) {
       throw engineErrorOf(e);
     }
@@ -173,14 +198,16 @@ function updateOptions(opts: UpdateOptions): { upsert: boolean; arrayFilters?: D
 class MongoDatabase implements Database {
   readonly name: string;
   private readonly db: Db;
+  private readonly sessions: MongoSessions;
 
-  constructor(client: MongoClient, name: string) {
+  constructor(client: MongoClient, name: string, sessions: MongoSessions) {
     this.name = name;
     this.db = client.db(name);
+    this.sessions = sessions;
   }
 
   collection(name: string): Collection {
-    return new MongoCollection(this.db, this.name, name);
+    return new MongoCollection(this.db, this.name, name, this.sessions);
   }
 
   listCollections(): Promise<string[]> {
@@ -217,9 +244,12 @@ class MongoDatabase implements Database {
 export class MongoEngine implements Engine {
   readonly kind = 'mongodb' as const;
   readonly client: MongoClient;
+  private readonly sessions: MongoSessions;
+  private transactions: boolean | undefined;
 
   private constructor(client: MongoClient) {
     this.client = client;
+    this.sessions = new MongoSessions(client);
   }
 
   /**
@@ -244,7 +274,7 @@ export class MongoEngine implements Engine {
   }
 
   db(name: string): Database {
-    return new MongoDatabase(this.client, name);
+    return new MongoDatabase(this.client, name, this.sessions);
   }
 
   listDatabases(): Promise<string[]> {
@@ -257,7 +287,25 @@ export class MongoEngine implements Engine {
     });
   }
 
+  /** Transactions need a replica set member or mongos (hello: setName, or msg 'isdbgrid'). */
+  async supportsTransactions(): Promise<boolean> {
+    this.transactions ??= await run(async () => {
+      const hello = await this.client.db('admin').command({ hello: 1 });
+      return typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
+    });
+    return this.transactions;
+  }
+
+  startSession(): Session {
+    return new MongoSession(this.sessions, randomUUID());
+  }
+
+  session(id: string, txnNumber?: number): Session {
+    return new MongoSession(this.sessions, id, txnNumber);
+  }
+
   async close(): Promise<void> {
+    await this.sessions.close();
     await this.client.close();
   }
 }

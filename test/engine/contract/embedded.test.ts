@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
 import { engineContract } from './contract.ts';
+import { transactionsContract } from './transactions.ts';
 
-engineContract('embedded', async () => {
+async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-contract-'));
   const engine = new EmbeddedEngine(dir, { exclusive: true });
   return {
@@ -14,5 +15,15 @@ engineContract('embedded', async () => {
       await engine.close();
       rmSync(dir, { recursive: true, force: true });
     },
+    lifetime: async (ms: number) => {
+      const was = engine.transactions.lifetimeMs;
+      engine.transactions.lifetimeMs = ms;
+      return async () => {
+        engine.transactions.lifetimeMs = was;
+      };
+    },
   };
-});
+}
+
+engineContract('embedded', fresh);
+transactionsContract('embedded', fresh);

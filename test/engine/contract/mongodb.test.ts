@@ -4,14 +4,19 @@
 import { test } from 'node:test';
 import { MongoEngine } from '../../../src/engine/mongodb/engine.ts';
 import { engineContract } from './contract.ts';
+import { transactionsContract } from './transactions.ts';
 
 const uri = process.env.DOCREST_TEST_MONGODB_URI;
 
 if (!uri) {
   test('engine contract: mongodb', { skip: 'set DOCREST_TEST_MONGODB_URI=mongodb://host:port to run the engine contract against a real MongoDB' }, () => {});
 } else {
-  engineContract(`mongodb (${uri.replace(/\/\/[^@/]*@/, '//***@')})`, async () => {
+  const name = `mongodb (${uri.replace(/\/\/[^@/]*@/, '//***@')})`;
+  const fresh = async () => {
     const engine = await MongoEngine.connect(uri);
     return { engine, cleanup: () => engine.close() };
-  });
+  };
+  engineContract(name, fresh);
+  // a replica set runs it; a standalone server skips it
+  transactionsContract(name, fresh);
 }

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { MongoEngine } from '../../../src/engine/mongodb/engine.ts';
 import { WireShim } from '../wire/shim.ts';
 import { engineContract } from './contract.ts';
+import { transactionsContract } from './transactions.ts';
 
-engineContract('mongodb engine over the wire shim', async () => {
+async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-wire-'));
   const shim = new WireShim(dir);
   const port = await shim.listen();
@@ -23,4 +24,8 @@ engineContract('mongodb engine over the wire shim', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+engineContract('mongodb engine over the wire shim', fresh);
+// the shim is a standalone server: the engine reports no transaction support and the section skips
+transactionsContract('mongodb engine over the wire shim', fresh);

@@ -1,0 +1,196 @@
+// The engine contract, transactions section: sessions and multi-request transactions as the HTTP
+// API uses them (API.md §11), on every engine that supports them. An engine reporting no
+// transaction support (a standalone MongoDB, the wire shim) skips the section.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Collection, Engine, Session } from '../../../src/engine/types.ts';
+import { EngineError } from '../../../src/errors.ts';
+import { CONTRACT_DB_PREFIX, type EngineUnderTest } from './contract.ts';
+
+const NO_SUCH_TRANSACTION = 251;
+const WRITE_CONFLICT = 112;
+
+export interface TransactionsUnderTest extends EngineUnderTest {
+  /** Sets the transaction lifetime limit; resolves to a function that restores it. Absent: the timeout case is skipped. */
+  lifetime?: (ms: number) => Promise<() => Promise<void>>;
+}
+
+async function fails(p: Promise<unknown>, code: number): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof EngineError, `expected an EngineError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+const num = (v: unknown) => Number(v);
+const ids = (docs: Array<{ _id?: unknown }>) => docs.map((d) => Number(d._id)).sort((a, b) => a - b);
+
+export function transactionsContract(name: string, make: () => Promise<TransactionsUnderTest>): void {
+  describe(`engine contract: ${name}: transactions`, () => {
+    let under: TransactionsUnderTest | undefined;
+    let engine: Engine;
+    let supported = false;
+    const db = `${CONTRACT_DB_PREFIX}${randomBytes(4).toString('hex')}_txn`;
+    let seq = 0;
+    const coll = (): Collection => engine.db(db).collection(`t${++seq}`);
+
+    before(async () => {
+      under = await make();
+      engine = under.engine;
+      supported = await engine.supportsTransactions();
+    });
+    after(async () => {
+      if (!under) return;
+      await engine.db(db).dropDatabase().catch(() => undefined);
+      await under.cleanup();
+    });
+
+    /** A session in a fresh transaction, and the handle that acts in it. */
+    async function begin(): Promise<{ s: Session; t: Session; n: number }> {
+      const s = engine.startSession();
+      const n = await s.startTransaction();
+      assert.equal(typeof n, 'number');
+      return { s, t: engine.session(s.id, n!), n: n! };
+    }
+
+    const cases: Array<[string, () => Promise<void>]> = [
+      ['a transaction sees its own writes; nobody else does until the commit', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, a: 1 });
+        const { s, t, n } = await begin();
+        await c.insertOne({ _id: 2, a: 2 }, { session: t });
+        await c.updateOne({ _id: 1 }, { $set: { a: 10 } }, { session: t });
+        assert.deepEqual(ids(await c.find({}, { session: t })), [1, 2]);
+        assert.equal(num((await c.findOne({ _id: 1 }, { session: t }))?.a), 10);
+        assert.equal(await c.countDocuments({ a: { $gte: 2 } }, { session: t }), 2);
+        assert.deepEqual(ids(await c.find({})), [1]);
+        assert.equal(num((await c.findOne({ _id: 1 }))?.a), 1);
+        await s.commitTransaction(n);
+        assert.deepEqual(ids(await c.find({})), [1, 2]);
+        assert.equal(num((await c.findOne({ _id: 1 }))?.a), 10);
+        assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'COMMITTED' });
+      }],
+      ['deletes, replacements and bulk writes in a transaction apply at the commit', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1 });
+        await c.insertOne({ _id: 2 });
+        const { s, t, n } = await begin();
+        assert.equal((await c.deleteOne({ _id: 1 }, { session: t })).deletedCount, 1);
+        await c.replaceOne({ _id: 2 }, { b: 'x' }, { session: t });
+        const r = await c.bulkWrite([{ insertOne: { document: { _id: 3 } } }, { insertOne: { document: { _id: 4 } } }], { session: t });
+        assert.equal(r.insertedCount, 2);
+        assert.deepEqual(ids(await c.find({}, { session: t })), [2, 3, 4]);
+        assert.deepEqual(ids(await c.find({})), [1, 2]);
+        await s.commitTransaction(n);
+        assert.deepEqual(ids(await c.find({})), [2, 3, 4]);
+        assert.equal((await c.findOne({ _id: 2 }))?.b, 'x');
+      }],
+      ['an aborted transaction leaves nothing, and no operation can use it any more', async () => {
+        const c = coll();
+        const { s, t, n } = await begin();
+        await c.insertOne({ _id: 1 }, { session: t });
+        await s.abortTransaction(n);
+        assert.deepEqual(await c.find({}), []);
+        assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'ABORTED' });
+        await fails(c.insertOne({ _id: 2 }, { session: t }), NO_SUCH_TRANSACTION);
+        await fails(c.find({}, { session: t }), NO_SUCH_TRANSACTION);
+        await fails(s.commitTransaction(n), NO_SUCH_TRANSACTION);
+        await fails(s.abortTransaction(n), NO_SUCH_TRANSACTION);
+        assert.deepEqual(await c.find({}), []);
+      }],
+      ['transaction numbers: one in progress at a time, counted per session; a wrong number is refused', async () => {
+        const c = coll();
+        const s = engine.startSession();
+        assert.equal(await s.currentTransaction(), null);
+        assert.equal(await s.startTransaction(), 1);
+        assert.equal(await s.startTransaction(), null);
+        await fails(c.insertOne({ _id: 1 }, { session: engine.session(s.id, 2) }), NO_SUCH_TRANSACTION);
+        await fails(s.commitTransaction(2), NO_SUCH_TRANSACTION);
+        await s.commitTransaction(1);
+        await fails(c.insertOne({ _id: 1 }, { session: engine.session(s.id, 1) }), NO_SUCH_TRANSACTION);
+        assert.equal(await s.startTransaction(), 2);
+        assert.deepEqual(await s.currentTransaction(), { txnNumber: 2, status: 'IN' });
+        await s.endSession();
+      }],
+      ['two transactions writing one document: the second gets a write conflict and is aborted', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, n: 0 });
+        const a = await begin();
+        const b = await begin();
+        await c.updateOne({ _id: 1 }, { $inc: { n: 1 } }, { session: a.t });
+        await fails(c.updateOne({ _id: 1 }, { $inc: { n: 1 } }, { session: b.t }), WRITE_CONFLICT);
+        assert.deepEqual(await b.s.currentTransaction(), { txnNumber: b.n, status: 'ABORTED' });
+        await a.s.commitTransaction(a.n);
+        assert.equal(num((await c.findOne({ _id: 1 }))?.n), 1);
+      }],
+      ['two transactions inserting one _id: the second gets a write conflict', async () => {
+        const c = coll();
+        const a = await begin();
+        const b = await begin();
+        await c.insertOne({ _id: 7, by: 'a' }, { session: a.t });
+        await fails(c.insertOne({ _id: 7, by: 'b' }, { session: b.t }), WRITE_CONFLICT);
+        await a.s.commitTransaction(a.n);
+        assert.equal((await c.findOne({ _id: 7 }))?.by, 'a');
+      }],
+      ['a document written outside after the transaction read it: the transaction\'s write conflicts', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, n: 0 });
+        const { s, t, n } = await begin();
+        assert.equal(num((await c.findOne({ _id: 1 }, { session: t }))?.n), 0);
+        await c.updateOne({ _id: 1 }, { $set: { n: 5 } });
+        await fails(c.updateOne({ _id: 1 }, { $inc: { n: 1 } }, { session: t }), WRITE_CONFLICT);
+        assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'ABORTED' });
+        assert.equal(num((await c.findOne({ _id: 1 }))?.n), 5);
+      }],
+      ['a session without a transaction number runs operations outside any transaction', async () => {
+        const c = coll();
+        const s = engine.startSession();
+        await c.insertOne({ _id: 1 }, { session: s });
+        assert.deepEqual(ids(await c.find({})), [1]);
+      }],
+      ['ending a session aborts its transaction in progress', async () => {
+        const c = coll();
+        const { s, t } = await begin();
+        await c.insertOne({ _id: 1 }, { session: t });
+        await s.endSession();
+        assert.deepEqual(await c.find({}), []);
+      }],
+    ];
+
+    for (const [title, body] of cases) {
+      test(title, async (ctx) => {
+        if (!supported) return ctx.skip('the engine reports no transaction support (standalone MongoDB or the wire shim)');
+        await body();
+      });
+    }
+
+    test('an abandoned transaction is aborted after the lifetime limit; its writes are gone', async (ctx) => {
+      if (!supported) return ctx.skip('the engine reports no transaction support (standalone MongoDB or the wire shim)');
+      if (!under?.lifetime) return ctx.skip('this runner cannot set the transaction lifetime limit');
+      const restore = await under.lifetime(300);
+      try {
+        const c = coll();
+        const { s, t, n } = await begin();
+        await c.insertOne({ _id: 1 }, { session: t });
+        // waits for the event (the abort), bounded so that a missing abort fails instead of hanging
+        const deadline = Date.now() + 10_000;
+        while ((await s.currentTransaction())?.status === 'IN') {
+          assert.ok(Date.now() < deadline, 'the transaction was still in progress 10 s after its 300 ms lifetime');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'ABORTED' });
+        await fails(c.insertOne({ _id: 2 }, { session: t }), NO_SUCH_TRANSACTION);
+        assert.deepEqual(await c.find({}), []);
+        // its pending write no longer blocks others
+        const other = await begin();
+        await c.insertOne({ _id: 1 }, { session: other.t });
+        await other.s.commitTransaction(other.n);
+        assert.deepEqual(ids(await c.find({})), [1]);
+      } finally {
+        await restore();
+      }
+    });
+  });
+}
