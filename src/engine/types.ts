@@ -25,6 +25,12 @@ export interface SessionOption {
   session?: Session;
 }
 
+export interface AggregateOptions {
+  /** stop with MaxTimeMSExpired (code 50) after this many ms; 0 or absent: the engine's default */
+  maxTimeMS?: number;
+  allowDiskUse?: boolean;
+}
+
 export interface UpdateOptions {
   session?: Session;
   upsert?: boolean;
@@ -93,7 +99,8 @@ export interface Collection {
   deleteMany(filter: Filter, options?: SessionOption): Promise<DeleteResult>;
   /** Always unordered: every operation is tried; failures are reported per index. */
   bulkWrite(ops: BulkOperation[], options?: SessionOption): Promise<BulkResult>;
-  aggregate(pipeline: Document[]): Promise<Document[]>;
+  /** A last $out or $merge stage writes its input and the result is []. */
+  aggregate(pipeline: Document[], options?: AggregateOptions): Promise<Document[]>;
   /** {v, key, name, ...options} each, the _id index first, then in creation order; [] when the collection does not exist. */
   listIndexes(): Promise<IndexSpec[]>;
   createIndex(spec: IndexSpec): Promise<void>;

@@ -2,26 +2,25 @@
 // Reads run synchronously on the connection (WAL readers never block); writes go through the
 // store's group-commit queue and run inside it, so read-modify-write is atomic per operation.
 import { deserialize, serialize } from 'bson';
-import { Aggregator } from 'mingo/aggregator';
 import { BAD_VALUE, DUPLICATE_KEY, EngineError, IMMUTABLE_FIELD, NAMESPACE_NOT_FOUND } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
-import { MONGO_CONTEXT } from '../mingo-context.ts';
 import { listedIndex } from '../index-spec.ts';
 import { compileProjection } from '../projection.ts';
 import type {
-  BulkOperation, BulkResult, Collection, DeleteResult, Filter, FindOptions, IndexSpec, UpdateOptions,
+  AggregateOptions, BulkOperation, BulkResult, Collection, DeleteResult, Filter, FindOptions, IndexSpec, UpdateOptions,
   UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { applyUpdate } from '../update.ts';
-import { BSONRegExp, Int32, ObjectId, fromView, toView, valuesEqual, type Document } from '../values.ts';
+import { BSONRegExp, Int32, ObjectId, valuesEqual, type Document } from '../values.ts';
 import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
 import { pinnedIds } from './query.ts';
 import { positionalIndex, upsertSeed } from '../update-rules.ts';
-import { exactKeyLookup, exactOf, viewOf, type Hit } from './scan.ts';
+import { exactKeyLookup, exactOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
+import { aggregate } from './aggregate.ts';
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
@@ -342,17 +341,8 @@ export class EmbeddedCollection implements Collection {
     bulkWrite: (ops: BulkOperation[]): BulkResult => this.bulkWriteSync(ops, ops.map(() => undefined)),
   };
 
-  async aggregate(pipeline: Document[]): Promise<Document[]> {
-    const info = this.info();
-    // not cached: a whole collection would stay pinned in the result cache
-    const views = info ? this.scan(info, {}, {}).map((h) => viewOf(h.parsed)) : [];
-    let out: unknown[];
-    try {
-      out = new Aggregator(toView(pipeline) as Document[], { context: MONGO_CONTEXT, scriptEnabled: false }).run(views);
-    } catch (e) {
-      throw new EngineError(BAD_VALUE, 'BadValue', (e as Error).message);
-    }
-    return out.map((d) => fromView(d) as Document);
+  aggregate(pipeline: Document[], options?: AggregateOptions): Promise<Document[]> {
+    return aggregate(this.engine, this.dbName, this.name, pipeline, options);
   }
 
   async listIndexes(): Promise<IndexSpec[]> {

@@ -8,7 +8,7 @@ import { MongoClient, type ClientSession, type Collection as DriverCollection, t
 import { EngineError } from '../../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type {
-  BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
+  AggregateOptions, BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
   SessionOption, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { listedIndex } from '../index-spec.ts';
@@ -163,8 +163,9 @@ class MongoCollection implements Collection {
     return result;
   }
 
-  aggregate(pipeline: Document[]): Promise<Document[]> {
-    return run(async () => (await this.c.aggregate(pipeline, { raw: true }).toArray()).map(fromRaw));
+  aggregate(pipeline: Document[], opts: AggregateOptions = {}): Promise<Document[]> {
+    const options = { raw: true, allowDiskUse: opts.allowDiskUse ?? false, ...(opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS } : {}) };
+    return run(async () => (await this.c.aggregate(pipeline, options).toArray()).map(fromRaw));
   }
 
   listIndexes(): Promise<IndexSpec[]> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
 import { engineContract } from './contract.ts';
+import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 
 async function fresh() {
@@ -26,4 +27,5 @@ async function fresh() {
 }
 
 engineContract('embedded', fresh);
+aggregationContract('embedded', fresh);
 transactionsContract('embedded', fresh);

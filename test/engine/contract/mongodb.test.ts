@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import { MongoEngine } from '../../../src/engine/mongodb/engine.ts';
 import { engineContract } from './contract.ts';
+import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 
 const uri = process.env.DOCREST_TEST_MONGODB_URI;
@@ -17,6 +18,7 @@ if (!uri) {
     return { engine, cleanup: () => engine.close() };
   };
   engineContract(name, fresh);
+  aggregationContract(name, fresh);
   // a replica set runs it; a standalone server skips it
   transactionsContract(name, fresh);
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MongoEngine } from '../../../src/engine/mongodb/engine.ts';
 import { WireShim } from '../wire/shim.ts';
 import { engineContract } from './contract.ts';
+import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 
 async function fresh() {
@@ -27,5 +28,6 @@ async function fresh() {
 }
 
 engineContract('mongodb engine over the wire shim', fresh);
+aggregationContract('mongodb engine over the wire shim', fresh);
 // the shim is a standalone server: the engine reports no transaction support and the section skips
 transactionsContract('mongodb engine over the wire shim', fresh);

@@ -199,8 +199,10 @@ export class WireShim {
         if (body.maxTimeMS !== undefined) opts.maxTimeMS = num(body.maxTimeMS);
         return this.cursor(ns, await coll.find((body.filter ?? {}) as Filter, opts));
       }
-      case 'aggregate':
-        return this.cursor(ns, await coll.aggregate(body.pipeline as Document[]));
+      case 'aggregate': {
+        const opts = { allowDiskUse: bool(body.allowDiskUse), ...(body.maxTimeMS !== undefined ? { maxTimeMS: num(body.maxTimeMS) } : {}) };
+        return this.cursor(ns, await coll.aggregate(body.pipeline as Document[], opts));
+      }
       case 'count':
         return { n: await coll.countDocuments((body.query ?? {}) as Filter) };
       case 'insert': {

@@ -1,0 +1,114 @@
+// The in-memory part of an embedded aggregation, on a worker thread (aggregate-pool.ts): a $group
+// or $sort over many documents is one synchronous mingo call, which must not hold the event loop.
+// Input: the pipeline and the documents as BSON; output: the results as BSON, in the exact model.
+import { parentPort } from 'node:worker_threads';
+import { deserialize, serialize } from 'bson';
+import { Aggregator } from 'mingo/aggregator';
+import { fromView, isPlainObject, numberOf, isNumeric, toView, type Document } from '../values.ts';
+import { AGGREGATE_CONTEXT } from './aggregate-stages.ts';
+import { encodeValue } from './keys.ts';
+
+const EXACT = { promoteValues: false, bsonRegExp: true } as const;
+/** results are sent back in chunks of about this many bytes */
+const CHUNK_BYTES = 1 << 20;
+
+export interface WorkerJob {
+  /** BSON of {p: pipeline} */
+  pipeline: Uint8Array;
+  /** BSON documents, back to back */
+  source: Uint8Array[];
+  /** collections $lookup, $graphLookup and $unionWith read, by name */
+  lookups: Array<[string, Uint8Array[]]>;
+}
+
+export type WorkerReply =
+  | { ok: true; chunks: Uint8Array[] }
+  | { ok: false; code: number; codeName: string; message: string };
+
+function documentsOf(chunks: Uint8Array[]): Document[] {
+  const docs: Document[] = [];
+  for (const c of chunks) {
+    const view = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    for (let at = 0; at < view.length;) {
+      const n = view.readInt32LE(at);
+      docs.push(deserialize(view.subarray(at, at + n), EXACT));
+      at += n;
+    }
+  }
+  return docs;
+}
+
+const keyOf = (id: unknown) => encodeValue(id).toString('latin1');
+
+/**
+ * A result value back in the exact model. A number that mingo passed through unchanged keeps its
+ * stored type: where the input document with the same _id holds an equal number at the same path,
+ * that value is taken. Other numbers are computed ones (fromView: Int32, Int64 or Double).
+ */
+function retype(v: unknown, exact: unknown): unknown {
+  if (v === exact) return v;
+  if (typeof v === 'number') return isNumeric(exact) && (numberOf(exact) === v || (Number.isNaN(v) && Number.isNaN(numberOf(exact)))) ? exact : fromView(v);
+  if (Array.isArray(v)) return v.map((x, i) => retype(x, Array.isArray(exact) ? exact[i] : undefined));
+  if (!isPlainObject(v)) return v;
+  const out: Document = {};
+  for (const k in v) out[k] = retype(v[k], isPlainObject(exact) ? exact[k] : undefined);
+  return out;
+}
+
+function run(job: WorkerJob): Uint8Array[] {
+  const pipeline = deserialize(job.pipeline, EXACT).p as Document[];
+  const source = documentsOf(job.source);
+  const byId = new Map<string, Document>();
+  for (const d of source) if (d._id !== undefined) byId.set(keyOf(d._id), d);
+  const lookups = new Map(job.lookups.map(([name, chunks]) => [name, documentsOf(chunks).map((d) => toView(d) as Document)]));
+  const aggregator = new Aggregator(toView(pipeline) as Document[], {
+    context: AGGREGATE_CONTEXT,
+    // mingo's $setWindowFields runs its windows through $function; users' JavaScript never gets
+    // here (aggregate.ts refuses $function, $accumulator and $where)
+    scriptEnabled: true,
+    collectionResolver: (name) => lookups.get(name) ?? [],
+  });
+  const chunks: Uint8Array[] = [];
+  let pending: Uint8Array[] = [];
+  let bytes = 0;
+  const flush = () => {
+    // an ArrayBuffer of its own: it is transferred, and Buffer.concat may share Node's pool
+    if (pending.length) chunks.push(new Uint8Array(Buffer.concat(pending)));
+    pending = [];
+    bytes = 0;
+  };
+  const out = aggregator.stream(source.map((d) => toView(d)));
+  for (let r = out.next(); !r.done; r = out.next()) {
+    const view = r.value as Document;
+    const exact = view._id !== undefined ? byId.get(keyOf(view._id)) : undefined;
+    const typed = (exact ? retype(view, exact) : fromView(view)) as Document;
+    const bson = serialize(Object.hasOwn(typed, '_id') ? { _id: typed._id, ...typed } : typed, { ignoreUndefined: true });
+    pending.push(bson);
+    bytes += bson.length;
+    if (bytes >= CHUNK_BYTES) flush();
+  }
+  flush();
+  return chunks;
+}
+
+/** mingo's messages for what it lacks, as MongoDB's errors naming the stage or operator. */
+function failure(e: unknown): WorkerReply {
+  const message = e instanceof Error ? e.message : String(e);
+  const stage = /unregistered pipeline operator (\$\w+)/.exec(message);
+  if (stage) return { ok: false, code: 40324, codeName: 'Location40324', message: `Unrecognized pipeline stage name: '${stage[1]}'` };
+  const op = /'(\$\w+)' is not registered/.exec(message);
+  if (op) return { ok: false, code: 168, codeName: 'InvalidPipelineOperator', message: `Unrecognized expression '${op[1]}'` };
+  const code = typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code : 2;
+  const codeName = typeof (e as { codeName?: unknown }).codeName === 'string' ? (e as { codeName: string }).codeName : 'BadValue';
+  return { ok: false, code, codeName, message };
+}
+
+parentPort?.on('message', (job: WorkerJob) => {
+  let reply: WorkerReply;
+  try {
+    reply = { ok: true, chunks: run(job) };
+  } catch (e) {
+    reply = failure(e);
+  }
+  parentPort!.postMessage(reply, reply.ok ? reply.chunks.map((c) => c.buffer as ArrayBuffer) : []);
+});

@@ -1,0 +1,225 @@
+// The engine contract's aggregation section: Collection.aggregate on every engine (run by
+// embedded.test.ts, wire.test.ts and mongodb.test.ts next to engineContract). It asserts MongoDB's
+// behaviour: stage semantics, BSON types through the pipeline, $lookup and friends, $out/$merge,
+// time limits and errors.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Collection, Engine } from '../../../src/engine/types.ts';
+import {
+  Decimal128, Double, Int32, Long, ObjectId, isNumeric, isPlainObject, numberOf, type Document,
+} from '../../../src/engine/values.ts';
+import { EngineError } from '../../../src/errors.ts';
+import { CONTRACT_DB_PREFIX, shape, type EngineUnderTest } from './contract.ts';
+
+const i = (n: number) => new Int32(n);
+const d = (n: number) => new Double(n);
+const l = (n: number) => Long.fromNumber(n);
+
+function plain(v: unknown): unknown {
+  if (isNumeric(v)) return numberOf(v);
+  if (v instanceof ObjectId) return v.toHexString();
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(plain);
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+async function fails(p: Promise<unknown>, codes: number[], message?: RegExp): Promise<EngineError> {
+  let caught: unknown;
+  try {
+    await p;
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof EngineError, `expected an EngineError, got ${String(caught)}`);
+  assert.ok(codes.includes(caught.code), `expected code ${codes.join(' or ')}, got ${caught.code}: ${caught.message}`);
+  if (message) assert.match(caught.message, message);
+  return caught;
+}
+
+const SALES = [
+  { _id: 1, region: 'EU', item: 'a', qty: i(2), price: d(10), day: new Date('2024-01-01T10:00:00Z') },
+  { _id: 2, region: 'US', item: 'b', qty: i(1), price: d(20.5), day: new Date('2024-01-02T10:00:00Z') },
+  { _id: 3, region: 'EU', item: 'b', qty: i(5), price: d(20.5), day: new Date('2024-01-02T12:00:00Z') },
+  { _id: 4, region: 'US', item: 'a', qty: i(3), price: d(10), day: new Date('2024-01-04T10:00:00Z') },
+  { _id: 5, region: 'APAC', item: 'c', qty: i(4), price: d(7.25), day: new Date('2024-01-05T10:00:00Z') },
+];
+
+export function aggregationContract(name: string, make: () => Promise<EngineUnderTest>): void {
+  describe(`engine contract, aggregation: ${name}`, () => {
+    let engine: Engine;
+    let cleanup: (() => Promise<void>) | undefined;
+    const db = `${CONTRACT_DB_PREFIX}${randomBytes(4).toString('hex')}_aggr`;
+    let seq = 0;
+    const coll = (): Collection => engine.db(db).collection(`a${++seq}`);
+    const seeded = async (docs: Document[]): Promise<Collection> => {
+      const c = coll();
+      if (docs.length) await c.bulkWrite(docs.map((document) => ({ insertOne: { document } })));
+      else await engine.db(db).createCollection(c.name);
+      return c;
+    };
+    let sales: Collection;
+
+    before(async () => {
+      ({ engine, cleanup } = await make());
+      sales = await seeded(SALES);
+    });
+    after(async () => {
+      if (!engine) return;
+      await engine.db(db).dropDatabase().catch(() => undefined);
+      await cleanup?.();
+    });
+
+    describe('stages', () => {
+      test('$match, $group, $sort, $project', async () => {
+        const out = await sales.aggregate([
+          { $match: { qty: { $gte: 2 } } },
+          { $group: { _id: '$region', total: { $sum: '$qty' }, n: { $sum: 1 } } },
+          { $sort: { _id: 1 } },
+          { $project: { _id: 0, region: '$_id', total: 1, n: 1 } },
+        ]);
+        assert.deepEqual(out.map(plain), [{ total: 4, n: 1, region: 'APAC' }, { total: 7, n: 2, region: 'EU' }, { total: 3, n: 1, region: 'US' }]);
+      });
+      test('a leading $match, $sort, $skip and $limit alone', async () => {
+        const out = await sales.aggregate([{ $match: { price: { $gt: 8 } } }, { $sort: { qty: -1 } }, { $skip: 1 }, { $limit: 2 }]);
+        assert.deepEqual(out.map((x) => plain(x._id)), [4, 1]);
+        assert.deepEqual((await sales.aggregate([{ $limit: 3 }, { $skip: 1 }, { $sort: { _id: 1 } }])).length, 2);
+        assert.deepEqual(await sales.aggregate([{ $match: { region: 'nowhere' } }]), []);
+      });
+      test('$unwind, $addFields, $set, $unset, $replaceRoot, $count', async () => {
+        const c = await seeded([{ _id: 1, tags: ['x', 'y'], n: i(1) }, { _id: 2, tags: ['y'], n: i(2) }, { _id: 3, tags: [], n: i(3) }]);
+        const out = await c.aggregate([
+          { $unwind: '$tags' }, { $addFields: { twice: { $multiply: ['$n', 2] } } }, { $set: { tag: '$tags' } },
+          { $unset: 'tags' }, { $sort: { _id: 1, tag: 1 } }, { $replaceRoot: { newRoot: { t: '$tag', v: '$twice' } } },
+        ]);
+        assert.deepEqual(out.map(plain), [{ t: 'x', v: 2 }, { t: 'y', v: 2 }, { t: 'y', v: 4 }]);
+        assert.deepEqual((await c.aggregate([{ $unwind: '$tags' }, { $count: 'n' }])).map(plain), [{ n: 3 }]);
+      });
+      test('$facet and $bucket', async () => {
+        const [out] = await sales.aggregate([{
+          $facet: {
+            cheap: [{ $match: { price: { $lt: 15 } } }, { $count: 'n' }],
+            buckets: [{ $bucket: { groupBy: '$qty', boundaries: [0, 3, 10], default: 'other', output: { n: { $sum: 1 } } } }],
+          },
+        }]);
+        assert.deepEqual(plain(out), { cheap: [{ n: 3 }], buckets: [{ _id: 0, n: 2 }, { _id: 3, n: 3 }] });
+      });
+      test('$setWindowFields: a running total by region', async () => {
+        const out = await sales.aggregate([
+          { $setWindowFields: { partitionBy: '$region', sortBy: { day: 1 }, output: { running: { $sum: '$qty', window: { documents: ['unbounded', 'current'] } } } } },
+          { $sort: { _id: 1 } }, { $project: { running: 1 } },
+        ]);
+        assert.deepEqual(out.map(plain), [{ _id: 1, running: 2 }, { _id: 2, running: 1 }, { _id: 3, running: 7 }, { _id: 4, running: 4 }, { _id: 5, running: 4 }]);
+      });
+      test('$densify fills the missing days', async () => {
+        const out = await sales.aggregate([
+          { $match: { region: 'US' } }, { $project: { _id: 0, day: 1 } },
+          { $densify: { field: 'day', range: { step: 1, unit: 'day', bounds: 'full' } } },
+        ]);
+        assert.deepEqual(out.map((x) => (x.day as Date).toISOString().slice(0, 10)), ['2024-01-02', '2024-01-03', '2024-01-04']);
+      });
+      test('date and string operators', async () => {
+        const [out] = await sales.aggregate([{ $match: { _id: 3 } }, {
+          $project: {
+            _id: 0, day: { $dateToString: { format: '%Y-%m-%d', date: '$day' } }, hour: { $hour: '$day' },
+            next: { $dateAdd: { startDate: '$day', unit: 'day', amount: 1 } }, up: { $toUpper: '$item' },
+            label: { $concat: ['$region', '-', '$item'] }, part: { $substrCP: ['$region', 0, 1] }, len: { $strLenCP: '$region' },
+          },
+        }]);
+        assert.deepEqual(plain(out), { day: '2024-01-02', hour: 12, next: '2024-01-03T12:00:00.000Z', up: 'B', label: 'EU-b', part: 'E', len: 2 });
+      });
+    });
+
+    describe('BSON types', () => {
+      test('values passed through keep their exact types', async () => {
+        const oid = new ObjectId();
+        const doc = { _id: oid, i: i(2), l: l(2), d: d(2), dec: Decimal128.fromString('2.50'), at: new Date(5), nested: { d: d(3) }, arr: [d(1), i(1)] };
+        const c = await seeded([doc]);
+        const [out] = await c.aggregate([{ $match: { i: 2 } }, { $project: { i: 1, l: 1, d: 1, dec: 1, at: 1, nested: 1, arr: 1 } }]);
+        assert.deepEqual(shape(out), shape(doc));
+        assert.equal((out!.dec as Decimal128).toString(), '2.50');
+        const [viaGroup] = await c.aggregate([{ $addFields: { x: 1 } }, { $sort: { _id: 1 } }]);
+        assert.deepEqual(shape(viaGroup), shape({ ...doc, x: i(1) }));
+      });
+      test('computed numbers: integers are Int32, fractions Double, large integers Int64', async () => {
+        const c = await seeded([{ _id: 1, a: i(3), b: i(4) }]);
+        const [out] = await c.aggregate([{ $project: { _id: 0, sum: { $add: ['$a', '$b'] }, half: { $divide: ['$a', 2] }, big: { $multiply: ['$a', 1_000_000_000] } } }]);
+        assert.deepEqual(shape(out), shape({ sum: i(7), half: d(1.5), big: l(3_000_000_000) }));
+      });
+      test('$group keys by ObjectId and Date', async () => {
+        const a = new ObjectId();
+        const c = await seeded([{ _id: 1, o: a, t: new Date(0) }, { _id: 2, o: a, t: new Date(0) }, { _id: 3, o: new ObjectId(), t: new Date(1) }]);
+        const out = await c.aggregate([{ $group: { _id: { o: '$o', t: '$t' }, n: { $sum: 1 } } }, { $sort: { n: -1 } }]);
+        assert.equal(out.length, 2);
+        assert.ok((out[0]!._id as Document).o instanceof ObjectId && ((out[0]!._id as Document).o as ObjectId).equals(a));
+        assert.ok((out[0]!._id as Document).t instanceof Date);
+      });
+    });
+
+    describe('other collections', () => {
+      test('$lookup, $graphLookup and $unionWith read collections of the same database', async () => {
+        const items = engine.db(db).collection('items');
+        await items.bulkWrite([{ insertOne: { document: { _id: 'a', name: 'apple', up: null } } }, { insertOne: { document: { _id: 'b', name: 'bean', up: 'a' } } }, { insertOne: { document: { _id: 'c', name: 'corn', up: 'b' } } }]);
+        const joined = await sales.aggregate([
+          { $match: { _id: { $in: [1, 2] } } }, { $sort: { _id: 1 } },
+          { $lookup: { from: 'items', localField: 'item', foreignField: '_id', as: 'it' } }, { $project: { name: { $first: '$it.name' } } },
+        ]);
+        assert.deepEqual(joined.map(plain), [{ _id: 1, name: 'apple' }, { _id: 2, name: 'bean' }]);
+        const piped = await sales.aggregate([
+          { $match: { _id: 5 } },
+          { $lookup: { from: 'items', let: { it: '$item' }, pipeline: [{ $match: { $expr: { $eq: ['$_id', '$$it'] } } }, { $project: { _id: 0, name: 1 } }], as: 'it' } },
+          { $project: { _id: 0, it: 1 } },
+        ]);
+        assert.deepEqual(piped.map(plain), [{ it: [{ name: 'corn' }] }]);
+        const chain = await items.aggregate([
+          { $match: { _id: 'c' } }, { $graphLookup: { from: 'items', startWith: '$up', connectFromField: 'up', connectToField: '_id', as: 'ancestors' } },
+          { $project: { n: { $size: '$ancestors' } } },
+        ]);
+        assert.deepEqual(chain.map(plain), [{ _id: 'c', n: 2 }]);
+        const union = await items.aggregate([{ $project: { _id: 1 } }, { $unionWith: { coll: sales.name, pipeline: [{ $project: { _id: 1 } }] } }, { $count: 'n' }]);
+        assert.deepEqual(union.map(plain), [{ n: 8 }]);
+        assert.deepEqual((await sales.aggregate([{ $match: { _id: 1 } }, { $lookup: { from: 'nothing', localField: 'item', foreignField: '_id', as: 'x' } }, { $project: { x: 1 } }])).map(plain), [{ _id: 1, x: [] }]);
+      });
+      test('a last $out replaces the target; the result is []', async () => {
+        const target = await seeded([{ _id: 'old' }]);
+        assert.deepEqual(await sales.aggregate([{ $match: { region: 'EU' } }, { $project: { qty: 1 } }, { $out: target.name }]), []);
+        const written = await target.find({}, { sort: [['_id', 1]] });
+        assert.deepEqual(written.map(plain), [{ _id: 1, qty: 2 }, { _id: 3, qty: 5 }]);
+        assert.deepEqual(shape(written[0]!.qty), shape(i(2)));
+      });
+      test('a last $merge merges into the target by _id', async () => {
+        const target = await seeded([{ _id: 1, keep: true, qty: i(0) }]);
+        await sales.aggregate([{ $match: { _id: { $in: [1, 2] } } }, { $project: { qty: 1 } }, { $merge: { into: target.name } }]);
+        assert.deepEqual((await target.find({}, { sort: [['_id', 1]] })).map(plain), [{ _id: 1, keep: true, qty: 2 }, { _id: 2, qty: 1 }]);
+        await sales.aggregate([{ $match: { _id: 4 } }, { $project: { qty: 1 } }, { $merge: { into: target.name, whenMatched: 'keepExisting', whenNotMatched: 'discard' } }]);
+        assert.equal(await target.countDocuments({}), 2);
+      });
+    });
+
+    describe('errors', () => {
+      test('an unknown stage or expression operator fails, naming it', async () => {
+        await fails(sales.aggregate([{ $nosuchstage: {} }]), [40324], /\$nosuchstage/);
+        await fails(sales.aggregate([{ $project: { x: { $nosuchop: 1 } } }]), [168, 31325], /\$nosuchop/);
+      });
+      test('malformed pipelines', async () => {
+        await fails(sales.aggregate([{ $match: {}, $limit: 1 }]), [40323]);
+        await fails(sales.aggregate([{ $out: 'x' }, { $match: {} }]), [40601]);
+        await fails(sales.aggregate([{ $facet: { a: [{ $out: 'x' }] } }]), [40600]);
+      });
+      test('a stage error', async () => {
+        await fails(sales.aggregate([{ $project: { x: { $divide: ['$qty', 0] } } }]), [2, 16608, 16609], /divi/i);
+      });
+      test('past maxTimeMS: MaxTimeMSExpired (50)', async () => {
+        const big = coll();
+        await big.bulkWrite(Array.from({ length: 3000 }, (_, n) => ({ insertOne: { document: { _id: n, n: i(n), s: `v${n}` } } })));
+        const slow = [{ $lookup: { from: big.name, let: { n: '$n' }, pipeline: [{ $match: { $expr: { $eq: [{ $concat: ['$s', 'x'] }, { $concat: ['v', { $toString: '$$n' }, 'y'] }] } } }], as: 'x' } }];
+        await fails(big.aggregate(slow, { maxTimeMS: 50 }), [50]);
+      });
+      test('on a missing collection, no documents', async () => {
+        assert.deepEqual(await coll().aggregate([{ $match: {} }]), []);
+        assert.deepEqual(await coll().aggregate([{ $group: { _id: null, n: { $sum: 1 } } }]), []);
+      });
+    });
+  });
+}
