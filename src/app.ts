@@ -35,7 +35,7 @@ const DEFAULT_PASSWORD_WARNING = [
 export async function createEngine(settings: Settings): Promise<Engine> {
   if (settings.connectionString) return MongoEngine.connect(settings.connectionString);
   // with one worker docrest owns the file; workers share it
-  return new EmbeddedEngine(settings.dataDir, { exclusive: settings.workers === 1 });
+  return new EmbeddedEngine(settings.dataDir, { exclusive: settings.workers === 1, transactionLifetimeMs: settings.transactionLifetimeMs });
 }
 
 /**

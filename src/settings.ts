@@ -40,6 +40,8 @@ export interface Settings {
   queryTimeLimit: number;
   /** ms an aggregation may run (mongo.aggregation-time-limit, else docrest.default-time-limit) */
   aggregationTimeLimit: number;
+  /** ms an embedded-engine transaction may stay open (docrest.transaction-lifetime-limit, in seconds) */
+  transactionLifetimeMs: number;
   maxPagesize: number;
   etagPolicy: { db: EtagPolicy; coll: EtagPolicy; doc: EtagPolicy };
   filterBlacklist: string[] | null;
@@ -104,6 +106,7 @@ export function settingsFrom(cfg: Config): Settings {
     port: num(listener, 'port', 8080),
     dataDir: str(docrest, 'data-dir', './data'),
     workers: Math.max(1, Math.floor(num(docrest, 'workers', 1))),
+    transactionLifetimeMs: Math.max(0.001, num(docrest, 'transaction-lifetime-limit', 60)) * 1000,
     connectionString: explicitConnectionString(sec('mclient'), docrest),
     maxBodySize: effectiveMaxBodySize(cfg),
     forceGzip: bool(core, 'force-gzip-encoding', false),

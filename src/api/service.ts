@@ -13,12 +13,14 @@ import {
 import { deleteDb, getDb, getDbMeta, getDbSize, getRoot, getRootSize, patchDb, putDb } from './handlers/databases.ts';
 import { deleteDocument, getDocument, patchDocument, postDocument, putDocument } from './handlers/documents.ts';
 import { deleteIndex, getIndexes, putIndex } from './handlers/indexes.ts';
+import { deleteSession, deleteTxn, getTxns, patchTxn, postSession, postTxn } from './handlers/sessions.ts';
 import { getSchema, getSchemaStore, patchSchemas, postSchema, putSchema } from './handlers/schemas.ts';
 import { requireColl, requireDb } from './meta.ts';
 import { Mounts } from './mounts.ts';
 import { parseParams } from './params.ts';
 import { documentRepresentation } from './representation.ts';
 import { METHODS, checkNames, decodeSegments, resolveResource, type ResourceType } from './resource.ts';
+import { parseRequestSession, withSession } from './session-engine.ts';
 
 export interface HttpInput {
   method: string;
@@ -48,6 +50,10 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
   BULK_DOCUMENTS: { PATCH: patchBulk, DELETE: deleteBulk },
   COLLECTION_INDEXES: { GET: getIndexes },
   INDEX: { PUT: putIndex, DELETE: deleteIndex },
+  SESSIONS: { POST: postSession },
+  SESSION: { DELETE: deleteSession },
+  TRANSACTIONS: { GET: getTxns, POST: postTxn },
+  TRANSACTION: { PATCH: patchTxn, DELETE: deleteTxn },
   SCHEMA_STORE: { GET: getSchemaStore, PUT: putCollection, PATCH: patchCollection, DELETE: deleteCollection, POST: postSchema },
   SCHEMA_STORE_SIZE: { GET: getCollectionSize },
   SCHEMA_STORE_META: { GET: getCollectionMeta },
@@ -58,10 +64,6 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
 const NOT_BUILT: Partial<Record<ResourceType, string>> = {
   AGGREGATION: 'aggregations (/_aggrs) are not implemented yet',
   CHANGE_STREAM: 'change streams (/_streams) are not implemented yet',
-  SESSIONS: 'sessions and transactions (/_sessions) are not implemented yet',
-  SESSION: 'sessions and transactions (/_sessions) are not implemented yet',
-  TRANSACTIONS: 'sessions and transactions (/_sessions) are not implemented yet',
-  TRANSACTION: 'sessions and transactions (/_sessions) are not implemented yet',
 };
 
 export class MongoService {
@@ -89,6 +91,9 @@ export class MongoService {
     const resource = resolveResource(segs);
     const params = parseParams(input.query, this.settings);
     error ??= params.error ?? checkNames(resource);
+    const inSession = parseRequestSession(params.raw);
+    error ??= inSession.error;
+    const s = inSession.session;
     if (this.mounts.templated) error = notImplemented('path-template mongo-mounts are not implemented yet');
     let body: ReturnType<typeof parseBody> | undefined;
     return {
@@ -104,7 +109,7 @@ export class MongoService {
       toRequestPath: match.toRequestPath,
       error,
       settings: this.settings,
-      engine: this.engine,
+      engine: s ? withSession(this.engine, this.engine.session(s.id, s.txn)) : this.engine,
     };
   }
 

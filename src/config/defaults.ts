@@ -284,4 +284,6 @@ docrest:
   workers: 1
   # ms; the time limit of a query or aggregation when mongo.query-time-limit / aggregation-time-limit is 0
   default-time-limit: 30000
+  # seconds an embedded-engine transaction may stay open before it is aborted (MongoDB's transactionLifetimeLimitSeconds)
+  transaction-lifetime-limit: 60
 `;

@@ -171,4 +171,7 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
     'docrest.data-dir', 'docrest.max-body-size', 'docrest.engine', 'docrest.workers', 'docrest.default-time-limit',
     'docrest.tls.cert', 'docrest.tls.key', 'docrest.trusted-proxies',
   ]),
+  g(O, "README, Sessions and transactions (embedded engine; on MongoDB the server's transactionLifetimeLimitSeconds applies)", [
+    'docrest.transaction-lifetime-limit',
+  ]),
 ];
