@@ -2,6 +2,8 @@
 import { Int32, ObjectId, isPlainObject, type Document } from '../engine/values.ts';
 import type { MongoRequest } from './context.ts';
 import { idLink } from './ids.ts';
+import { collProps } from './meta.ts';
+import { relationshipLinks } from './relationships.ts';
 
 export interface Listing {
   /** STANDARD body of root/db listings */
@@ -49,9 +51,25 @@ function lastUpdated(doc: Document): string | undefined {
 
 function fullDocument(doc: Document, self: string, type: string): Document {
   const out: Document = { ...doc, _type: type };
-  const lu = type === 'DOCUMENT' ? lastUpdated(doc) : undefined;
+  const lu = type === 'DOCUMENT' || type === 'SCHEMA' ? lastUpdated(doc) : undefined;
   if (lu) out._lastupdated_on = lu;
   out._links = { self: { href: self } };
+  return out;
+}
+
+/** RESTHeart's form of a warning inside a HAL resource. */
+function warningsOf(messages: string[]): Document {
+  return { 'rh:warnings': messages.map((message) => ({ message, _links: { self: { href: '#warnings' } } })) };
+}
+
+/** A document of a collection with `rels` metadata gains its relationship links (and warnings). */
+function withRelationships(req: MongoRequest, doc: Document, props: Document | null | undefined): Document {
+  const { links, warnings } = relationshipLinks(req, props, doc);
+  if (!warnings.length && !Object.keys(links).length) return doc;
+  const { _links: own, ...rest } = doc;
+  const out: Document = rest;
+  if (warnings.length) out._embedded = warningsOf(warnings);
+  out._links = { ...(own as Document | undefined), ...links };
   return out;
 }
 
@@ -83,7 +101,7 @@ function resourceLinks(req: MongoRequest, p: string, type: string): Document {
     };
     default: return {
       ...(segs >= 2 ? { 'rh:db': { href: parent(p) } } : {}),
-      'rh:coll': t(`${parent(p)}/{collname}`), 'rh:document': t(childHref(p, '{docid}{?id_type}')),
+      ...(type === 'COLLECTION' ? { 'rh:coll': t(`${parent(p)}/{collname}`), 'rh:document': t(childHref(p, '{docid}{?id_type}')) } : {}),
       'rh:indexes': { href: childHref(p, '_indexes') }, 'rh:filter': t(`${p}{?filter}`),
       'rh:sort': t(`${p}{?sort_by}`), 'rh:paging': t(`${p}{?page}{&pagesize}`),
     };
@@ -103,6 +121,7 @@ function metadataLinks(p: string, props: Document | undefined): Document {
 
 function hal(req: MongoRequest, l: Listing): Document {
   const type = TYPE_OF[req.resource.type] ?? 'COLLECTION';
+  const schemas = type === 'SCHEMA_STORE';
   const full = req.params.halFull;
   const p = requestPath(req);
   const out: Document = req.params.np || !l.props ? {} : { ...l.props };
@@ -122,9 +141,13 @@ function hal(req: MongoRequest, l: Listing): Document {
       rel = name.endsWith('.files') ? 'rh:bucket' : name === '_schemas' ? 'rh:schema-store' : 'rh:coll';
       itemType = rel === 'rh:bucket' ? 'FILES_BUCKET' : rel === 'rh:schema-store' ? 'SCHEMA_STORE' : 'COLLECTION';
     } else if (l.relation === 'rh:db') itemType = 'DB';
+    else if (schemas) {
+      rel = 'rh:schema';
+      itemType = 'SCHEMA';
+    }
     const self = l.relation === 'rh:doc' ? childHref(p, idLink(item._id)) : childHref(p, String(item._id));
     const shaped = full ? fullDocument(item, self, itemType) : item;
-    (embedded[rel] ??= []).push(shaped);
+    (embedded[rel] ??= []).push(l.relation === 'rh:doc' && !schemas ? withRelationships(req, shaped, l.props) : shaped);
   }
   if (Object.keys(embedded).length) out._embedded = embedded;
   const links: Document = full
@@ -148,14 +171,42 @@ export function listing(req: MongoRequest, l: Listing): unknown {
   return req.params.rep === 'SHAL' ? shal(body, req.params.np) : body;
 }
 
-/** A single document in HAL full mode gains `_type`, `_lastupdated_on` and links. */
-export function documentRepresentation(req: MongoRequest, doc: Document): Document {
-  if (req.params.rep === 'STANDARD' || !req.params.halFull) return doc;
+/**
+ * A single document (or schema) in HAL/SHAL: its relationship links in any mode; in full mode
+ * also `_type`, `_lastupdated_on` and its own links.
+ */
+export async function documentRepresentation(req: MongoRequest, doc: Document): Promise<Document> {
+  if (req.params.rep === 'STANDARD') return doc;
+  const { db, coll } = req.resource;
+  const props = req.resource.type === 'DOCUMENT' ? await collProps(req.engine, db!, coll!) : null;
+  if (!req.params.halFull) return withRelationships(req, doc, props);
   const p = requestPath(req);
-  const out = fullDocument(doc, childHref(parent(p), idLink(doc._id)), 'DOCUMENT');
+  const out = fullDocument(doc, childHref(parent(p), idLink(doc._id)), req.resource.type === 'SCHEMA' ? 'SCHEMA' : 'DOCUMENT');
   (out._links as Document)['rh:coll'] = { href: parent(p) };
   (out._links as Document)['rh:document'] = { href: childHref(parent(p), '{docid}{?id_type}'), templated: true };
-  return out;
+  return withRelationships(req, out, props);
+}
+
+/**
+ * GET `/_indexes`: STANDARD is the array; HAL `{_size, _returned, _embedded: {rh:index}}` whose
+ * full-mode links use the mongo resource path (RESTHeart's quirk); SHAL flattens it.
+ */
+export function indexesRepresentation(req: MongoRequest, indexes: Document[]): unknown {
+  if (req.params.rep === 'STANDARD') return indexes;
+  const full = req.params.halFull;
+  const items = indexes.filter((d) => typeof d._id === 'string' || d._id instanceof ObjectId);
+  const out: Document = { _size: new Int32(indexes.length), _returned: new Int32(items.length) };
+  if (full) out._type = 'COLLECTION_INDEXES';
+  if (items.length) out._embedded = { 'rh:index': full ? items.map((d) => ({ _type: 'INDEX', ...d })) : items };
+  if (full) {
+    const m = decodeURI(req.mongoPath).replace(/\/+$/, '');
+    const links: Document = { self: { href: req.query ? `${m}?${safeDecode(req.query)}` : m } };
+    // RESTHeart: the parent is linked only when the request path has one (a mount can hide it)
+    if (req.path.split('/').length > 2) links[req.resource.coll!.endsWith('.files') ? 'rh:bucket' : 'rh:coll'] = { href: parent(m) };
+    links['rh:indexes'] = { href: m };
+    out._links = links;
+  }
+  return req.params.rep === 'SHAL' ? shal(out, req.params.np) : out;
 }
 
 export function bulkResult(req: MongoRequest, counts: Document): Document {

@@ -70,7 +70,7 @@ export async function checkWrite(req: MongoRequest, docs: Document[]): Promise<v
   if (schema) await checkDocuments(req, schema, docs);
 }
 
-const MAX_ATTEMPTS = 16;
+const MAX_ATTEMPTS = 100;
 
 function updated(doc: Document, update: UpdateSpec, filter: Filter): Document {
   return applyUpdate(doc, update, { isUpsertInsert: false, now: new Date(), positional: (path) => positionalIndex(filter, doc, path) });

@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Engine } from '../engine/types.ts';
 import { ObjectId, isPlainObject, type Document } from '../engine/values.ts';
 import { safeRegex } from '../engine/regex.ts';
+import { renderJson } from '../json/render.ts';
 import { unescapeSchema } from './schema-escape.ts';
 
 export const SCHEMAS = '_schemas';
@@ -57,8 +58,10 @@ function newAjv(): InstanceType<typeof Ajv> {
 const metaChecker = newAjv();
 
 /** ajv's complaints about a schema as draft-04's meta-schema sees it, or [] when it conforms. */
-export function metaSchemaViolations(schema: unknown): string[] {
-  if (metaChecker.validateSchema(schema as Document)) return [];
+export function metaSchemaViolations(schema: Document): string[] {
+  // checked against draft-04 whatever `$schema` says (the store rewrites it to draft-04)
+  const { $schema: _ignored, ...rest } = schema;
+  if (metaChecker.validateSchema(rest)) return [];
   return violations(metaChecker.errors ?? []);
 }
 
@@ -88,10 +91,15 @@ async function load(engine: Engine, ref: Ref): Promise<Loaded | null> {
   const ids: unknown[] = typeof ref.id === 'string' && HEX24.test(ref.id) ? [ref.id, new ObjectId(ref.id)] : [ref.id];
   const doc = await engine.db(ref.db).collection(SCHEMAS).findOne({ _id: { $in: ids } });
   if (!doc) return null;
-  const { _id: id, _etag: etag, ...rest } = doc;
-  const schema = unescapeSchema(rest);
+  const { _id: id, _etag: _ignored, ...rest } = doc;
+  const schema = plainJson(unescapeSchema(rest));
   const url = schemaUrl(ref.db, id as SchemaId);
   return { db: ref.db, id: id as SchemaId, url, schema: { ...schema, id: url }, version: versionOf(doc) };
+}
+
+/** ajv reads plain JSON: Int32, Double... as numbers (RESTHeart's default JSON form). */
+export function plainJson(doc: Document): Document {
+  return JSON.parse(renderJson(doc)) as Document;
 }
 
 /** '' for a schema without `_etag` (written around docrest): it is compiled again on every use. */
@@ -175,7 +183,7 @@ async function compile(engine: Engine, root: Loaded): Promise<{ validate: Valida
  */
 export async function checkCompiles(engine: Engine, db: string, id: SchemaId, schema: Document): Promise<void> {
   const url = schemaUrl(db, id);
-  await compile(engine, { db, id, url, schema: { ...schema, id: url }, version: '' });
+  await compile(engine, { db, id, url, schema: plainJson({ ...schema, id: url }), version: '' });
 }
 
 interface Entry {

@@ -3,6 +3,7 @@ import { isPlainObject, type Document } from '../../engine/values.ts';
 import { EngineError, HttpError, badRequest } from '../../errors.ts';
 import { ok, type ApiResponse, type MongoRequest } from '../context.ts';
 import { requireColl, requireDb } from '../meta.ts';
+import { indexesRepresentation } from '../representation.ts';
 
 const INDEX_OPTIONS = new Set(['background', 'expireAfterSeconds', 'partialFilterExpression', 'storageEngine', 'unique',
   'sparse', 'weights', 'default_language', 'language_override', 'textIndexVersion', '2dsphereIndexVersion', 'bits', 'min',
@@ -15,7 +16,7 @@ function collection(req: MongoRequest) {
 export async function getIndexes(req: MongoRequest): Promise<ApiResponse> {
   await requireColl(req);
   const indexes = await collection(req).listIndexes();
-  return ok(indexes.map(({ name, ...rest }) => ({ ...rest, _id: name })));
+  return ok(indexesRepresentation(req, indexes.map(({ name, ...rest }) => ({ ...rest, _id: name }))));
 }
 
 export async function putIndex(req: MongoRequest): Promise<ApiResponse> {

@@ -5,12 +5,11 @@
 // (schema-escape.ts), and read back unescaped.
 import { ObjectId, valuesEqual, type Document } from '../../engine/values.ts';
 import { badRequest, notImplemented } from '../../errors.ts';
-import { renderJson } from '../../json/render.ts';
 import type { ApiResponse, MongoRequest } from '../context.ts';
 import { idFromUrl } from '../ids.ts';
 import { requireColl } from '../meta.ts';
 import { escapeSchema, unescapeSchema } from '../schema-escape.ts';
-import { SchemaInvalid, SchemaNotFound, checkCompiles, metaSchemaViolations, schemaUrl, type SchemaId } from '../schema-store.ts';
+import { SchemaInvalid, SchemaNotFound, checkCompiles, metaSchemaViolations, plainJson, schemaUrl, type SchemaId } from '../schema-store.ts';
 import { getCollection } from './collections.ts';
 import { getDocument, postDocument, putDocument } from './documents.ts';
 
@@ -34,7 +33,7 @@ function unescaping(req: MongoRequest): void {
 async function storedSchema(req: MongoRequest, id: SchemaId, body: Document): Promise<Document> {
   const { _id: _ignored, _etag: _old, ...fields } = body;
   const schema = unescapeSchema(fields);
-  const v = metaSchemaViolations(JSON.parse(renderJson(schema)));
+  const v = metaSchemaViolations(plainJson(schema));
   if (v.length) throw badRequest(`Request content violates JSON Schema meta schema: ${v.join(', ')}`);
   const db = req.resource.db!;
   const stored: Document = { ...schema, id: schemaUrl(db, id), $schema: DRAFT_04 };
