@@ -81,6 +81,13 @@ const steps: Step[] = [
   { name: 'PATCH a document in transaction 2', method: 'PATCH', path: () => `/tx/a1?${q('a', 2)}`, body: { $set: { v: 2 } }, status: 200 },
   { name: 'DELETE on a document in transaction 2', method: 'DELETE', path: () => `/tx/a1?${q('a', 2)}`, status: 204 },
   { name: 'the transaction no longer sees it', method: 'GET', path: () => `/tx/a1?${q('a', 2)}`, status: 404 },
+  { name: 'POST two documents (a bulk insert) in transaction 2', method: 'POST', path: () => `/tx?${q('a', 2)}`, body: [{ _id: 'b1', v: 1 }, { _id: 'b2', v: 2 }], status: 200 },
+  { name: 'bulk PATCH with a filter in transaction 2', method: 'PATCH', path: () => `/tx/*?filter={"_id":{"$in":["b1","b2"]}}&${q('a', 2)}`, body: { $inc: { v: 10 } }, status: 200 },
+  {
+    name: 'a sorted, paged query in transaction 2 sees its writes', method: 'GET', path: () => `/tx?sort={"v":-1}&pagesize=1&page=2&${q('a', 2)}`, status: 200,
+    check: (r) => assert.deepEqual(r.json().map((d: { _id: string; v: number }) => [d._id, d.v]), [['b1', 11]]),
+  },
+  { name: 'nobody else does', method: 'GET', path: () => '/tx/_size?filter={"_id":{"$in":["b1","b2"]}}', status: 200, expectBody: { _size: 0 } },
   { name: 'DELETE /_txns/2 aborts → 204', method: 'DELETE', path: () => `/_sessions/${sid.a}/_txns/2`, status: 204 },
   { name: 'the aborted writes left nothing', method: 'GET', path: () => '/tx/a1', status: 200, check: (r) => assert.equal(r.json().v, 1) },
   { name: 'GET /_txns → ABORTED', method: 'GET', path: () => `/_sessions/${sid.a}/_txns`, status: 200, expectBody: { currentTxn: { id: 2, status: 'ABORTED' } } },

@@ -34,6 +34,8 @@ const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
 /** MongoDB's transactionLifetimeLimitSeconds default */
 export const DEFAULT_TRANSACTION_LIFETIME_MS = 60_000;
+// MongoDB's logical session timeout: a session idle for longer forgets its transaction numbers
+const SESSION_IDLE_MS = 30 * 60_000;
 
 type Steps = EmbeddedCollection['inWrite'];
 
@@ -85,7 +87,8 @@ export class Transactions {
     sql.exec(`CREATE TABLE IF NOT EXISTS txn (sid TEXT PRIMARY KEY, n INTEGER NOT NULL, status TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS txn_doc (sid TEXT NOT NULL, db TEXT NOT NULL, coll TEXT NOT NULL, k BLOB NOT NULL,
         id BLOB NOT NULL, base BLOB, doc BLOB, w INTEGER NOT NULL, PRIMARY KEY (sid, db, coll, k)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS txn_doc_key ON txn_doc (db, coll, k)`);
+      CREATE INDEX IF NOT EXISTS txn_doc_key ON txn_doc (db, coll, k);
+      CREATE INDEX IF NOT EXISTS txn_expires ON txn (status, expires)`);
     // alone with the file, this process starts after a stop: as after a mongod restart, no transaction survives it
     if (opts.exclusive) {
       sql.transaction(() => {
@@ -313,14 +316,20 @@ export class Transactions {
     });
   }
 
-  /** Aborts the transactions past their lifetime, so that their pending writes stop blocking others. */
+  /**
+   * Aborts the transactions past their lifetime, so that their pending writes stop blocking others,
+   * and forgets sessions idle for longer than MongoDB's session timeout.
+   */
   private async sweep(): Promise<void> {
     const now = Date.now();
-    if (this.store.prepared("SELECT 1 FROM txn WHERE status = 'IN' AND expires <= ? LIMIT 1").get(now) === undefined) return;
+    const expired = this.store.prepared("SELECT 1 FROM txn WHERE status = 'IN' AND expires <= ? LIMIT 1").get(now) !== undefined;
+    const idle = this.store.prepared("SELECT 1 FROM txn WHERE status <> 'IN' AND expires <= ? LIMIT 1").get(now - SESSION_IDLE_MS) !== undefined;
+    if (!expired && !idle) return;
     await this.store.write(() => {
       this.store.prepared(`DELETE FROM txn_doc WHERE sid IN (SELECT sid FROM txn WHERE status = 'IN' AND expires <= ?)`).run(now);
       this.store.prepared("UPDATE txn SET status = 'ABORTED' WHERE status = 'IN' AND expires <= ?").run(now);
-    }).catch(() => undefined);
+      this.store.prepared("DELETE FROM txn WHERE status <> 'IN' AND expires <= ?").run(now - SESSION_IDLE_MS);
+    }).catch(() => undefined); // retried on the next tick
   }
 
   close(): void {
