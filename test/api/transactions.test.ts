@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { WireShim } from '../engine/wire/shim.ts';
 import { ADMIN, call, checkScenario, errorBody, spawnServer, startServer, type Reply, type TestServer } from '../helpers/server.ts';
 
 const NOT_IN_PROGRESS = errorBody(400, 'Bad Request', 'The given transaction is not in-progress');
@@ -270,5 +271,34 @@ describe('sessions and transactions: two workers', () => {
     assert.deepEqual(errorOf(await call(srv, 'PATCH', `/w/3?id_type=NUMBER&sid=${s2}&txn=1`, { headers: closing, body: { $set: { by: 2 } } })), CONFLICT);
     assert.equal((await call(srv, 'PATCH', `/_sessions/${s1}/_txns/1`, { headers: closing })).status, 200);
     for (let i = 0; i < 4; i++) assert.equal((await call(srv, 'GET', '/w/3?id_type=NUMBER', { headers: closing })).json().by, 1);
+  });
+});
+
+describe('sessions and transactions: the MongoDB engine on a standalone server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'docrest-txn-wire-'));
+  let shim: WireShim;
+  let srv: TestServer;
+  before(async () => {
+    shim = new WireShim(dir);
+    const port = await shim.listen();
+    srv = await startServer({ rho: `/docrest/engine->"mongodb";/mclient/connection-string->"mongodb://127.0.0.1:${port}"` });
+  });
+  after(async () => {
+    await srv.close();
+    await shim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const STANDALONE = errorBody(502, 'Bad Gateway', 'Transaction numbers are only allowed on a replica set member or mongos');
+  test('POST /_sessions → 502 with MongoDB\'s message (transactions need a replica set, as in RESTHeart)', async () => {
+    await checkScenario(srv, { name: 'standalone', method: 'POST', path: '/_sessions', status: 502, expectBody: STANDALONE });
+  });
+  test('POST /_sessions/{sid}/_txns → 502', async () => {
+    await checkScenario(srv, { name: 'standalone', method: 'POST', path: `/_sessions/${randomUUID()}/_txns`, status: 502, expectBody: STANDALONE });
+  });
+  test('a request naming a transaction → 400, nothing written', async () => {
+    assert.equal((await call(srv, 'PUT', '/m')).status, 201);
+    assert.deepEqual(errorOf(await call(srv, 'POST', `/m?sid=${randomUUID()}&txn=1`, { body: { _id: 1 } })), NOT_IN_PROGRESS);
+    assert.deepEqual((await call(srv, 'GET', '/m')).json(), []);
   });
 });
