@@ -1,4 +1,4 @@
-import { effectiveMaxBodySize, getBool, getMap, getNumber, getString, section, type Config, type ConfigTree } from './config/load.ts';
+import { ConfigError, effectiveMaxBodySize, getBool, getMap, getNumber, getString, section, type Config, type ConfigTree } from './config/load.ts';
 
 // Typed settings: the one place that reads the configuration tree (RESTHeart keys + docrest's own
 // `cors` and `docrest` sections). Stages receive Settings, never the raw tree.
@@ -22,6 +22,15 @@ export interface CorsSettings {
   maxAge: number | null;
 }
 
+/** CONFIG.md aggregationSecurity (API.md §9.1) */
+export interface AggregationSecurity {
+  enabled: boolean;
+  stageBlacklist: string[];
+  operatorBlacklist: string[];
+  allowCrossDatabaseOperations: boolean;
+  allowJavaScriptExecution: boolean;
+}
+
 export interface Settings {
   host: string;
   port: number;
@@ -40,6 +49,9 @@ export interface Settings {
   queryTimeLimit: number;
   /** ms an aggregation may run (mongo.aggregation-time-limit, else docrest.default-time-limit) */
   aggregationTimeLimit: number;
+  /** mongo.aggregation-check-operators: `avars` may hold no `$` keys */
+  aggregationCheckOperators: boolean;
+  aggregationSecurity: AggregationSecurity;
   /** ms an embedded-engine transaction may stay open (docrest.transaction-lifetime-limit, in seconds) */
   transactionLifetimeMs: number;
   maxPagesize: number;
@@ -87,6 +99,24 @@ function timeLimit(configured: number, docrest: Tree): number {
   return configured > 0 ? configured : Math.max(1, num(docrest, 'default-time-limit', 30_000));
 }
 
+/** RESTHeart refuses to start when a blacklisted name does not start with `$`. */
+function operatorNames(s: Tree, key: string, dflt: string[]): string[] {
+  const names = s[key] === undefined || s[key] === null ? dflt : list(s[key]);
+  const bad = names.find((n) => !n.startsWith('$'));
+  if (bad !== undefined) throw new ConfigError(`aggregationSecurity.${key}: every name must start with '$': ${bad}`);
+  return names;
+}
+
+function aggregationSecurity(s: Tree): AggregationSecurity {
+  return {
+    enabled: bool(s, 'enabled', true),
+    stageBlacklist: operatorNames(s, 'stageBlacklist', ['$out', '$merge', '$lookup', '$graphLookup', '$unionWith']),
+    operatorBlacklist: operatorNames(s, 'operatorBlacklist', ['$where', '$function', '$accumulator']),
+    allowCrossDatabaseOperations: bool(s, 'allowCrossDatabaseOperations', false),
+    allowJavaScriptExecution: bool(s, 'allowJavaScriptExecution', false),
+  };
+}
+
 export function settingsFrom(cfg: Config): Settings {
   const sec = (name: string) => section(cfg, name);
   const listener = sec('http-listener');
@@ -118,6 +148,8 @@ export function settingsFrom(cfg: Config): Settings {
     defaultPagesize: num(mongo, 'default-pagesize', 100),
     queryTimeLimit: timeLimit(num(mongo, 'query-time-limit', 0), docrest),
     aggregationTimeLimit: timeLimit(num(mongo, 'aggregation-time-limit', 0), docrest),
+    aggregationCheckOperators: bool(mongo, 'aggregation-check-operators', true),
+    aggregationSecurity: aggregationSecurity(sec('aggregationSecurity')),
     maxPagesize: num(mongo, 'max-pagesize', 1000),
     etagPolicy: {
       db: policy(etag.db, 'REQUIRED_FOR_DELETE'),

@@ -8,6 +8,23 @@ import type { Body } from './body.ts';
 import type { QueryParams } from './params.ts';
 import type { Resource } from './resource.ts';
 
+/** Who asks, as aggregations see it (@user, @mongoPermissions): set by security. */
+export interface Caller {
+  /** the account's properties (no password), _id and roles; null when anonymous */
+  user: Document | null;
+  /** the ACL permission, its variables resolved */
+  permissions: {
+    allowManagementRequests: boolean;
+    allowBulkPatch: boolean;
+    allowBulkDelete: boolean;
+    allowWriteMode: boolean;
+    readFilter?: Document;
+    writeFilter?: Document;
+    mergeRequest?: Document;
+    projectResponse?: Document;
+  };
+}
+
 export interface MongoRequest {
   method: string;
   headers: IncomingHttpHeaders;
@@ -23,6 +40,7 @@ export interface MongoRequest {
   body: () => Body;
   /** set by security: reshapes every document of a response (password removal, projectResponse) */
   shape?: (doc: Document) => Document;
+  caller?: Caller;
   /** scheme://host[:port] of this request, or mongo.instance-base-url */
   baseUrl: string;
   /** maps a mongo resource path back to request space */

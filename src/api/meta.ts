@@ -5,6 +5,7 @@ import { HttpError, notFound } from '../errors.ts';
 import type { Engine } from '../engine/types.ts';
 import { ObjectId, valuesEqual, type Document } from '../engine/values.ts';
 import type { EtagPolicy } from '../settings.ts';
+import { readMetadata } from './aggr-definitions.ts';
 import { etagHeader, type MongoRequest } from './context.ts';
 
 export const PROPS_COLL = '_properties';
@@ -15,8 +16,9 @@ export async function dbProps(engine: Engine, db: string): Promise<Document | nu
   return engine.db(db).collection(PROPS_COLL).findOne({ _id: dbPropsId });
 }
 
+/** A collection's metadata; aggregation definitions come back unescaped (aggr-definitions.ts). */
 export async function collProps(engine: Engine, db: string, coll: string): Promise<Document | null> {
-  return engine.db(db).collection(PROPS_COLL).findOne({ _id: collPropsId(coll) });
+  return readMetadata(await engine.db(db).collection(PROPS_COLL).findOne({ _id: collPropsId(coll) }));
 }
 
 export async function dbExists(engine: Engine, db: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { HttpError, notImplemented } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 import { parseBody } from './body.ts';
 import type { ApiResponse, Handler, MongoRequest } from './context.ts';
+import { getAggregation } from './handlers/aggregations.ts';
 import { postBulk, patchBulk, deleteBulk } from './handlers/bulk.ts';
 import {
   deleteCollection, getCollection, getCollectionMeta, getCollectionSize, patchCollection, putCollection,
@@ -50,6 +51,7 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
   BULK_DOCUMENTS: { PATCH: patchBulk, DELETE: deleteBulk },
   COLLECTION_INDEXES: { GET: getIndexes },
   INDEX: { PUT: putIndex, DELETE: deleteIndex },
+  AGGREGATION: { GET: getAggregation },
   SESSIONS: { POST: postSession },
   SESSION: { DELETE: deleteSession },
   TRANSACTIONS: { GET: getTxns, POST: postTxn },
@@ -62,7 +64,6 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
 };
 
 const NOT_BUILT: Partial<Record<ResourceType, string>> = {
-  AGGREGATION: 'aggregations (/_aggrs) are not implemented yet',
   CHANGE_STREAM: 'change streams (/_streams) are not implemented yet',
 };
 

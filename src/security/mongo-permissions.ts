@@ -2,7 +2,7 @@
 // readFilter/writeFilter become extra filter conditions, mergeRequest overwrites body properties,
 // projectResponse hides or keeps response fields.
 import { randomBytes } from 'node:crypto';
-import type { MongoRequest } from '../api/context.ts';
+import type { Caller, MongoRequest } from '../api/context.ts';
 import { compileProjection } from '../engine/projection.ts';
 import { isPlainObject, type Document } from '../engine/values.ts';
 import type { MongoPermissions } from './acl.ts';
@@ -21,9 +21,13 @@ interface VarContext {
 }
 
 /** A whole-string variable of §8.3 → its value; other strings are returned unchanged. */
+function userOf(account: Account | undefined): Document | undefined {
+  return account && { ...account.properties, _id: account.properties._id ?? account.name, roles: account.roles };
+}
+
 function resolveVariable(s: string, c: VarContext): unknown {
   if (!s.startsWith('@') && !s.startsWith('%')) return s;
-  const user: Document | undefined = c.account && { ...c.account.properties, _id: c.account.properties._id ?? c.account.name, roles: c.account.roles };
+  const user = userOf(c.account);
   if (s === '@user') return user ?? null;
   if (s.startsWith('@user.')) return pathValue(user, s.slice(6));
   if (s === '%USER') return c.account?.name ?? null;
@@ -70,6 +74,20 @@ function mergePipeline(stages: Document[], extra: Document): Document[] {
 
 export function applyMongoPermissions(req: MongoRequest, perms: MongoPermissions, account: Account | undefined): void {
   const c: VarContext = { account, req, perms };
+  const resolved = (d: Document | undefined) => (d === undefined ? undefined : resolve(d, c) as Document);
+  let permissions: Caller['permissions'] | undefined;
+  req.caller = {
+    user: userOf(account) ?? null,
+    // resolved on first use: a variable such as @request.body must not be read by every request
+    get permissions() {
+      return (permissions ??= {
+        allowManagementRequests: perms.allowManagementRequests, allowBulkPatch: perms.allowBulkPatch,
+        allowBulkDelete: perms.allowBulkDelete, allowWriteMode: perms.allowWriteMode,
+        readFilter: resolved(perms.readFilter), writeFilter: resolved(perms.writeFilter),
+        mergeRequest: resolved(perms.mergeRequest), projectResponse: perms.projectResponse,
+      });
+    },
+  };
   const reading = req.method === 'GET';
   if (reading && perms.readFilter) andFilter(req, resolve(perms.readFilter, c) as Document);
   if (!reading && perms.writeFilter) andFilter(req, resolve(perms.writeFilter, c) as Document);
