@@ -69,7 +69,8 @@ function withRelationships(req: MongoRequest, doc: Document, props: Document | n
   const { _links: own, ...rest } = doc;
   const out: Document = rest;
   if (warnings.length) out._embedded = warningsOf(warnings);
-  out._links = { ...(own as Document | undefined), ...links };
+  const all = { ...(own as Document | undefined), ...links };
+  if (Object.keys(all).length) out._links = all;
   return out;
 }
 
