@@ -74,8 +74,11 @@ export async function deleteCollection(req: MongoRequest): Promise<ApiResponse> 
 export async function getCollectionSize(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll } = req.resource;
   await requireColl(req);
-  const n = await req.engine.db(db!).collection(coll!).countDocuments(req.params.filter ?? {}, { maxTimeMS: req.settings.queryTimeLimit });
-  return ok({ _size: new Int32(n) });
+  const c = req.engine.db(db!).collection(coll!);
+  // as GET with `count`: `count=estimated` without a filter reads the metadata count
+  const estimated = req.params.countEstimated && !req.params.filter;
+  const n = estimated ? await c.estimatedDocumentCount() : await c.countDocuments(req.params.filter ?? {}, { maxTimeMS: req.settings.queryTimeLimit });
+  return ok({ _size: new Int32(n) }, { 'X-Count-Strategy': estimated ? 'estimated' : 'exact' });
 }
 
 export async function getCollectionMeta(req: MongoRequest): Promise<ApiResponse> {

@@ -22,6 +22,11 @@ export interface IndexDef {
   spec: IndexSpec;
   table: string;
   fields: IndexField[];
+  /**
+   * A text, geospatial or hashed index: accepted and listed as MongoDB does, but it holds no
+   * entries and serves no query (the embedded engine refuses $text and geo operators).
+   */
+  special: boolean;
   unique: boolean;
   sparse: boolean;
   partial: Matcher | undefined;
@@ -29,23 +34,38 @@ export interface IndexDef {
 }
 
 const MAX_KEYS_PER_DOC = 10_000;
+const SPECIAL_TYPES = new Set(['2d', '2dsphere', 'text', 'hashed']);
 
-function fieldsOf(key: Document): IndexField[] {
-  return Object.entries(key).map(([field, d]) => {
+function cannotCreate(message: string): EngineError {
+  return new EngineError(67, 'CannotCreateIndex', message);
+}
+
+function parseKey(key: Document): { fields: IndexField[]; special: boolean } {
+  const entries = Object.entries(key);
+  if (entries.length === 0) throw cannotCreate('index keys cannot be empty');
+  const special = entries.some(([, d]) => typeof d === 'string' && SPECIAL_TYPES.has(d));
+  const fields = entries.map(([field, d]): IndexField => {
+    if (typeof d === 'string') {
+      if (!SPECIAL_TYPES.has(d)) throw cannotCreate(`Unknown index plugin '${d}' of field '${field}': use 1, -1, '2d', '2dsphere', 'text' or 'hashed'`);
+      return { field, path: field.split('.'), dir: 1 };
+    }
     const n = isNumeric(d) ? numberOf(d) : Number.NaN;
-    if (n !== 1 && n !== -1) throw new EngineError(67, 'CannotCreateIndex', `index type ${renderJson(d)} of field '${field}' is not supported: use 1 or -1`);
+    if (n !== 1 && n !== -1) throw cannotCreate(`index type ${renderJson(d)} of field '${field}' is not supported: use 1, -1, '2d', '2dsphere', 'text' or 'hashed'`);
     return { field, path: field.split('.'), dir: n };
   });
+  return { fields: special ? [] : fields, special };
 }
 
 function defOf(row: IndexRow): IndexDef {
   const spec = deserialize(row.spec, { promoteValues: false }) as IndexSpec;
   const ttl = spec.expireAfterSeconds;
+  const { fields, special } = parseKey(spec.key);
   return {
     name: row.name,
     spec,
     table: row.table,
-    fields: fieldsOf(spec.key),
+    fields,
+    special,
     unique: spec.unique === true,
     sparse: spec.sparse === true,
     partial: spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined,
@@ -74,6 +94,7 @@ export class Indexes {
 
   /** The index keys of a document (deduplicated; none when sparse/partial leave it out). */
   keys(def: IndexDef, doc: Document): Buffer[] {
+    if (def.special) return [];
     if (def.partial && !def.partial(toView(doc) as Document, () => doc)) return [];
     if (def.sparse && missingAll(doc, def.fields.map((f) => f.path))) return [];
     let keys: Buffer[] = [Buffer.alloc(0)];
@@ -122,7 +143,12 @@ export class Indexes {
   /** Only inside a write: creates the index and builds it from every document. */
   create(info: CollectionInfo, spec: IndexSpec): void {
     if (spec.name === '_id_') throw new EngineError(INDEX_OPTIONS_CONFLICT, 'IndexOptionsConflict', 'the _id index already exists');
-    fieldsOf(spec.key);
+    const { special } = parseKey(spec.key);
+    if (special && spec.unique === true) throw cannotCreate('a text, geospatial or hashed index cannot be unique');
+    const isText = (key: Document) => Object.values(key).includes('text');
+    if (isText(spec.key) && this.of(info.table).some((d) => isText(d.spec.key) && d.name !== spec.name)) {
+      throw new EngineError(INDEX_OPTIONS_CONFLICT, 'IndexOptionsConflict', 'only one text index per collection allowed');
+    }
     if (spec.partialFilterExpression) compileFilter(spec.partialFilterExpression);
     const existing = this.of(info.table).find((d) => d.name === spec.name);
     if (existing) {

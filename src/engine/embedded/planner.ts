@@ -94,13 +94,14 @@ function hinted(hint: FindOptions['hint'], indexes: IndexDef[]): IndexDef | 'nat
   if (typeof hint === 'string' && hint === '_id_') return 'natural';
   if (isPlainObject(hint) && sameKey(hint, { _id: 1 })) return 'natural';
   if (!found) throw new EngineError(BAD_VALUE, 'BadValue', 'hint provided does not correspond to an existing index');
-  return found;
+  // a text, geospatial or hashed index has no entries here: the collection's order stands in
+  return found.special ? 'natural' : found;
 }
 
 /** The index whose leading fields and directions give this sort order (or its reverse). */
 function sortIndex(sort: Sort, indexes: IndexDef[]): { index: IndexDef; dir: 1 | -1 } | undefined {
   for (const d of indexes) {
-    if (d.sparse || d.partial || d.fields.length < sort.length) continue;
+    if (d.special || d.sparse || d.partial || d.fields.length < sort.length) continue;
     const same = sort.every(([f, s], i) => d.fields[i]!.field === f && d.fields[i]!.dir === s);
     const reversed = sort.every(([f, s], i) => d.fields[i]!.field === f && d.fields[i]!.dir === -s);
     if (same || reversed) return { index: d, dir: same ? 1 : -1 };
@@ -112,12 +113,14 @@ export function plan(filter: Filter, opts: FindOptions, indexes: IndexDef[], idS
   const hint = hinted(opts.hint, indexes);
   if (hint === 'natural') {
     const n = isPlainObject(opts.hint) && numberOf(opts.hint.$natural) === -1 ? -1 : 1;
-    return { kind: 'table', dir: idSortDir ?? n };
+    return { kind: 'table', dir: opts.sort?.length === 0 ? n : idSortDir ?? n };
   }
+  // a hint with an empty sort returns documents in the hinted index's order, whatever the filter
+  if (hint && opts.sort?.length === 0) return { kind: 'indexOrder', index: hint, dir: 1 };
   const ids = hint ? undefined : pinnedIds(filter);
   if (ids) return { kind: 'ids', keys: ids.map(idKey) };
   const conds = conditions(filter);
-  const candidates = hint ? [hint] : indexes.filter((d) => !d.partial);
+  const candidates = hint ? [hint] : indexes.filter((d) => !d.partial && !d.special);
   let best: { index: IndexDef; bounds: Bounds } | undefined;
   for (const d of candidates) {
     const first = d.fields[0]!;
@@ -130,7 +133,7 @@ export function plan(filter: Filter, opts: FindOptions, indexes: IndexDef[], idS
     // the index answers the whole filter when it is one equality/$in on the index's field
     const field = best.index.fields[0]!.field;
     const covered = best.bounds.points && best.bounds.exact && conds.size === 1 && conds.get(field)!.length === 1
-      && Object.keys(filter).length === 1;
+      && Object.keys(filter).length === 1 && Object.hasOwn(filter, field);
     return { kind: 'bounds', index: best.index, ranges: best.bounds.ranges, covered };
   }
   if (hint) return { kind: 'indexOrder', index: hint, dir: 1 };

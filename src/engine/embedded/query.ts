@@ -19,6 +19,9 @@ const QUERY_OPERATORS = new Set([
   '$bitsAnyClear', '$geoWithin', '$geoIntersects', '$near', '$nearSphere',
 ]);
 
+// MongoDB answers these with a text or geospatial index; the embedded engine has neither
+const NOT_SERVED = new Set(['$text', '$geoWithin', '$geoIntersects', '$near', '$nearSphere']);
+
 function checkOperators(v: unknown, depth = 0): void {
   if (depth > 100) throw new EngineError(BAD_VALUE, 'BadValue', 'filter nested too deeply');
   if (Array.isArray(v)) {
@@ -29,6 +32,9 @@ function checkOperators(v: unknown, depth = 0): void {
   for (const k of Object.keys(v)) {
     if (k.startsWith('$') && !QUERY_OPERATORS.has(k)) {
       throw new EngineError(BAD_VALUE, 'BadValue', `unknown operator: ${k}`);
+    }
+    if (NOT_SERVED.has(k)) {
+      throw new EngineError(BAD_VALUE, 'BadValue', `the ${k} query operator is not supported by the embedded engine (text and geospatial queries need the MongoDB engine)`);
     }
     if (k !== '$expr') checkOperators(v[k], depth + 1);
   }

@@ -260,8 +260,10 @@ export class Scanner {
             yield* self.byKey(info, [k], matcher(), stamp);
           }
         })();
-        // the index gives the requested order unless it was only hinted
-        return idDir === undefined && opts.sort && opts.hint === undefined ? this.stream(hits, skip, limit) : finish([...hits]);
+        // the index gives the requested order unless it was only hinted; a hint with an empty
+        // sort asks for the hinted index's order (MongoDB)
+        const inOrder = (idDir === undefined && opts.sort && opts.hint === undefined) || (opts.hint !== undefined && opts.sort?.length === 0);
+        return inOrder ? this.stream(hits, skip, limit) : finish([...hits]);
       }
       case 'table': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
