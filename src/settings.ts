@@ -29,6 +29,8 @@ export interface AggregationSecurity {
   operatorBlacklist: string[];
   allowCrossDatabaseOperations: boolean;
   allowJavaScriptExecution: boolean;
+  /** the users and ACL collections: no aggregation reads or writes them, whatever the settings above */
+  guarded: Array<{ db: string; coll: string }>;
 }
 
 export interface Settings {
@@ -107,13 +109,17 @@ function operatorNames(s: Tree, key: string, dflt: string[]): string[] {
   return names;
 }
 
-function aggregationSecurity(s: Tree): AggregationSecurity {
+function aggregationSecurity(s: Tree, realm: Tree, acl: Tree): AggregationSecurity {
   return {
     enabled: bool(s, 'enabled', true),
     stageBlacklist: operatorNames(s, 'stageBlacklist', ['$out', '$merge', '$lookup', '$graphLookup', '$unionWith']),
     operatorBlacklist: operatorNames(s, 'operatorBlacklist', ['$where', '$function', '$accumulator']),
     allowCrossDatabaseOperations: bool(s, 'allowCrossDatabaseOperations', false),
     allowJavaScriptExecution: bool(s, 'allowJavaScriptExecution', false),
+    guarded: [
+      { db: str(realm, 'users-db', 'restheart')!, coll: str(realm, 'users-collection', 'users')! },
+      { db: str(acl, 'acl-db', 'restheart')!, coll: str(acl, 'acl-collection', 'acl')! },
+    ],
   };
 }
 
@@ -149,7 +155,7 @@ export function settingsFrom(cfg: Config): Settings {
     queryTimeLimit: timeLimit(num(mongo, 'query-time-limit', 0), docrest),
     aggregationTimeLimit: timeLimit(num(mongo, 'aggregation-time-limit', 0), docrest),
     aggregationCheckOperators: bool(mongo, 'aggregation-check-operators', true),
-    aggregationSecurity: aggregationSecurity(sec('aggregationSecurity')),
+    aggregationSecurity: aggregationSecurity(sec('aggregationSecurity'), sec('mongoRealmAuthenticator'), sec('mongoAclAuthorizer')),
     maxPagesize: num(mongo, 'max-pagesize', 1000),
     etagPolicy: {
       db: policy(etag.db, 'REQUIRED_FOR_DELETE'),

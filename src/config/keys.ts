@@ -78,12 +78,12 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
     'mongo.local-cache-enabled': ANY, 'mongo.local-cache-ttl': ANY, 'mongo.get-collection-cache-enabled': ANY, 'mongo.get-collection-cache-size': ANY,
     'mongo.get-collection-cache-ttl': ANY, 'mongo.get-collection-cache-docs': ANY, 'mongo.cursor-batch-size': ANY,
   }),
-  g(U, 'aggregations and JSON schema validation are not built yet (501)', {
-    'mongo.aggregation-check-operators': ANY, 'mongo.aggregation-time-limit': ANY, 'mongo.schema-cache-enabled': ANY, 'mongo.schema-cache-ttl': ANY,
-    'aggregationSecurity.enabled': ANY, 'aggregationSecurity.stageBlacklist': ANY, 'aggregationSecurity.operatorBlacklist': ANY,
-    'aggregationSecurity.allowCrossDatabaseOperations': ANY, 'aggregationSecurity.allowJavaScriptExecution': ANY,
-  }),
-  g(D, '0 (no limit in RESTHeart) leaves docrest.default-time-limit in force', ['mongo.query-time-limit']),
+  g(U, 'JSON schema validation is not built yet (501)', { 'mongo.schema-cache-enabled': ANY, 'mongo.schema-cache-ttl': ANY }),
+  g(H, '', [
+    'mongo.aggregation-check-operators', 'aggregationSecurity.enabled', 'aggregationSecurity.stageBlacklist', 'aggregationSecurity.operatorBlacklist',
+    'aggregationSecurity.allowCrossDatabaseOperations', 'aggregationSecurity.allowJavaScriptExecution',
+  ]),
+  g(D, '0 (no limit in RESTHeart) leaves docrest.default-time-limit in force', ['mongo.query-time-limit', 'mongo.aggregation-time-limit']),
   g(H, '', ['filterOperatorsBlacklist.enabled', 'filterOperatorsBlacklist.blacklist', 'ping.enabled', 'ping.msg', 'ping.enable-extended-response', 'database-probe.enabled', 'roles.uri']),
   g(U, '/health/db waits for the engine without a timeout', { 'database-probe.timeout-ms': 2000 }),
   g(D, '/health/db pings the engine docrest runs on', { 'database-probe.dbname': ANY }),

@@ -54,7 +54,8 @@ const AGGRS = [
   { uri: 'function', stages: [{ $project: { x: { $function: { body: 'function() { return 1 }', args: [], lang: 'js' } } } }] },
   { uri: 'cross-db', stages: [{ $lookup: { from: 'other.regions', localField: 'region', foreignField: '_id', as: 'r' } }] },
   { uri: 'cross-db-out', stages: [{ $out: { db: 'otherdb', coll: 'x' } }] },
-  { uri: 'bad-var', stages: [{ $match: { status: { $var: 'status' } } }] },
+  { uri: 'users-lookup', stages: [{ $lookup: { from: 'users', localField: 'owner', foreignField: '_id', as: 'u' } }] },
+  { uri: 'acl-merge', stages: [{ $project: { _id: 1 } }, { $merge: { into: 'acl' } }] },
 ];
 
 async function must(srv: TestServer, method: string, path: string, body?: unknown, ok = [200, 201]): Promise<Reply> {
@@ -177,6 +178,8 @@ const RELAXED: Scenario[] = [
   get('$lookup into another database → 403', '/sales/_aggrs/cross-db', 403, { check: SECURITY(/CROSS_DATABASE_ACCESS operator '\$lookup'.*database 'other'/) }),
   get('$out into another database → 403', '/sales/_aggrs/cross-db-out', 403, { check: SECURITY(/CROSS_DATABASE_OUTPUT operator '\$out'/) }),
   get('$function with JavaScript disallowed → 403', '/sales/_aggrs/function', 403, { check: SECURITY(/JAVASCRIPT_EXECUTION operator '\$function'/) }),
+  get('the users collection is never joined (password hashes) → 403', '/sales/_aggrs/users-lookup', 403, { check: SECURITY(/PROTECTED_COLLECTION operator '\$lookup'/) }),
+  get('nor the ACL written → 403', '/sales/_aggrs/acl-merge', 403, { check: SECURITY(/PROTECTED_COLLECTION operator '\$merge' at pipeline\[1\]/) }),
   get('a last $out writes and answers []', '/sales/_aggrs/out', 200, { expectBody: [] }),
   get('… into the target collection', '/eu?sort=_id', 200, { check: ids([1, 3]) }),
 ];
