@@ -41,17 +41,45 @@ function documentsOf(chunks: Uint8Array[]): Document[] {
 const keyOf = (id: unknown) => encodeValue(id).toString('latin1');
 
 /**
- * A result value back in the exact model. A number that mingo passed through unchanged keeps its
- * stored type: where the input document with the same _id holds an equal number at the same path,
- * that value is taken. Other numbers are computed ones (fromView: Int32, Int64 or Double).
+ * The numeric view of an exact value for mingo (as toView), remembering for every object and
+ * array it builds the exact value it stands for: mingo passes input objects on by reference
+ * ($match, $sort, $lookup, $push, $first…), so a result object found here is an input one.
  */
-function retype(v: unknown, exact: unknown): unknown {
+function viewOf(v: unknown, origins: WeakMap<object, unknown>): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const c = viewOf(x, origins);
+      if (c !== x) (out ??= v.slice())[i] = c;
+    });
+    if (out) origins.set(out, v);
+    return out ?? v;
+  }
+  if (!isPlainObject(v)) return toView(v);
+  let out: Document | undefined;
+  for (const k in v) {
+    const c = viewOf(v[k], origins);
+    if (c !== v[k]) (out ??= { ...v })[k] = c;
+  }
+  if (out) origins.set(out, v);
+  return out ?? v;
+}
+
+/**
+ * A result value back in the exact model. A number mingo passed through unchanged keeps its stored
+ * type: the value is taken from the input it came from — the input object itself when mingo passed
+ * it on by reference, else the input document with the same _id, at the same path, when the
+ * number there is equal. Other numbers are computed ones (fromView: Int32, Int64 or Double).
+ */
+function retype(v: unknown, hint: unknown, origins: WeakMap<object, unknown>): unknown {
+  const exact = v !== null && typeof v === 'object' && origins.has(v) ? origins.get(v) : hint;
   if (v === exact) return v;
   if (typeof v === 'number') return isNumeric(exact) && (numberOf(exact) === v || (Number.isNaN(v) && Number.isNaN(numberOf(exact)))) ? exact : fromView(v);
-  if (Array.isArray(v)) return v.map((x, i) => retype(x, Array.isArray(exact) ? exact[i] : undefined));
+  if (Array.isArray(v)) return v.map((x, i) => retype(x, Array.isArray(exact) ? exact[i] : undefined, origins));
   if (!isPlainObject(v)) return v;
   const out: Document = {};
-  for (const k in v) out[k] = retype(v[k], isPlainObject(exact) ? exact[k] : undefined);
+  for (const k in v) out[k] = retype(v[k], isPlainObject(exact) ? exact[k] : undefined, origins);
   return out;
 }
 
@@ -60,7 +88,8 @@ function run(job: WorkerJob): Uint8Array[] {
   const source = documentsOf(job.source);
   const byId = new Map<string, Document>();
   for (const d of source) if (d._id !== undefined) byId.set(keyOf(d._id), d);
-  const lookups = new Map(job.lookups.map(([name, chunks]) => [name, documentsOf(chunks).map((d) => toView(d) as Document)]));
+  const origins = new WeakMap<object, unknown>();
+  const lookups = new Map(job.lookups.map(([name, chunks]) => [name, documentsOf(chunks).map((d) => viewOf(d, origins) as Document)]));
   const aggregator = new Aggregator(toView(pipeline) as Document[], {
     context: AGGREGATE_CONTEXT,
     // mingo's $setWindowFields runs its windows through $function; users' JavaScript never gets
@@ -77,11 +106,11 @@ function run(job: WorkerJob): Uint8Array[] {
     pending = [];
     bytes = 0;
   };
-  const out = aggregator.stream(source.map((d) => toView(d)));
+  const out = aggregator.stream(source.map((d) => viewOf(d, origins)));
   for (let r = out.next(); !r.done; r = out.next()) {
     const view = r.value as Document;
     const exact = view._id !== undefined ? byId.get(keyOf(view._id)) : undefined;
-    const typed = (exact ? retype(view, exact) : fromView(view)) as Document;
+    const typed = retype(view, exact, origins) as Document;
     const bson = serialize(Object.hasOwn(typed, '_id') ? { _id: typed._id, ...typed } : typed, { ignoreUndefined: true });
     pending.push(bson);
     bytes += bson.length;

@@ -142,6 +142,13 @@ export function aggregationContract(name: string, make: () => Promise<EngineUnde
         const [viaGroup] = await c.aggregate([{ $addFields: { x: 1 } }, { $sort: { _id: 1 } }]);
         assert.deepEqual(shape(viaGroup), shape({ ...doc, x: i(1) }));
       });
+      test('documents passed on whole keep their types: $lookup, $push', async () => {
+        const c = await seeded([{ _id: 1, k: 'x', d: d(2), l: l(3) }, { _id: 2, k: 'x', d: d(4), l: l(5) }]);
+        const [grouped] = await c.aggregate([{ $sort: { _id: 1 } }, { $group: { _id: '$k', all: { $push: '$$ROOT' } } }]);
+        assert.deepEqual(shape(grouped), shape({ _id: 'x', all: [{ _id: i(1), k: 'x', d: d(2), l: l(3) }, { _id: i(2), k: 'x', d: d(4), l: l(5) }] }));
+        const [joined] = await c.aggregate([{ $match: { _id: 1 } }, { $lookup: { from: c.name, localField: 'k', foreignField: 'k', as: 'same' } }, { $project: { same: 1 } }]);
+        assert.deepEqual(shape(joined), shape({ _id: i(1), same: [{ _id: i(1), k: 'x', d: d(2), l: l(3) }, { _id: i(2), k: 'x', d: d(4), l: l(5) }] }));
+      });
       test('computed numbers: integers are Int32, fractions Double, large integers Int64', async () => {
         const c = await seeded([{ _id: 1, a: i(3), b: i(4) }]);
         const [out] = await c.aggregate([{ $project: { _id: 0, sum: { $add: ['$a', '$b'] }, half: { $divide: ['$a', 2] }, big: { $multiply: ['$a', 1_000_000_000] } } }]);
@@ -212,7 +219,7 @@ export function aggregationContract(name: string, make: () => Promise<EngineUnde
       });
       test('past maxTimeMS: MaxTimeMSExpired (50)', async () => {
         const big = coll();
-        await big.bulkWrite(Array.from({ length: 3000 }, (_, n) => ({ insertOne: { document: { _id: n, n: i(n), s: `v${n}` } } })));
+        await big.bulkWrite(Array.from({ length: 1000 }, (_, n) => ({ insertOne: { document: { _id: n, n: i(n), s: `v${n}` } } })));
         const slow = [{ $lookup: { from: big.name, let: { n: '$n' }, pipeline: [{ $match: { $expr: { $eq: [{ $concat: ['$s', 'x'] }, { $concat: ['v', { $toString: '$$n' }, 'y'] }] } } }], as: 'x' } }];
         await fails(big.aggregate(slow, { maxTimeMS: 50 }), [50]);
       });

@@ -208,6 +208,12 @@ export class WireShim {
       case 'insert': {
         const docs = body.documents as Document[];
         const ordered = body.ordered === undefined || bool(body.ordered);
+        if (!ordered) {
+          // one engine write for the whole batch (the embedded engine's bulk writes are unordered)
+          const r = await coll.bulkWrite(docs.map((document) => ({ insertOne: { document } })));
+          const errors = r.writeErrors.map((w) => ({ index: w.index, code: w.code, errmsg: w.message }));
+          return errors.length ? { n: r.insertedCount, writeErrors: errors } : { n: r.insertedCount };
+        }
         const writeErrors: Document[] = [];
         let n = 0;
         for (const [index, doc] of docs.entries()) {
