@@ -9,6 +9,7 @@ import { Lazy, type Iterator } from 'mingo/lazy';
 import type { Options } from 'mingo/types';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { MONGO_CONTEXT } from '../mingo-context.ts';
+import { MISSING_EXPRESSIONS } from './aggregate-expressions.ts';
 import { isPlainObject, type Document } from '../values.ts';
 
 type Stage = (coll: Iterator, expr: unknown, options: Options) => Iterator;
@@ -57,5 +58,6 @@ const $bucket: Stage = (coll, expr, options) => {
   return mingo.$sort!(mingo.$group!(coll, { _id: id, ...accumulators }, options), { _id: 1 }, options);
 };
 
-// Context.from keeps the first definition of an operator
-export const AGGREGATE_CONTEXT = Context.from(Context.init({ pipeline: { $project, $bucket } as never }), MONGO_CONTEXT);
+// the context of embedded aggregations: these stages, the expressions mingo lacks, then MONGO_CONTEXT
+// (Context.from keeps the first definition of an operator)
+export const AGGREGATE_CONTEXT = Context.from(Context.init({ pipeline: { $project, $bucket }, expression: MISSING_EXPRESSIONS } as never), MONGO_CONTEXT);

@@ -129,6 +129,13 @@ export function aggregationContract(name: string, make: () => Promise<EngineUnde
         }]);
         assert.deepEqual(plain(out), { day: '2024-01-02', hour: 12, next: '2024-01-03T12:00:00.000Z', up: 'B', label: 'EU-b', part: 'E', len: 2 });
       });
+      test('$toObjectId, $indexOfCP, $binarySize, $bsonSize', async () => {
+        const hex = '5f0c4a3b2e1d0c0b0a090807';
+        const c = await seeded([{ _id: 1, s: hex, t: 'héllo wörld' }]);
+        const [out] = await c.aggregate([{ $project: { _id: 0, o: { $toObjectId: '$s' }, at: { $indexOfCP: ['$t', 'w'] }, bytes: { $binarySize: '$t' }, size: { $bsonSize: { a: 1 } } } }]);
+        assert.ok(out!.o instanceof ObjectId && out!.o.toHexString() === hex);
+        assert.deepEqual(plain({ ...out, o: undefined }), { o: undefined, at: 6, bytes: 13, size: 12 });
+      });
     });
 
     describe('BSON types', () => {
