@@ -5,7 +5,7 @@
 // the results fails the stage before anything is written. Not atomic: a reader may see the target
 // empty between the two writes.
 // $merge: {into, on (default _id), whenMatched: merge | replace | keepExisting | fail,
-// whenNotMatched: insert | discard | fail}; a pipeline in whenMatched is not supported (BadValue).
+// whenNotMatched: insert | discard | fail}; a pipeline in whenMatched, and let, are not supported (BadValue).
 import { BAD_VALUE, DUPLICATE_KEY, EngineError } from '../../errors.ts';
 import type { BulkOperation, Collection, Engine } from '../types.ts';
 import { ObjectId, isPlainObject, type Document } from '../values.ts';
@@ -57,7 +57,7 @@ async function merge(coll: Collection, engine: Engine, spec: Document, docs: Doc
   const on = onFields(spec.on);
   const whenMatched = spec.whenMatched ?? 'merge';
   const whenNotMatched = spec.whenNotMatched ?? 'insert';
-  if (Array.isArray(whenMatched)) throw bad('$merge: a whenMatched pipeline is not supported by the embedded engine');
+  if (Array.isArray(whenMatched) || spec.let !== undefined) throw bad('$merge: a whenMatched pipeline and let are not supported by the embedded engine');
   if (!['merge', 'replace', 'keepExisting', 'fail'].includes(String(whenMatched))) throw bad(`$merge: unknown whenMatched mode '${String(whenMatched)}'`);
   if (!['insert', 'discard', 'fail'].includes(String(whenNotMatched))) throw bad(`$merge: unknown whenNotMatched mode '${String(whenNotMatched)}'`);
   await engine.db(coll.dbName).createCollection(coll.name);
