@@ -218,7 +218,8 @@ for (const engine of engines()) {
 describe('aggregations: mongo.aggregation-time-limit', () => {
   let srv: TestServer;
   before(async () => {
-    srv = await startServer({ rho: '/mongo/aggregation-time-limit->50' });
+    // the pipeline takes seconds; the limit stops it after 3
+    srv = await startServer({ rho: '/mongo/aggregation-time-limit->3000' });
     await must(srv, 'PUT', '/big', {
       aggrs: [{ uri: 'slow', stages: [{ $group: { _id: null, s: { $push: '$n' } } }, { $unwind: '$s' }, { $group: { _id: { $mod: ['$s', 7] }, n: { $sum: { $strLenCP: { $reduce: { input: { $range: [0, 200] }, initialValue: '', in: { $concat: ['$$value', 'x'] } } } } } } }] }],
     });
@@ -227,8 +228,13 @@ describe('aggregations: mongo.aggregation-time-limit', () => {
   after(async () => srv.close());
 
   test('a pipeline past the limit answers 408, and the server keeps answering meanwhile', async () => {
-    const slow = call(srv, 'GET', '/big/_aggrs/slow');
+    let settled = false;
+    const slow = call(srv, 'GET', '/big/_aggrs/slow').finally(() => {
+      settled = true;
+    });
     assert.equal((await call(srv, 'GET', '/ping')).status, 200);
+    assert.equal((await call(srv, 'GET', '/big/7?id_type=NUMBER')).status, 200);
+    assert.equal(settled, false, 'the aggregation ended before /ping was answered');
     const r = await slow;
     assert.equal(r.status, 408, r.text);
     assert.equal(r.json().message, 'Operation exceeded time limit');

@@ -8,7 +8,8 @@ import { EngineError } from '../../errors.ts';
 import { timeLimitExceeded } from './time-limit.ts';
 import type { WorkerJob, WorkerReply } from './aggregate-worker.ts';
 
-const MAX_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
+// at least two: one long aggregation (up to its time limit) must not hold up every other
+const MAX_WORKERS = Math.max(2, Math.min(4, availableParallelism() - 1));
 /** heap of one worker: the input is at most MAX_INPUT_BYTES of BSON (aggregate.ts) */
 const WORKER_HEAP_MB = 1024;
 

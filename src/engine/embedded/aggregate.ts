@@ -199,7 +199,8 @@ async function sourceRows(engine: EmbeddedEngine, info: CollectionInfo, prefix: 
 }
 
 /** BSON documents packed back to back into chunks with ArrayBuffers of their own (they are transferred). */
-function pack(rows: Buffer[]): Uint8Array[] {
+async function pack(rows: Buffer[], deadline: number): Promise<Uint8Array[]> {
+  const pace = pacer(deadline);
   const chunks: Uint8Array[] = [];
   let at = 0;
   while (at < rows.length) {
@@ -214,6 +215,7 @@ function pack(rows: Buffer[]): Uint8Array[] {
     }
     chunks.push(chunk);
     at = end;
+    await pace();
   }
   return chunks;
 }
@@ -252,9 +254,9 @@ export async function aggregate(engine: EmbeddedEngine, dbName: string, collName
     const lookups: Array<[string, Uint8Array[]]> = [];
     for (const name of foreignCollections(prefix.rest)) {
       const foreign = engine.store.collectionInfo(dbName, name);
-      lookups.push([name, foreign ? pack(await tableRows(engine, foreign, {}, deadline, budget)) : []]);
+      lookups.push([name, foreign ? await pack(await tableRows(engine, foreign, {}, deadline, budget), deadline) : []]);
     }
-    const chunks = await runOnWorker({ pipeline: new Uint8Array(serialize({ p: prefix.rest })), source: pack(rows), lookups }, deadline);
+    const chunks = await runOnWorker({ pipeline: new Uint8Array(serialize({ p: prefix.rest })), source: await pack(rows, deadline), lookups }, deadline);
     results = await unpack(chunks, deadline);
   }
   if (!output) return results;
