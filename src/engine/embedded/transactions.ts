@@ -187,7 +187,16 @@ export class Transactions {
   async read<T>(sid: string, n: number, c: EmbeddedCollection, op: (s: Steps) => T, direct: () => Promise<T>): Promise<T> {
     if (!this.inProgress(sid, n)) throw notInProgress();
     if (this.store.prepared('SELECT 1 FROM txn_doc WHERE sid = ? AND db = ? AND coll = ? AND w = 1 LIMIT 1').get(sid, c.dbName, c.name) === undefined) {
-      const value = await direct();
+      let value: T;
+      try {
+        value = await direct();
+      } catch (e) {
+        await this.inWrite(() => {
+          if (this.inProgress(sid, n)) this.abortNow(sid);
+          return { ok: true, value: undefined };
+        });
+        throw e;
+      }
       if (Array.isArray(value) && value.length) {
         await this.inWrite(() => {
           if (this.inProgress(sid, n)) this.remember(sid, c, value as Document[]);

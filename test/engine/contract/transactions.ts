@@ -144,6 +144,18 @@ export function transactionsContract(name: string, make: () => Promise<Transacti
         assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'ABORTED' });
         assert.equal(num((await c.findOne({ _id: 1 }))?.n), 5);
       }],
+      ['a failed operation aborts its transaction, as in MongoDB', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1 });
+        const w = await begin();
+        await c.insertOne({ _id: 2 }, { session: w.t });
+        await fails(c.insertOne({ _id: 1 }, { session: w.t }), 11000);
+        assert.deepEqual(await w.s.currentTransaction(), { txnNumber: w.n, status: 'ABORTED' });
+        const r = await begin();
+        await assert.rejects(c.find({ $bogus: 1 }, { session: r.t }), EngineError);
+        assert.deepEqual(await r.s.currentTransaction(), { txnNumber: r.n, status: 'ABORTED' });
+        assert.deepEqual(ids(await c.find({})), [1]);
+      }],
       ['a session without a transaction number runs operations outside any transaction', async () => {
         const c = coll();
         const s = engine.startSession();
