@@ -79,7 +79,7 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
   let urls: string[];
   try {
     const security = new Security(cfg, engine, settings.filterBlacklist, (m) => log?.warn(m));
-    ({ app, log } = await buildServer(settings, engine, security, { ...opts, serverFactory: listeners.factory }));
+    ({ app, log, upgrade: listeners.upgrade } = await buildServer(settings, engine, security, { ...opts, serverFactory: listeners.factory }));
     if (opts.bootstrap !== false) {
       for (const w of warnings) log.warn(w);
       await bootstrap(cfg, engine, security, (m) => log!.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createSecureServer } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import { ConfigError, getBool, getNumber, getString, section, type Config } from '../config/load.ts';
 import { loadTls } from './tls.ts';
@@ -89,10 +90,19 @@ export async function probeListeners(plans: ListenerPlan[]): Promise<void> {
   }
 }
 
+/** Upgrade requests (WebSocket): which ones are taken (node's shouldUpgradeCallback), and where they go. */
+export interface UpgradeHandler {
+  accepts(req: IncomingMessage): boolean;
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
 export class Listeners {
   private readonly plans: ListenerPlan[];
   private readonly servers: Server[] = [];
   private handler: Handler | undefined;
+  /** set once the pipeline is built; until then every Upgrade: request is a plain request */
+  upgrade: UpgradeHandler | undefined;
+  private readonly shouldUpgrade = (req: IncomingMessage): boolean => this.upgrade?.accepts(req) ?? false;
 
   constructor(plans: ListenerPlan[]) {
     this.plans = plans;
@@ -113,10 +123,15 @@ export class Listeners {
       // http2's types differ from http's, but fastify's handler serves both request kinds
       server = h2 as unknown as Server;
     } else {
-      server = plan.tls ? createHttpsServer(plan.tls, handler) : createHttpServer(handler);
+      const options = { shouldUpgradeCallback: this.shouldUpgrade };
+      server = plan.tls ? createHttpsServer({ ...plan.tls, ...options }, handler) : createHttpServer(options, handler);
       server.keepAliveTimeout = KEEP_ALIVE_MS;
       server.requestTimeout = 0;
     }
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.upgrade) this.upgrade.handle(req, socket, head);
+      else socket.destroy();
+    });
     const first = this.servers[0];
     // fastify answers malformed requests on its own server only
     if (first) server.on('clientError', (err, socket) => first.emit('clientError', err, socket));

@@ -1,56 +1,28 @@
-// The http stage and the request pipeline: parse → CORS → security (authenticate, authorize) →
-// service (api) → representation. One catch-all route; docrest routes by itself so that CORS,
+// The http stage and the request pipeline:
+//   parse → service lookup (+ its init) → REQUEST_BEFORE_AUTH → security → REQUEST_AFTER_AUTH →
+//   service → RESPONSE → send (CORS on every response) → RESPONSE_ASYNC.
+// One catch-all fastify route; docrest routes by itself (service-registry.ts) so that CORS,
 // OPTIONS and errors are handled identically on every path, including paths matching nothing.
-import { promisify } from 'node:util';
-import { deflate, gzip } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
+// Upgrade requests (WebSocket) to a service that accepts them take the same pipeline.
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { pino, type Logger } from 'pino';
-import type { ApiResponse, MongoRequest } from '../api/context.ts';
-import { MongoService } from '../api/service.ts';
 import type { Engine } from '../engine/types.ts';
 import { HttpError, badRequest } from '../errors.ts';
 import { parseJsonMode, renderJson, type JsonMode } from '../json/render.ts';
-import { Security, type ServiceKind } from '../security/security.ts';
+import type { Security } from '../security/security.ts';
 import type { Settings } from '../settings.ts';
 import { Cors, type PreflightKind } from './cors.ts';
 import { errorBody, toHttpError } from './error-reply.ts';
+import { Exchange } from './exchange.ts';
+import { InterceptorRegistry, type Interceptor } from './interceptors.ts';
+import type { UpgradeHandler } from './listeners.ts';
+import { readBody } from './request-body.ts';
+import { JSON_TYPE, end, endEncoded, writeStream, type OutHeaders, type ServiceResponse } from './response.ts';
 import { schemeResolver } from './scheme.ts';
-import { health, ping } from './services.ts';
-
-const JSON_TYPE = 'application/json; charset=UTF-8';
-// Compression is done here rather than by @fastify/compress: its three hooks cost every request,
-// compressed or not, ~15% of a point read. zlib runs on the thread pool, off the event loop.
-const COMPRESS_THRESHOLD = 1024;
-const gzipAsync = promisify(gzip);
-const deflateAsync = promisify(deflate);
-
-/** Response headers in the order they are sent (CORS first); CORS and compression use lower-case names. */
-type OutHeaders = Record<string, string | number>;
-
-/** The body as sent: compressed (a promise) when worth it and accepted, else as it is. */
-function encode(h: OutHeaders, acceptEncoding: string | undefined, body: Buffer): Buffer | Promise<Buffer> {
-  if (body.length < COMPRESS_THRESHOLD || !acceptEncoding) return body;
-  const gz = /\bgzip\b/.test(acceptEncoding);
-  if (!gz && !/\bdeflate\b/.test(acceptEncoding)) return body;
-  h['content-encoding'] = gz ? 'gzip' : 'deflate';
-  h.vary = typeof h.vary === 'string' && h.vary ? `${h.vary}, Accept-Encoding` : 'Accept-Encoding';
-  return gz ? gzipAsync(body) : deflateAsync(body);
-}
-
-/**
- * Writes the response on node's ServerResponse: fastify's reply.send runs hooks, header and payload
- * checks that cost ~5 µs a request (measured); docrest has none of those to run.
- */
-function end(reply: FastifyReply, status: number, h: OutHeaders, body: Buffer | undefined): FastifyReply {
-  reply.hijack();
-  const res = reply.raw;
-  // no Content-Length on 204/304 and no Content-Type on 204 (RFC 9110); every other response has one
-  if (status === 204) delete h['content-type'];
-  else if (status !== 304) h['content-length'] = body ? body.length : 0;
-  res.writeHead(status, h);
-  res.end(body);
-  return reply;
-}
+import { ServiceRegistry, type Service } from './service-registry.ts';
+import { builtinServices } from './services.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const DOCUMENT_TYPES = new Set(['DOCUMENT', 'FILE', 'SCHEMA']);
@@ -59,10 +31,9 @@ export interface ServerOptions {
   logLevel?: string;
   /** the listeners' servers (src/http/listeners.ts); fastify's own http server otherwise */
   serverFactory?: FastifyServerFactory;
-}
-
-function quietAuth(req: FastifyRequest, query: string): boolean {
-  return req.headers['no-auth-challenge'] !== undefined || new URLSearchParams(query).has('noauthchallenge');
+  /** services registered after the built-in ones (plugins; tests) */
+  services?: Service[];
+  interceptors?: Interceptor[];
 }
 
 /** `.`/`..` segments (also percent-encoded) would let ACL path rules and routing disagree. */
@@ -74,14 +45,17 @@ function hasDotSegment(path: string): boolean {
   });
 }
 
-function splitUrl(url: string): { path: string; query: string } {
+function pathOf(url: string): string {
   const q = url.indexOf('?');
-  return q < 0 ? { path: url, query: '' } : { path: url.slice(0, q), query: url.slice(q + 1) };
+  return q < 0 ? url : url.slice(0, q);
 }
 
 export interface HttpServer {
   app: FastifyInstance;
   log: Logger;
+  services: ServiceRegistry;
+  interceptors: InterceptorRegistry;
+  upgrade: UpgradeHandler;
 }
 
 export async function buildServer(settings: Settings, engine: Engine, security: Security, opts: ServerOptions = {}): Promise<HttpServer> {
@@ -97,98 +71,160 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
     routerOptions: { maxParamLength: 10_000 },
     // fastify's own request errors (e.g. bad percent-encoding) get the same CORS and error body
-    frameworkErrors: (err, req, reply) => sendError(req, reply, err, 'default'),
+    frameworkErrors: (err, req, reply) => {
+      reply.hijack();
+      sendError(req.raw, reply.raw, err, 'default');
+    },
   });
+
+  const services = new ServiceRegistry();
+  for (const s of builtinServices(settings, engine, security)) services.register(s);
+  for (const s of opts.services ?? []) services.register(s);
+  const interceptors = new InterceptorRegistry();
+  for (const i of opts.interceptors ?? []) interceptors.register(i);
+
+  // a service with streamRequestBody reads the body itself: it is left unread here
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', (req, payload, done) => {
+    if (services.lookup(pathOf(req.url))?.streamRequestBody) return done(null, undefined);
+    readBody(payload, settings.maxBodySize, done);
+  });
 
   const cors = new Cors(settings.cors);
-  const mongo = new MongoService(settings, engine);
   const logError = (e: unknown) => log.error(e);
   const schemeOf = schemeResolver(settings.trustedProxies);
+  const hostFallback = `${settings.host}:${settings.port}`;
 
   /** An error as a response; X-Powered-By only when the request got past security, never on 401/403 (RESTHeart). */
-  function sendError(req: FastifyRequest, reply: FastifyReply, err: unknown, jsonMode: JsonMode, poweredBy = false): FastifyReply {
+  function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, jsonMode: JsonMode, poweredBy = false): void {
     const e = toHttpError(err, logError);
+    if (res.headersSent) {
+      // a stream failed half-way: the client sees the connection end early
+      res.destroy();
+      return;
+    }
     const h: OutHeaders = { ...cors.response(req.headers.origin) };
     if (poweredBy && e.status !== 401 && e.status !== 403) h['x-powered-by'] = 'restheart.org';
     Object.assign(h, e.headers);
     h['content-type'] = JSON_TYPE;
-    return end(reply, e.status, h, e.noBody || e.status === 304 ? undefined : Buffer.from(renderJson(errorBody(e), jsonMode)));
+    end(res, e.status, h, e.noBody || e.status === 304 ? undefined : Buffer.from(renderJson(errorBody(e), jsonMode)));
   }
 
-  function send(reply: FastifyReply, h: OutHeaders, r: ApiResponse, jsonMode: JsonMode, headOnly = false): FastifyReply | Promise<FastifyReply> {
-    h['content-type'] = r.contentType ?? JSON_TYPE;
-    if (r.headers) Object.assign(h, r.headers);
-    if (r.body === undefined || headOnly || r.status === 304) return end(reply, r.status, h, undefined);
-    const body = encode(h, reply.request.headers['accept-encoding'], Buffer.from(renderJson(r.body, jsonMode)));
-    return body instanceof Promise ? body.then((b) => end(reply, r.status, h, b)) : end(reply, r.status, h, body);
+  function send(ex: Exchange, h: OutHeaders, r: ServiceResponse): void | Promise<void> {
+    const res = ex.res;
+    switch (r.kind) {
+      case undefined: case 'json': {
+        h['content-type'] = r.contentType ?? JSON_TYPE;
+        if (r.headers) Object.assign(h, r.headers);
+        if (r.body === undefined || ex.method === 'HEAD' || r.status === 304) return end(res, r.status, h, undefined);
+        return endEncoded(res, r.status, h, Buffer.from(renderJson(r.body, ex.mongo?.params.jsonMode ?? ex.jsonMode)));
+      }
+      case 'bytes': {
+        h['content-type'] = r.contentType;
+        if (r.headers) Object.assign(h, r.headers);
+        if (ex.method === 'HEAD' || r.status === 304) return end(res, r.status, h, undefined);
+        return endEncoded(res, r.status, h, typeof r.body === 'string' ? Buffer.from(r.body) : r.body);
+      }
+      case 'stream': {
+        h['content-type'] = r.contentType;
+        if (r.headers) Object.assign(h, r.headers);
+        return writeStream(res, h, r).catch((e: unknown) => {
+          // the client went away (the source is destroyed with it) or the source failed
+          if (!res.writableFinished) log.debug({ err: e, path: ex.path }, 'stream response ended early');
+          res.destroy();
+        });
+      }
+      case 'takeover': {
+        if (ex.upgrade) {
+          res.detachSocket(ex.raw.socket);
+        } else {
+          for (const k in h) res.setHeader(k, h[k]!);
+        }
+        return r.run({ req: ex.raw, res, socket: ex.raw.socket, head: ex.upgradeHead, upgrade: ex.upgrade });
+      }
+    }
   }
 
-  function serviceOf(path: string): ServiceKind {
-    if (path === '/ping' && settings.ping.enabled) return 'ping';
-    if (path === '/health/db' && settings.healthEnabled) return 'health';
-    if (security.tokens.isTokenPath(path)) return 'token';
-    if (path === '/logout') return 'logout';
-    if (security.tokens.isRolesPath(path)) return 'roles';
-    return 'mongo';
-  }
-
-  async function pipeline(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const method = req.method;
-    const { path, query } = splitUrl(req.url);
-    // for error bodies; the MongoDB API parses its own parameters
-    const jsonMode = query.includes('jsonMode') ? parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined) : 'default';
-    const h: OutHeaders = { ...cors.response(req.headers.origin) };
+  async function pipeline(ex: Exchange): Promise<void> {
+    const h: OutHeaders = { ...cors.response(ex.headers.origin) };
     let poweredBy = false;
-    // HTTP/2 names the host :authority; Location, /ping and security predicates read Host
-    if (req.headers.host === undefined && req.headers[':authority'] !== undefined) req.headers.host = String(req.headers[':authority']);
-    const scheme = schemeOf(req.raw);
     try {
-      if (settings.forceGzip && !/\b(gzip|deflate)\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      if (settings.forceGzip && !/\b(gzip|deflate)\b/.test(String(ex.headers['accept-encoding'] ?? ''))) {
         throw badRequest('Accept-Encoding must include gzip or deflate');
       }
-      if (hasDotSegment(path)) throw badRequest('illegal path: . and .. segments are not allowed');
-      const service = serviceOf(path);
-      const mongoReq: MongoRequest | undefined = service !== 'mongo' ? undefined : mongo.parse({
-        method, path, query, headers: req.headers, rawBody: req.body as Buffer | undefined,
-        baseUrl: `${scheme}://${req.headers.host ?? `${settings.host}:${settings.port}`}`,
-      });
-      let account = await security.check({
-        method, path, query, headers: req.headers, remoteIp: req.ip, secure: scheme === 'https', service, mongo: mongoReq,
-      });
-      if (method === 'OPTIONS') {
-        const kind: PreflightKind = mongoReq && DOCUMENT_TYPES.has(mongoReq.resource.type) ? 'document' : 'default';
-        Object.assign(h, cors.preflight(kind));
-        return end(reply, 200, h, undefined);
+      if (hasDotSegment(ex.path)) throw badRequest('illegal path: . and .. segments are not allowed');
+      const service = ex.service;
+      service.init?.(ex);
+      if (interceptors.beforeAuth.length !== 0) await interceptors.run(interceptors.beforeAuth, ex, true);
+      if (ex.response === undefined) {
+        ex.account = await security.check(ex);
+        if (ex.method === 'OPTIONS') {
+          const kind: PreflightKind = ex.mongo && DOCUMENT_TYPES.has(ex.mongo.resource.type) ? 'document' : 'default';
+          Object.assign(h, cors.preflight(kind));
+          return end(ex.res, 200, h, undefined);
+        }
       }
       if (settings.xPoweredBy) {
         h['x-powered-by'] = 'restheart.org';
         poweredBy = true;
       }
-      switch (service) {
-        case 'ping': return send(reply, h, ping(settings, method, req.ip, req.headers.host), jsonMode);
-        case 'health': return send(reply, h, await health(engine, method), jsonMode, method === 'HEAD');
-        case 'logout': return send(reply, h, security.tokens.logout(method), jsonMode);
-        case 'roles': return send(reply, h, security.tokens.roles(method, path, account!), jsonMode);
-        case 'token': {
-          if (!account && method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-            account = await security.formLogin(req.body as Buffer | undefined);
-          }
-          if (!account) throw new HttpError(401, '', { noBody: true, headers: quietAuth(req, query) ? {} : { 'WWW-Authenticate': 'Basic realm="RESTHeart"' } });
-          return send(reply, h, await security.tokens.handle(method, path, new URLSearchParams(query), account), jsonMode);
-        }
-      }
-      if (!mongoReq) throw new HttpError(502, `No MongoDB resource bound for ${path}`);
-      const res = await mongo.handle(mongoReq);
-      security.afterWrite(mongoReq);
-      return send(reply, h, res, mongoReq.params.jsonMode);
+      if (interceptors.afterAuth.length !== 0 && ex.response === undefined) await interceptors.run(interceptors.afterAuth, ex, true);
+      ex.response ??= await service.handle(ex);
+      if (interceptors.response.length !== 0) await interceptors.run(interceptors.response, ex, false);
+      const sent = send(ex, h, ex.response);
+      if (sent !== undefined) await sent;
     } catch (err) {
-      return sendError(req, reply, err, jsonMode, poweredBy);
+      return sendError(ex.raw, ex.res, err, ex.jsonMode, poweredBy);
     }
+    if (interceptors.responseAsync.length !== 0) interceptors.runAsync(ex, logError);
   }
 
-  app.route({ method: [...METHODS], url: '/*', handler: pipeline });
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, err, 'default'));
-  return { app, log };
+  /** The Exchange of a request; its path routed to a service (404 when none, which the mongo service at `/` rules out). */
+  function exchange(raw: IncomingMessage, res: ServerResponse, body: Buffer | undefined, upgradeHead?: Buffer): Exchange | undefined {
+    const url = raw.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    // for error bodies; the MongoDB API parses its own parameters
+    const jsonMode = query.includes('jsonMode') ? parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined) : 'default';
+    // HTTP/2 names the host :authority; Location, /ping and security predicates read Host
+    if (raw.headers.host === undefined && raw.headers[':authority'] !== undefined) raw.headers.host = String(raw.headers[':authority']);
+    const service = services.lookup(path);
+    if (!service) {
+      sendError(raw, res, new HttpError(404, `no service is bound to ${path}`), jsonMode);
+      return undefined;
+    }
+    return new Exchange(raw, res, body, path, query, jsonMode, schemeOf(raw), service, hostFallback, upgradeHead);
+  }
+
+  app.route({
+    method: [...METHODS], url: '/*',
+    handler: (req, reply) => {
+      reply.hijack();
+      const ex = exchange(req.raw, reply.raw, req.body as Buffer | undefined);
+      return ex ? pipeline(ex) : undefined;
+    },
+  });
+  app.setErrorHandler((err, req, reply) => {
+    reply.hijack();
+    sendError(req.raw, reply.raw, err, 'default');
+  });
+
+  const upgrade: UpgradeHandler = {
+    accepts: (req) => services.lookup(pathOf(req.url ?? '/'))?.acceptsUpgrade === true,
+    handle(req, socket, head) {
+      // a response on the socket for whatever does not take it over (401, 403, errors); then the connection closes
+      const res = new ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket as Socket);
+      res.on('finish', () => {
+        res.detachSocket(socket as Socket);
+        socket.end();
+      });
+      socket.on('error', () => socket.destroy());
+      const ex = exchange(req, res, undefined, head);
+      if (ex) void pipeline(ex);
+    },
+  };
+  return { app, log, services, interceptors, upgrade };
 }

@@ -1,9 +1,15 @@
-// Services that are not the MongoDB API: /ping and /health/db (API.md §13).
+// The built-in services, registered like any plugin (service-registry.ts), under RESTHeart's plugin
+// names: ping (/ping), database-probe (/health/db), authTokenService (/token, /token/cookie,
+// /token/redirect), authCookieRemover (/logout), roles (/roles/{user}), and mongo — the MongoDB
+// API at `/`, which resolves the mongo-mounts itself (API.md §1.2, §13).
 import type { ApiResponse } from '../api/context.ts';
+import { MongoService } from '../api/service.ts';
 import type { Engine } from '../engine/types.ts';
 import { HttpError } from '../errors.ts';
+import type { Security } from '../security/security.ts';
 import type { Settings } from '../settings.ts';
-
+import type { Exchange } from './exchange.ts';
+import type { Service } from './service-registry.ts';
 
 const VERSION = '0.1.0';
 const BUILD_TIME = new Date().toISOString();
@@ -26,4 +32,54 @@ export async function health(engine: Engine, method: string): Promise<ApiRespons
   }
   const latencyMs = Math.round(performance.now() - start);
   return { status: 200, body: method === 'HEAD' ? undefined : { status: 'ok', description: 'ping successful', latencyMs } };
+}
+
+function quietAuth(ex: Exchange): boolean {
+  return ex.headers['no-auth-challenge'] !== undefined || new URLSearchParams(ex.query).has('noauthchallenge');
+}
+
+export function builtinServices(settings: Settings, engine: Engine, security: Security): Service[] {
+  const services: Service[] = [];
+  if (settings.ping.enabled) {
+    services.push({
+      name: 'ping', uri: '/ping', matchPolicy: 'EXACT', secured: false,
+      handle: (ex) => ping(settings, ex.method, ex.remoteIp, ex.headers.host),
+    });
+  }
+  if (settings.healthEnabled) {
+    services.push({ name: 'database-probe', uri: '/health/db', matchPolicy: 'EXACT', secured: false, handle: (ex) => health(engine, ex.method) });
+  }
+  const tokens = security.tokens;
+  services.push({
+    name: 'authTokenService', uri: '/token', matchPolicy: 'PREFIX', secured: false,
+    async handle(ex) {
+      if (!tokens.isTokenPath(ex.path)) throw new HttpError(404, `no token resource at ${ex.path}`);
+      let account = ex.account;
+      if (!account && ex.method === 'POST' && String(ex.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        account = await security.formLogin(ex.rawBody);
+      }
+      if (!account) throw new HttpError(401, '', { noBody: true, headers: quietAuth(ex) ? {} : { 'WWW-Authenticate': 'Basic realm="RESTHeart"' } });
+      return tokens.handle(ex.method, ex.path, new URLSearchParams(ex.query), account);
+    },
+  });
+  services.push({ name: 'authCookieRemover', uri: '/logout', matchPolicy: 'EXACT', secured: false, handle: (ex) => tokens.logout(ex.method) });
+  services.push({
+    name: 'roles', uri: tokens.rolesUri, matchPolicy: 'PREFIX', secured: true,
+    // security lets only an authenticated request through to /roles
+    handle: (ex) => tokens.roles(ex.method, ex.path, ex.account!),
+  });
+  const mongo = new MongoService(settings, engine);
+  services.push({
+    name: 'mongo', uri: '/', matchPolicy: 'PREFIX', secured: true,
+    init(ex) {
+      ex.mongo = mongo.parse(ex);
+    },
+    async handle(ex) {
+      if (!ex.mongo) throw new HttpError(502, `No MongoDB resource bound for ${ex.path}`);
+      const res = await mongo.handle(ex.mongo);
+      security.afterWrite(ex.mongo);
+      return res;
+    },
+  });
+  return services;
 }

@@ -1,7 +1,8 @@
 // The security stage (SECURITY.md §1, §4): authenticate, then authorize, in RESTHeart's order —
 // rejected credentials → 401; authentication required and missing → 401; a vetoer or no allower →
-// 403. Secure services (the MongoDB API, /roles) need an ACL allower; the others (/ping,
-// /health/db, /token*, /logout) allow everything but still run authentication and the vetoers.
+// 403. Secured services (the MongoDB API, /roles, secured plugins) need an ACL allower (/roles: an
+// account); the others (/ping, /health/db, /token*, /logout) allow everything but still run
+// authentication and the vetoers.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MongoRequest } from '../api/context.ts';
 import { getBool, section, type Config } from '../config/load.ts';
@@ -19,7 +20,11 @@ import { BruteForceGuard, OriginVetoer, usesBlacklisted } from './vetoers.ts';
 
 export type { Account } from './realm.ts';
 
-export type ServiceKind = 'mongo' | 'roles' | 'token' | 'logout' | 'ping' | 'health';
+/** The service a request is routed to (src/http/service-registry.ts), as security sees it. */
+export interface SecuredService {
+  readonly name: string;
+  readonly secured: boolean;
+}
 
 export interface SecurityRequest {
   method: string;
@@ -28,11 +33,9 @@ export interface SecurityRequest {
   headers: IncomingHttpHeaders;
   remoteIp: string;
   secure: boolean;
-  service: ServiceKind;
+  service: SecuredService;
   mongo?: MongoRequest;
 }
-
-const SECURE: ReadonlySet<ServiceKind> = new Set(['mongo', 'roles']);
 
 function unauthorized(req: SecurityRequest, realm: string): HttpError {
   const quiet = req.headers['no-auth-challenge'] !== undefined || new URLSearchParams(req.query).has('noauthchallenge');
@@ -105,7 +108,7 @@ export class Security {
     const auth = await this.authentication.authenticate(req.headers);
     if (auth.kind === 'failed') {
       if (this.bruteForce.enabled) this.bruteForce.failed(this.aclRequest(req, undefined));
-      throw unauthorized(req, req.service === 'token' ? 'RESTHeart' : 'RESTHeart Realm');
+      throw unauthorized(req, req.service.name === 'authTokenService' ? 'RESTHeart' : 'RESTHeart Realm');
     }
     if (auth.kind === 'ok') account = auth.account;
     // built only when a predicate or vetoer needs it: the root role and most requests never do
@@ -118,12 +121,12 @@ export class Security {
       return account;
     }
     let permission: MongoPermissions | undefined;
-    if (SECURE.has(req.service)) {
+    if (req.service.secured) {
       if (!account) {
         const required = this.fullAuthorizer.enabled ? this.fullAuthorizer.authRequired : this.acl ? await this.acl.authenticationRequired(areq()) : true;
         if (required) throw unauthorized(req, 'RESTHeart Realm');
       }
-      if (req.service === 'roles') {
+      if (req.service.name === 'roles') {
         if (!account) throw unauthorized(req, 'RESTHeart Realm');
       } else if (this.fullAuthorizer.enabled) {
         permission = { allowManagementRequests: true, allowBulkPatch: true, allowBulkDelete: true, allowWriteMode: true };

@@ -14,7 +14,7 @@ export class TokenService {
   private readonly authenticator: Authenticator | undefined;
   private readonly redirectUrl: string | null;
   private readonly cookie: { name: string; attributes: string; clear: string; prefixBearer: boolean };
-  private readonly rolesUri: string;
+  readonly rolesUri: string;
 
   constructor(cfg: Config, jwt: JwtTokens, authenticator: Authenticator | undefined) {
     this.jwt = jwt;

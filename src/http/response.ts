@@ -1,0 +1,113 @@
+// What a service answers — JSON, bytes, a stream, or a takeover of the connection (SSE, WebSocket)
+// — and how each kind is written on node's ServerResponse.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { deflate, gzip } from 'node:zlib';
+
+/** A value in the exact model, rendered as JSON with the request's jsonMode (the MongoDB API's ApiResponse is one). */
+export interface JsonResponse {
+  kind?: 'json';
+  status: number;
+  /** undefined = empty body */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** default application/json; charset=UTF-8 */
+  contentType?: string;
+}
+
+/** Bytes as they are (compressed like JSON when large and accepted). */
+export interface BytesResponse {
+  kind: 'bytes';
+  status: number;
+  body: Buffer | string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A body streamed with backpressure, never compressed; chunked unless `length` is given. The
+ * stream is destroyed when the client goes away, so its source can stop (a cursor, a file).
+ */
+export interface StreamResponse {
+  kind: 'stream';
+  status: number;
+  body: Readable;
+  contentType: string;
+  length?: number;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The service writes the response itself: SSE on `res` (CORS and X-Powered-By headers are already
+ * set on it), or, for an `Upgrade:` request to a service with `acceptsUpgrade`, the WebSocket
+ * handshake on `socket` with `head` (e.g. ws's `handleUpgrade(req, socket, head, cb)`).
+ */
+export interface TakeoverResponse {
+  kind: 'takeover';
+  run: (t: Takeover) => void | Promise<void>;
+}
+
+export interface Takeover {
+  req: IncomingMessage;
+  res: ServerResponse;
+  socket: Duplex;
+  /** the first bytes after the upgrade request's headers; undefined when not an upgrade */
+  head: Buffer | undefined;
+  upgrade: boolean;
+}
+
+export type ServiceResponse = JsonResponse | BytesResponse | StreamResponse | TakeoverResponse;
+
+/** Response headers in the order they are sent (CORS first), by lower-case name. */
+export type OutHeaders = Record<string, string | number>;
+
+export const JSON_TYPE = 'application/json; charset=UTF-8';
+
+// Compression is done here rather than by @fastify/compress: its three hooks cost every request,
+// compressed or not, ~15% of a point read. zlib runs on the thread pool, off the event loop.
+const COMPRESS_THRESHOLD = 1024;
+const gzipAsync = promisify(gzip);
+const deflateAsync = promisify(deflate);
+
+/** The body as sent: compressed (a promise) when worth it and accepted, else as it is. */
+export function encode(h: OutHeaders, acceptEncoding: string | undefined, body: Buffer): Buffer | Promise<Buffer> {
+  if (body.length < COMPRESS_THRESHOLD || !acceptEncoding) return body;
+  const gz = /\bgzip\b/.test(acceptEncoding);
+  if (!gz && !/\bdeflate\b/.test(acceptEncoding)) return body;
+  h['content-encoding'] = gz ? 'gzip' : 'deflate';
+  h.vary = typeof h.vary === 'string' && h.vary ? `${h.vary}, Accept-Encoding` : 'Accept-Encoding';
+  return gz ? gzipAsync(body) : deflateAsync(body);
+}
+
+/**
+ * Writes a whole response on node's ServerResponse: fastify's reply.send runs hooks, header and
+ * payload checks that cost ~5 µs a request (measured); docrest has none of those to run.
+ */
+export function end(res: ServerResponse, status: number, h: OutHeaders, body: Buffer | undefined): void {
+  // no Content-Length on 204/304 and no Content-Type on 204 (RFC 9110); every other response has one
+  if (status === 204) delete h['content-type'];
+  else if (status !== 304) h['content-length'] = body ? body.length : 0;
+  res.writeHead(status, h);
+  res.end(body);
+}
+
+/** Bytes, compressed when worth it; no body on HEAD. */
+export function endEncoded(res: ServerResponse, status: number, h: OutHeaders, body: Buffer): void | Promise<void> {
+  const out = encode(h, res.req.headers['accept-encoding'], body);
+  if (out instanceof Promise) return out.then((b) => end(res, status, h, b));
+  end(res, status, h, out);
+}
+
+/** Streams the body; resolves when it is all written, rejects when the client went away or the source failed. */
+export async function writeStream(res: ServerResponse, h: OutHeaders, r: StreamResponse): Promise<void> {
+  if (r.length !== undefined) h['content-length'] = r.length;
+  res.writeHead(r.status, h);
+  if (res.req.method === 'HEAD' || r.status === 204 || r.status === 304) {
+    r.body.destroy();
+    res.end();
+    return;
+  }
+  await pipeline(r.body, res);
+}
