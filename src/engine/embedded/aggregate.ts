@@ -104,6 +104,7 @@ function splitPrefix(pipeline: Document[]): Prefix {
   while (i < pipeline.length && stageName(pipeline[i]!) === '$match' && isPlainObject(pipeline[i]!.$match)) matches.push(pipeline[i++]!.$match as Document);
   const opts: FindOptions = {};
   let none = false;
+  const sortAt = i;
   if (i < pipeline.length && stageName(pipeline[i]!) === '$sort') {
     const sort = sortOf(pipeline[i]!.$sort);
     if (sort) {
@@ -125,6 +126,11 @@ function splitPrefix(pipeline: Document[]): Prefix {
   }
   const nonEmpty = matches.filter((m) => Object.keys(m).length > 0);
   const filter = nonEmpty.length === 0 ? {} : nonEmpty.length === 1 ? nonEmpty[0]! : { $and: nonEmpty };
+  // the whole collection in an index's order would be read in one synchronous go: read it in
+  // pages and let the worker sort it
+  if (nonEmpty.length === 0 && opts.sort && idOnlySort(opts.sort) === undefined && opts.limit === undefined) {
+    return { filter, opts: {}, none: false, rest: pipeline.slice(sortAt) };
+  }
   return { filter, opts, none, rest: pipeline.slice(i) };
 }
 
