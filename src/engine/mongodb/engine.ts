@@ -164,7 +164,9 @@ class MongoCollection implements Collection {
   }
 
   aggregate(pipeline: Document[], opts: AggregateOptions = {}): Promise<Document[]> {
-    const options = { raw: true, allowDiskUse: opts.allowDiskUse ?? false, ...(opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS } : {}) };
+    const options = {
+      raw: true, ...(opts.allowDiskUse !== undefined ? { allowDiskUse: opts.allowDiskUse } : {}), ...(opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS } : {}),
+    };
     return run(async () => (await this.c.aggregate(pipeline, options).toArray()).map(fromRaw));
   }
 
