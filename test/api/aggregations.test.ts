@@ -240,3 +240,12 @@ describe('aggregations: mongo.aggregation-time-limit', () => {
     assert.equal(r.json().message, 'Operation exceeded time limit');
   });
 });
+
+test('aggregationSecurity: a blacklisted name without $ stops the start, as in RESTHeart', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'docrest-aggr-config-'));
+  try {
+    await assert.rejects(startServer({ rho: '/aggregationSecurity/stageBlacklist->["out"]', dataDir }), /aggregationSecurity\.stageBlacklist: every name must start with '\$': out/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
