@@ -73,6 +73,21 @@ describe('two workers', () => {
     }
   });
 
+  test('a schema changed through one worker is enforced by every worker', async () => {
+    const send = (method: string, path: string, body?: unknown) => fetch(`${base}${path}`, {
+      method, headers: { ...AUTH, 'Content-Type': 'application/json', Connection: 'close' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const posts = async () => Promise.all(Array.from({ length: 6 }, async () => (await send('POST', '/validated', { a: 1 })).status));
+    for (const [m, p, body] of [['PUT', '/_schemas'], ['PUT', '/_schemas/s?wm=upsert', { type: 'object' }], ['PUT', '/validated', { jsonSchema: { schemaId: 's' } }]] as const) {
+      assert.ok((await send(m, p, body)).status < 300, `${m} ${p}`);
+    }
+    // every worker compiles the first version...
+    assert.deepEqual(await posts(), Array(6).fill(201));
+    assert.equal((await send('PUT', '/_schemas/s', { type: 'object', required: ['b'] })).status, 200);
+    // ...and sees the second one, whichever worker wrote it
+    assert.deepEqual(await posts(), Array(6).fill(400));
+  });
+
   test('a token issued by one worker is accepted by every worker', async () => {
     const t = await fetch(`${base}/token`, { method: 'POST', headers: { ...AUTH, Connection: 'close' } });
     assert.equal(t.status, 200);
