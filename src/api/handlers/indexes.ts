@@ -2,7 +2,7 @@
 import { isPlainObject, type Document } from '../../engine/values.ts';
 import { EngineError, HttpError, badRequest } from '../../errors.ts';
 import { ok, type ApiResponse, type MongoRequest } from '../context.ts';
-import { requireColl, requireDb } from '../meta.ts';
+import { requireColl } from '../meta.ts';
 import { indexesRepresentation } from '../representation.ts';
 
 const INDEX_OPTIONS = new Set(['background', 'expireAfterSeconds', 'partialFilterExpression', 'storageEngine', 'unique',
