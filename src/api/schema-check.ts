@@ -80,9 +80,14 @@ function upserted(filter: Filter, update: UpdateSpec): Document {
   return applyUpdate(upsertSeed(filter), update, { isUpsertInsert: true, now: new Date() });
 }
 
-/** Only this exact stored version: a write in between makes the replacement match nothing. */
+/**
+ * Only this exact stored version: a write in between makes the replacement match nothing. The
+ * `_etag` (new on every write but bulk PATCH) also tells apart values `$eq` finds equal (1 and 1.0).
+ */
 function exactly(doc: Document): Filter {
-  return { _id: doc._id, $expr: { $eq: ['$$ROOT', { $literal: doc }] } };
+  const pin: Filter = { _id: doc._id, $expr: { $eq: ['$$ROOT', { $literal: doc }] } };
+  if (doc._etag !== undefined) pin._etag = doc._etag;
+  return pin;
 }
 
 const isDuplicate = (e: unknown) => e instanceof EngineError && e.code === DUPLICATE_KEY;
