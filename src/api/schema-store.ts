@@ -66,12 +66,16 @@ export function metaSchemaViolations(schema: Document): string[] {
   return violations(metaChecker.errors ?? []);
 }
 
-/** `<path>: <message>` per error, `required key [x] not found` for missing properties. */
+/**
+ * `<path>: <message>` per error; missing and extra properties in the words of RESTHeart's
+ * validator (`required key [x] not found`, `extraneous key [x] is not permitted`).
+ */
 export function violations(errors: ErrorObject[]): string[] {
   return errors.map((e) => {
-    const at = `#${e.instancePath}`;
-    if (e.keyword === 'required') return `${at === '#' ? '' : `${at}: `}required key [${(e.params as { missingProperty: string }).missingProperty}] not found`;
-    return `${at}: ${e.message ?? e.keyword}`;
+    const at = e.instancePath === '' ? '' : `#${e.instancePath}: `;
+    if (e.keyword === 'required') return `${at}required key [${(e.params as { missingProperty: string }).missingProperty}] not found`;
+    if (e.keyword === 'additionalProperties') return `${at}extraneous key [${(e.params as { additionalProperty: string }).additionalProperty}] is not permitted`;
+    return `${at || '#: '}${e.message ?? e.keyword}`;
   });
 }
 
