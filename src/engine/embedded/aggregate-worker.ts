@@ -19,6 +19,8 @@ export interface WorkerJob {
   source: Uint8Array[];
   /** collections $lookup, $graphLookup and $unionWith read, by name */
   lookups: Array<[string, Uint8Array[]]>;
+  /** the results may total at most this many bytes of BSON */
+  maxResultBytes: number;
 }
 
 export type WorkerReply =
@@ -100,6 +102,7 @@ function run(job: WorkerJob): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   let pending: Uint8Array[] = [];
   let bytes = 0;
+  let total = 0;
   const flush = () => {
     // an ArrayBuffer of its own: it is transferred, and Buffer.concat may share Node's pool
     if (pending.length) chunks.push(new Uint8Array(Buffer.concat(pending)));
@@ -114,6 +117,10 @@ function run(job: WorkerJob): Uint8Array[] {
     const bson = serialize(Object.hasOwn(typed, '_id') ? { _id: typed._id, ...typed } : typed, { ignoreUndefined: true });
     pending.push(bson);
     bytes += bson.length;
+    total += bson.length;
+    if (total > job.maxResultBytes) {
+      throw Object.assign(new Error(`the results of this aggregation exceed the embedded engine's limit of ${job.maxResultBytes / 1024 / 1024} MB; page them with $skip and $limit`), { code: 292, codeName: 'QueryExceededMemoryLimitNoDiskUseAllowed' });
+    }
     if (bytes >= CHUNK_BYTES) flush();
   }
   flush();

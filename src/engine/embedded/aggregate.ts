@@ -5,8 +5,9 @@
 //
 // Safety limit: the documents entering the in-memory part (the pipeline's input and every
 // collection $lookup, $graphLookup or $unionWith reads) may total at most MAX_INPUT_BYTES of BSON,
-// like MongoDB's 100 MB per stage without allowDiskUse; past it the aggregation fails with
-// QueryExceededMemoryLimitNoDiskUseAllowed (292). allowDiskUse changes nothing here.
+// like MongoDB's 100 MB per stage without allowDiskUse, and so may the results; past it the
+// aggregation fails with QueryExceededMemoryLimitNoDiskUseAllowed (292). allowDiskUse changes
+// nothing here.
 import { deserialize, serialize } from 'bson';
 import { BAD_VALUE, EngineError } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
@@ -158,16 +159,71 @@ function pacer(deadline: number): () => Promise<void> {
   };
 }
 
+/** Where the documents read go: packed for the worker, or decoded when no stage is left to run. */
+interface Sink {
+  add(bson: Uint8Array): void;
+}
+
+/**
+ * BSON documents back to back in chunks with ArrayBuffers of their own (they are transferred to
+ * the worker). Each row is copied as it is read, so no row outlives its page: thousands of row
+ * buffers kept across slices would reach V8's old generation and cost a long full collection.
+ */
+class Packer implements Sink {
+  readonly chunks: Uint8Array[] = [];
+  private chunk: Uint8Array | undefined;
+  private used = 0;
+  private readonly budget: Budget;
+
+  constructor(budget: Budget) {
+    this.budget = budget;
+  }
+
+  add(bson: Uint8Array): void {
+    this.budget.add(bson.length);
+    if (!this.chunk || this.used + bson.length > this.chunk.length) {
+      this.seal();
+      this.chunk = new Uint8Array(Math.max(CHUNK_BYTES, bson.length));
+    }
+    this.chunk.set(bson, this.used);
+    this.used += bson.length;
+  }
+
+  private seal(): void {
+    if (this.chunk && this.used) this.chunks.push(this.used === this.chunk.length ? this.chunk : this.chunk.slice(0, this.used));
+    this.chunk = undefined;
+    this.used = 0;
+  }
+
+  done(): Uint8Array[] {
+    this.seal();
+    return this.chunks;
+  }
+}
+
+class Decoder implements Sink {
+  readonly docs: Document[] = [];
+  private readonly budget: Budget;
+
+  constructor(budget: Budget) {
+    this.budget = budget;
+  }
+
+  add(bson: Uint8Array): void {
+    this.budget.add(bson.length);
+    this.docs.push(deserialize(bson, EXACT));
+  }
+}
+
 /** Rows of a table in _id order, a page at a time, giving way between slices. */
-async function tableRows(engine: EmbeddedEngine, info: CollectionInfo, opts: FindOptions, deadline: number, budget: Budget): Promise<Buffer[]> {
+async function tableRows(engine: EmbeddedEngine, info: CollectionInfo, opts: FindOptions, deadline: number, sink: Sink): Promise<void> {
   const dir = idOnlySort(opts.sort) === -1 ? -1 : 1;
   const order = dir === 1 ? 'ASC' : 'DESC';
   const first = engine.store.prepared(`SELECT k, doc FROM ${info.table} ORDER BY k ${order} LIMIT ?`).raw(true);
   const after = engine.store.prepared(`SELECT k, doc FROM ${info.table} WHERE k ${dir === 1 ? '>' : '<'} ? ORDER BY k ${order} LIMIT ?`).raw(true);
   const pace = pacer(deadline);
   let skip = opts.skip ?? 0;
-  const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-  const out: Buffer[] = [];
+  let left = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
   let last: Buffer | undefined;
   for (;;) {
     const page = (last ? after.all(last, PAGE_ROWS) : first.all(PAGE_ROWS)) as Array<[Buffer, Buffer]>;
@@ -176,21 +232,20 @@ async function tableRows(engine: EmbeddedEngine, info: CollectionInfo, opts: Fin
         skip--;
         continue;
       }
-      budget.add(doc.length);
-      out.push(doc);
-      if (out.length >= limit) return out;
+      sink.add(doc);
+      if (--left === 0) return;
     }
-    if (page.length < PAGE_ROWS) return out;
+    if (page.length < PAGE_ROWS) return;
     last = page[page.length - 1]![0];
     await pace();
   }
 }
 
-/** The BSON of the documents the prefix selects. */
-async function sourceRows(engine: EmbeddedEngine, info: CollectionInfo, prefix: Prefix, deadline: number, budget: Budget): Promise<Buffer[]> {
-  if (prefix.none) return [];
+/** The documents the prefix selects, into the sink. */
+async function sourceRows(engine: EmbeddedEngine, info: CollectionInfo, prefix: Prefix, deadline: number, sink: Sink): Promise<void> {
+  if (prefix.none) return;
   const { filter, opts } = prefix;
-  if (Object.keys(filter).length === 0 && idOnlySort(opts.sort) !== undefined) return tableRows(engine, info, opts, deadline, budget);
+  if (Object.keys(filter).length === 0 && idOnlySort(opts.sort) !== undefined) return tableRows(engine, info, opts, deadline, sink);
   let hits;
   try {
     hits = await engine.scanner.query(info, filter, renderJson(filter, 'extended'), opts, deadline, false);
@@ -198,40 +253,19 @@ async function sourceRows(engine: EmbeddedEngine, info: CollectionInfo, prefix: 
     if (e instanceof EngineError) throw e;
     throw fail(BAD_VALUE, 'BadValue', (e as Error).message);
   }
-  return (hits as Array<{ parsed: { bytes: Buffer } }>).map((h) => {
-    budget.add(h.parsed.bytes.length);
-    return h.parsed.bytes;
-  });
-}
-
-/** BSON documents packed back to back into chunks with ArrayBuffers of their own (they are transferred). */
-async function pack(rows: Buffer[], deadline: number): Promise<Uint8Array[]> {
   const pace = pacer(deadline);
-  const chunks: Uint8Array[] = [];
-  let at = 0;
-  while (at < rows.length) {
-    let size = 0;
-    let end = at;
-    while (end < rows.length && (end === at || size + rows[end]!.length <= CHUNK_BYTES)) size += rows[end++]!.length;
-    const chunk = new Uint8Array(size);
-    let o = 0;
-    for (let j = at; j < end; j++) {
-      chunk.set(rows[j]!, o);
-      o += rows[j]!.length;
-    }
-    chunks.push(chunk);
-    at = end;
+  for (const h of hits as Array<{ parsed: { bytes: Buffer } }>) {
+    sink.add(h.parsed.bytes);
     await pace();
   }
-  return chunks;
 }
 
-/** Documents in the exact model from BSON, decoded in slices. */
-async function unpack(chunks: Array<Uint8Array | Buffer>, deadline: number): Promise<Document[]> {
+/** Documents in the exact model from the worker's BSON chunks, decoded in slices. */
+async function unpack(chunks: Uint8Array[], deadline: number): Promise<Document[]> {
   const pace = pacer(deadline);
   const docs: Document[] = [];
   for (const c of chunks) {
-    const buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     for (let at = 0; at < buf.length;) {
       const n = buf.readInt32LE(at);
       docs.push(deserialize(buf.subarray(at, at + n), EXACT));
@@ -252,17 +286,23 @@ export async function aggregate(engine: EmbeddedEngine, dbName: string, collName
   const prefix = splitPrefix(body);
   const budget = new Budget();
   const info = engine.store.collectionInfo(dbName, collName);
-  const rows = info ? await sourceRows(engine, info, prefix, deadline, budget) : [];
   let results: Document[];
   if (prefix.rest.length === 0) {
-    results = await unpack(rows, deadline);
+    const decoder = new Decoder(budget);
+    if (info) await sourceRows(engine, info, prefix, deadline, decoder);
+    results = decoder.docs;
   } else {
+    const source = new Packer(budget);
+    if (info) await sourceRows(engine, info, prefix, deadline, source);
     const lookups: Array<[string, Uint8Array[]]> = [];
     for (const name of foreignCollections(prefix.rest)) {
       const foreign = engine.store.collectionInfo(dbName, name);
-      lookups.push([name, foreign ? await pack(await tableRows(engine, foreign, {}, deadline, budget), deadline) : []]);
+      const rows = new Packer(budget);
+      if (foreign) await tableRows(engine, foreign, {}, deadline, rows);
+      lookups.push([name, rows.done()]);
     }
-    const chunks = await runOnWorker({ pipeline: new Uint8Array(serialize({ p: prefix.rest })), source: await pack(rows, deadline), lookups }, deadline);
+    const job = { pipeline: new Uint8Array(serialize({ p: prefix.rest })), source: source.done(), lookups, maxResultBytes: MAX_INPUT_BYTES };
+    const chunks = await runOnWorker(job, deadline);
     results = await unpack(chunks, deadline);
   }
   if (!output) return results;
