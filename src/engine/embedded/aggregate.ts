@@ -68,6 +68,7 @@ function foreignCollections(pipeline: Document[], into: Set<string> = new Set())
     if (name === '$unionWith' && typeof spec === 'string') into.add(spec);
     if (!isPlainObject(spec)) continue;
     if ((name === '$lookup' || name === '$graphLookup') && typeof spec.from === 'string') into.add(spec.from);
+    if (name === '$lookup' && isPlainObject(spec.from)) throw fail(BAD_VALUE, 'BadValue', '$lookup from another database is not supported by the embedded engine');
     if (name === '$unionWith' && typeof spec.coll === 'string') into.add(spec.coll);
     if ((name === '$lookup' || name === '$unionWith') && Array.isArray(spec.pipeline)) foreignCollections(spec.pipeline as Document[], into);
     if (name === '$facet') for (const sub of Object.values(spec)) if (Array.isArray(sub)) foreignCollections(sub as Document[], into);
