@@ -135,12 +135,24 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
         });
       }
       case 'takeover': {
-        if (ex.upgrade) {
-          res.detachSocket(ex.raw.socket);
-        } else {
+        const takeover = { req: ex.raw, res, socket: ex.raw.socket, head: ex.upgradeHead, upgrade: ex.upgrade };
+        if (!ex.upgrade) {
           for (const k in h) res.setHeader(k, h[k]!);
+          // a failure before anything is written is answered like any error (sendError)
+          return r.run(takeover);
         }
-        return r.run({ req: ex.raw, res, socket: ex.raw.socket, head: ex.upgradeHead, upgrade: ex.upgrade });
+        // the socket is the service's now: a failure can only close it
+        res.detachSocket(ex.raw.socket);
+        const failed = (e: unknown) => {
+          logError(e);
+          ex.raw.socket.destroy();
+        };
+        try {
+          const running = r.run(takeover);
+          return running instanceof Promise ? running.catch(failed) : undefined;
+        } catch (e) {
+          return failed(e);
+        }
       }
     }
   }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { start, type Running } from '../../src/app.ts';
+import type { ServerOptions } from '../../src/http/server.ts';
 import { applyCliArgs, loadConfig } from '../../src/config/load.ts';
 
 export interface TestServer {
@@ -19,11 +20,14 @@ export interface TestServer {
 
 export const ADMIN = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
 
-export async function startServer(opts: { rho?: string; dataDir?: string } = {}): Promise<TestServer> {
+/** `services`/`interceptors`: registered programmatically, after the built-in ones */
+type Extensions = Pick<ServerOptions, 'services' | 'interceptors'>;
+
+export async function startServer(opts: { rho?: string; dataDir?: string } & Extensions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'docrest-test-'));
   const rho = ['/http-listener/host->"127.0.0.1"', opts.rho].filter(Boolean).join(';');
   const cfg = applyCliArgs(loadConfig({ rho, warn: () => {} }), { port: 0, dataDir });
-  const running = await start(cfg, { logLevel: 'fatal' });
+  const running = await start(cfg, { logLevel: 'fatal', services: opts.services, interceptors: opts.interceptors });
   return {
     url: running.url,
     dataDir,
@@ -99,10 +103,10 @@ export async function checkScenario(srv: { url: string }, s: Scenario): Promise<
 }
 
 /** Runs scenarios in order (later ones may rely on earlier writes) against one fresh server. */
-export function scenarios(opts: { rho?: string; setup?: (srv: TestServer) => Promise<void> }, list: Scenario[]): void {
+export function scenarios(opts: { rho?: string; setup?: (srv: TestServer) => Promise<void> } & Extensions, list: Scenario[]): void {
   let srv: TestServer;
   before(async () => {
-    srv = await startServer({ rho: opts.rho });
+    srv = await startServer({ rho: opts.rho, services: opts.services, interceptors: opts.interceptors });
     await opts.setup?.(srv);
   });
   after(async () => srv.close());
