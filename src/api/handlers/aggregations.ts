@@ -58,9 +58,11 @@ function executionError(e: unknown): unknown {
 export async function getAggregation(req: MongoRequest): Promise<ApiResponse> {
   const { db, coll, name } = req.resource;
   await requireColl(req);
+  // RESTHeart's order: the avars parameter, then the definitions, then the one asked for
+  const avars = parseAvars(req);
   const def = aggregationsOf(await collProps(req.engine, db!, coll!)).find((d) => d.uri === name);
   if (!def) throw notFound('query does not exist');
-  const vars = { ...parseAvars(req), ...predefinedVariables(req) };
+  const vars = { ...avars, ...predefinedVariables(req) };
   const stages = interpolate(def.stages, vars);
   guardOf(req.settings.aggregationSecurity).check(stages, db!);
   let docs: Document[];
