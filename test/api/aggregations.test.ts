@@ -142,6 +142,7 @@ const COMMON: Scenario[] = [
   get('BSON types pass through (10.0 stays a double), fields in document order', '/sales/_aggrs/types', 200, { check: (r) => assert.equal(r.text, '[{"_id":1,"amount":100.5,"price":10.0}]') }),
   // ---- bad input
   get('avars not JSON → 400', '/sales/_aggrs/ifvar?avars=%7Bnope', 400, { expectBody: errorBody(400, 'Bad Request', 'illegal avars parameter, it is not a json object: {nope') }),
+  get('avars are checked before the definition is looked up (400, not 404)', '/sales/_aggrs/nope?avars=%7Bnope', 400),
   get('avars an array → 400', `/sales/_aggrs/ifvar?${avars('[1]')}`, 400, { expectBody: errorBody(400, 'Bad Request', 'illegal avars parameter, it is not a json object: [1]') }),
   get('avars empty → 400', '/sales/_aggrs/ifvar?avars=', 400, { expectBody: errorBody(400, 'Bad Request', 'Illegal avars parameter (empty)') }),
   get('an operator inside avars → 400', `/sales/_aggrs/by-region?${avars({ status: { $ne: 'x' } })}`, 400, { check: failsWith(400, 'Bad Request', "illegal avars parameter: {'status':{'$ne':'x'}}") }),
