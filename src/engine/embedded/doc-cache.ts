@@ -9,7 +9,11 @@
 // Query results: a scan over a collection is repeated verbatim by many clients (RESTHeart's own
 // benchmark is one fixed $regex filter). Results are kept per collection version; any write to the
 // collection — in this process or, through the versions table, in another — starts a new version.
+//
+// Both admit by frequency once there is contention (admission.ts): a document or result read once
+// and never again would only be promoted to V8's old generation and die there.
 import type { Document } from '../values.ts';
+import { FrequencySketch, hashString } from './admission.ts';
 
 export interface Parsed {
   bytes: Buffer;
@@ -26,19 +30,31 @@ export interface Parsed {
 const MAX_DOCS = 10_000;
 const MAX_RESULTS_PER_COLLECTION = 256;
 const MAX_RESULT_BYTES = 32 * 1024 * 1024;
+/** queries seen between two halvings of the result cache's request counts */
+const RESULTS_WINDOW = 4096;
 
 export class DocCache {
   private readonly docs = new Map<string, Parsed>();
+  /** once the cache has been full, it admits only documents asked for before */
+  private full = false;
+  private readonly sketch = new FrequencySketch(MAX_DOCS);
+
+  /** The cache key, counted as one request for it. */
+  private asked(table: string, key: Buffer): string {
+    const id = table + key.toString('latin1');
+    this.sketch.increment(hashString(id));
+    return id;
+  }
 
   /** The entry, when its table has not changed since it was read: no need to read the row. */
   current(table: string, key: Buffer, stamp: number): Parsed | undefined {
-    const hit = this.docs.get(table + key.toString('latin1'));
+    const hit = this.docs.get(this.asked(table, key));
     return hit !== undefined && hit.stamp === stamp ? hit : undefined;
   }
 
   /** The entry, when the row just read still holds the same bytes. */
   get(table: string, key: Buffer, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
-    const id = table + key.toString('latin1');
+    const id = this.asked(table, key);
     const hit = this.docs.get(id);
     if (!hit) return undefined;
     if (hit.rowid === rowid && hit.bytes.equals(bytes)) {
@@ -49,16 +65,22 @@ export class DocCache {
     return undefined;
   }
 
+  /**
+   * Kept when there is room, else only when asked for before (admission.ts); a full cache drops
+   * its oldest tenth at once (one Map walk per thousand admissions, not one per admission).
+   */
   set(table: string, key: Buffer, parsed: Parsed): void {
+    const id = table + key.toString('latin1');
+    if (this.full && this.sketch.frequency(hashString(id)) < 2) return;
     if (this.docs.size >= MAX_DOCS) {
-      // drop the oldest tenth: Map iteration order is insertion order
+      this.full = true;
       let n = MAX_DOCS / 10;
       for (const k of this.docs.keys()) {
         this.docs.delete(k);
         if (--n === 0) break;
       }
     }
-    this.docs.set(table + key.toString('latin1'), parsed);
+    this.docs.set(id, parsed);
   }
 
   delete(table: string, key: Buffer): void {
@@ -67,6 +89,7 @@ export class DocCache {
 
   clear(): void {
     this.docs.clear();
+    this.full = false;
   }
 }
 
@@ -79,6 +102,7 @@ export class ResultCache<T> {
   private readonly sizeOf: (value: T) => number;
   private readonly maxBytes: number;
   private bytes = 0;
+  private readonly sketch = new FrequencySketch(RESULTS_WINDOW);
 
   constructor(sizeOf: (value: T) => number, maxBytes = MAX_RESULT_BYTES) {
     this.sizeOf = sizeOf;
@@ -86,11 +110,14 @@ export class ResultCache<T> {
   }
 
   get(table: string, version: number, key: string): T | undefined {
+    this.sketch.increment(hashString(table + key));
     const entry = this.byTable.get(table);
     return entry && entry.version === version ? entry.results.get(key) : undefined;
   }
 
+  /** Kept only when asked for before: a result seen once (a varying filter value) would only burden the GC. */
   set(table: string, version: number, key: string, value: T): void {
+    if (this.sketch.frequency(hashString(table + key)) < 2) return;
     const size = this.sizeOf(value);
     if (size > this.maxBytes / 4) return;
     let entry = this.byTable.get(table);

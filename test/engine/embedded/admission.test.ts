@@ -1,0 +1,24 @@
+// The admission sketch of the document and result caches: counts per key, and their ageing.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FrequencySketch, hashString } from '../../../src/engine/embedded/admission.ts';
+
+test('a key asked for twice counts 2; a key never asked for counts 0 even among many others', () => {
+  const s = new FrequencySketch(1000);
+  const keys = Array.from({ length: 900 }, (_, i) => hashString(`c1${String.fromCharCode(0, 1, i & 255, i >> 8)}`));
+  for (const h of keys) s.increment(h);
+  s.increment(keys[7]!);
+  assert.equal(s.frequency(keys[7]!), 2);
+  const unseen = Array.from({ length: 200 }, (_, i) => hashString(`c2${i}`));
+  // ObjectId-like keys differ only in their last bytes: the hash must still spread them
+  assert.ok(unseen.filter((h) => s.frequency(h) > 0).length <= 2);
+});
+
+test('counts halve after as many requests as the cache holds entries, so old popularity fades', () => {
+  const s = new FrequencySketch(100);
+  const hot = hashString('hot');
+  for (let i = 0; i < 8; i++) s.increment(hot);
+  assert.equal(s.frequency(hot), 8);
+  for (let i = 0; i < 100; i++) s.increment(hashString(`other${i}`));
+  assert.ok(s.frequency(hot) <= 4);
+});
