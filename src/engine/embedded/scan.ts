@@ -196,8 +196,8 @@ export class Scanner {
   }
 
   /**
-   * The rows an index's ranges point at, each once, read in one statement per range: a key list
-   * followed by a point read per key cost ~4× more (a statement step and a Buffer per key).
+   * The rows an index's ranges point at, each once, read in one statement per range rather than a
+   * key list and then a point read per key (one statement step and one key Buffer less per row).
    */
   private rangeRows(info: CollectionInfo, index: IndexDef, ranges: Range[], matcher: Matcher, stamp: number): Hit[] {
     const q = this.store.prepared(`SELECT t.rowid, t.k, t.doc FROM ${index.table} i JOIN ${info.table} t ON t.k = i.k WHERE i.key >= ? AND i.key < ?`).raw(true);
