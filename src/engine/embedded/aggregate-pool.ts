@@ -25,7 +25,14 @@ const queue: Pending[] = [];
 let running = 0;
 
 function spawn(): Worker {
-  return new Worker(new URL('./aggregate-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+  const w = new Worker(new URL('./aggregate-worker.ts', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+  // a busy worker's failure is its job's (start); an idle one that fails just leaves the pool
+  w.on('error', () => {});
+  w.on('exit', () => {
+    const i = idle.indexOf(w);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  return w;
 }
 
 function transferables(job: WorkerJob): ArrayBuffer[] {
@@ -48,12 +55,13 @@ function start(p: Pending, worker: Worker): void {
   running++;
   worker.ref();
   let settled = false;
-  const finish = (keep: boolean) => {
+  const finish = (keep: boolean): boolean => {
+    if (settled) return false;
     settled = true;
     clearTimeout(timer);
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('error');
-    worker.removeAllListeners('exit');
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
     running--;
     if (keep) {
       worker.unref();
@@ -62,29 +70,28 @@ function start(p: Pending, worker: Worker): void {
       void worker.terminate();
     }
     next();
+    return true;
   };
   const timer = setTimeout(() => {
-    if (settled) return;
-    finish(false);
-    p.reject(timeLimitExceeded());
+    if (finish(false)) p.reject(timeLimitExceeded());
   }, Math.max(0, p.deadline - Date.now()));
-  worker.on('message', (reply: WorkerReply) => {
-    finish(true);
+  const onMessage = (reply: WorkerReply) => {
+    if (!finish(true)) return;
     if (reply.ok) p.resolve(reply.chunks);
     else p.reject(new EngineError(reply.code, reply.codeName, reply.message));
-  });
-  worker.on('error', (e: Error & { code?: string }) => {
-    if (settled) return;
-    finish(false);
+  };
+  const onError = (e: Error & { code?: string }) => {
+    if (!finish(false)) return;
     p.reject(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
       ? new EngineError(146, 'ExceededMemoryLimit', 'the aggregation exceeded the memory of the embedded engine\'s aggregation worker')
       : e);
-  });
-  worker.on('exit', () => {
-    if (settled) return;
-    finish(false);
-    p.reject(new EngineError(1, 'InternalError', 'the aggregation worker stopped'));
-  });
+  };
+  const onExit = () => {
+    if (finish(false)) p.reject(new EngineError(1, 'InternalError', 'the aggregation worker stopped'));
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
   worker.postMessage(p.job, transferables(p.job));
 }
 

@@ -87,13 +87,25 @@ export class EmbeddedCollection implements Collection {
       result = await this.engine.scanner.query(info, filter, filterKey, opts, deadline, countOnly);
       // a query that yielded may have run across a write: cached only under the version it saw
       if (this.store.version(info.table) === version) this.engine.results.set(info.table, version, key, result);
+      // and its answer includes rows written meanwhile, which must be on disk before it is given
+      await this.durable(info);
     }
     return result;
   }
 
+  /** A read of this collection waits until its last commit is on disk (store.durable). */
+  private durable(info: CollectionInfo | undefined): Promise<void> | undefined {
+    return this.store.durable(info?.table ?? '');
+  }
+
   async find(filter: Filter, opts: FindOptions = {}): Promise<Document[]> {
     const project = opts.projection && Object.keys(opts.projection).length ? compileProjection(opts.projection) : undefined;
-    const info = this.info();
+    let info = this.info();
+    const w = this.durable(info);
+    if (w) {
+      await w;
+      info = this.info();
+    }
     if (!info) return [];
     const hits = (await this.cachedQuery(info, filter, opts, false)) as Hit[];
     return hits.map((h) => (project ? project(exactOf(h.parsed)) : exactOf(h.parsed)));
@@ -102,7 +114,12 @@ export class EmbeddedCollection implements Collection {
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {
     // a plain lookup by _id (every document GET, every authenticated request's user): no planning
     if (opts.projection === undefined && !opts.skip && opts.hint === undefined && exactKeyLookup(filter)) {
-      const info = this.info();
+      let info = this.info();
+      const w = this.durable(info);
+      if (w) {
+        await w;
+        info = this.info();
+      }
       const hit = info && this.engine.scanner.point(info, filter._id);
       return hit ? exactOf(hit.parsed) : null;
     }
@@ -110,6 +127,7 @@ export class EmbeddedCollection implements Collection {
   }
 
   async countDocuments(filter: Filter, opts: { maxTimeMS?: number } = {}): Promise<number> {
+    await this.durable(this.info());
     const info = this.info();
     if (!info) return 0;
     if (Object.keys(filter).length === 0) return this.estimate(info);
@@ -121,6 +139,7 @@ export class EmbeddedCollection implements Collection {
   }
 
   async estimatedDocumentCount(): Promise<number> {
+    await this.durable(this.info());
     const info = this.info();
     return info ? this.estimate(info) : 0;
   }
@@ -341,11 +360,14 @@ export class EmbeddedCollection implements Collection {
     bulkWrite: (ops: BulkOperation[]): BulkResult => this.bulkWriteSync(ops, ops.map(() => undefined)),
   };
 
-  aggregate(pipeline: Document[], options?: AggregateOptions): Promise<Document[]> {
+  async aggregate(pipeline: Document[], options?: AggregateOptions): Promise<Document[]> {
+    // a pipeline may read other collections ($lookup, $unionWith): every commit so far
+    await this.store.durable();
     return aggregate(this.engine, this.dbName, this.name, pipeline, options);
   }
 
   async listIndexes(): Promise<IndexSpec[]> {
+    await this.durable(this.info());
     const info = this.info();
     if (!info) return [];
     const defs = this.engine.indexes.of(info.table);

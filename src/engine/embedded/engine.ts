@@ -44,6 +44,8 @@ class EmbeddedDatabase implements Database {
   }
 
   async listCollections(): Promise<string[]> {
+    // a collection created or dropped by a commit not yet on disk is not shown yet (store.durable)
+    await this.engine.store.durable('');
     return this.engine.store.listCollections(this.name);
   }
 
@@ -90,6 +92,7 @@ export class EmbeddedEngine implements Engine {
   }
 
   async listDatabases(): Promise<string[]> {
+    await this.store.durable('');
     return this.store.listDatabases();
   }
 

@@ -3,13 +3,15 @@
 // under the order-preserving _id key (keys.ts). The rowid gives each row a small stable integer,
 // which the in-memory columns (columns.ts) are indexed by.
 //
-// Durability: synchronous=FULL, so a commit is on disk when it returns. Writes are queued and the
-// queue is committed once per event-loop turn (group commit: ~4x the throughput of a commit per
-// write, measured), each write inside its own SAVEPOINT so one failing write does not undo the
-// others. A write's promise resolves only after its COMMIT: an acknowledged write survives kill -9.
+// Durability: writes are queued and the queue is committed once per event-loop turn (group commit:
+// ~4x the throughput of a commit per write, measured), each write inside its own SAVEPOINT so one
+// failing write does not undo the others. A write's promise resolves only once its commit is on
+// disk: with several worker processes, synchronous=FULL (COMMIT returns after fsync); alone with
+// the file, synchronous=NORMAL and an fsync off the event loop (durability.ts).
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Durability } from './durability.ts';
 import { RowLog } from './row-log.ts';
 
 type Statement = Database.Statement;
@@ -84,6 +86,8 @@ export class Store {
   private readonly exclusive: boolean;
   /** shared mode: which rows other processes wrote */
   private readonly rowLog: RowLog | undefined;
+  /** exclusive mode: commits reach the disk off the event loop */
+  private readonly durability: Durability | undefined;
 
   constructor(dataDir: string, opts: { exclusive: boolean }) {
     mkdirSync(dataDir, { recursive: true });
@@ -91,7 +95,8 @@ export class Store {
     this.sql = new Database(join(dataDir, 'docrest.sqlite'));
     if (this.exclusive) this.sql.pragma('locking_mode = EXCLUSIVE');
     this.sql.pragma('journal_mode = WAL');
-    this.sql.pragma('synchronous = FULL');
+    this.sql.pragma(this.exclusive ? 'synchronous = NORMAL' : 'synchronous = FULL');
+    this.durability = this.exclusive ? new Durability(join(dataDir, 'docrest.sqlite-wal')) : undefined;
     this.sql.pragma('busy_timeout = 10000');
     this.sql.exec(`CREATE TABLE IF NOT EXISTS catalog (
       db TEXT NOT NULL, name TEXT NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (db, name)) WITHOUT ROWID`);
@@ -404,6 +409,7 @@ export class Store {
     this.writing = true;
     this.touched.clear();
     this.touchedRows = new Map();
+    const schema = this.durability && (this.stmts.schemaVersion.get() as number);
     for (const w of batch) {
       this.stmts.savepoint.run();
       try {
@@ -432,12 +438,26 @@ export class Store {
       this.writing = false;
     }
     if (this.touchedRows.size) this.onCommitted?.(this.touchedRows);
-    batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
+    const settle = () => batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
+    if (!this.durability) return settle();
+    const tables = new Set([...this.touched, ...this.touchedRows.keys()]);
+    const seq = this.durability.committed(tables, this.stmts.schemaVersion.get() !== schema);
+    this.durability.whenDurable(seq).then(settle, (e: unknown) => batch.forEach((w) => w.reject(e)));
+  }
+
+  /**
+   * Undefined when every commit that wrote this collection table (or created or dropped one) is
+   * on disk; else a promise of that moment, which a read must wait for (durability.ts). Without a
+   * table: every commit so far.
+   */
+  durable(table?: string): Promise<void> | undefined {
+    return this.durability?.pending(table);
   }
 
   close(): void {
     if (this.pending.length) this.flush();
     this.endRead();
+    this.durability?.close();
     this.sql.close();
   }
 }
