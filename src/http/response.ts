@@ -93,7 +93,7 @@ export function end(res: ServerResponse, status: number, h: OutHeaders, body: Bu
   res.end(body);
 }
 
-/** Bytes, compressed when worth it; no body on HEAD. */
+/** A whole body, compressed when worth it and accepted. */
 export function endEncoded(res: ServerResponse, status: number, h: OutHeaders, body: Buffer): void | Promise<void> {
   const out = encode(h, res.req.headers['accept-encoding'], body);
   if (out instanceof Promise) return out.then((b) => end(res, status, h, b));

@@ -23,6 +23,7 @@ import { JSON_TYPE, end, endEncoded, writeStream, type OutHeaders, type ServiceR
 import { schemeResolver } from './scheme.ts';
 import { ServiceRegistry, type Service } from './service-registry.ts';
 import { builtinServices } from './services.ts';
+import { metrics } from '../metrics/service.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const DOCUMENT_TYPES = new Set(['DOCUMENT', 'FILE', 'SCHEMA']);
@@ -79,6 +80,9 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
 
   const services = new ServiceRegistry();
   for (const s of builtinServices(settings, engine, security)) services.register(s);
+  const metered = settings.metrics.enabled ? metrics(settings.metrics) : undefined;
+  if (metered) services.register(metered.service);
+  const requestMetrics = metered?.requests;
   for (const s of opts.services ?? []) services.register(s);
   const interceptors = new InterceptorRegistry();
   for (const i of opts.interceptors ?? []) interceptors.register(i);
@@ -86,7 +90,8 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
   // a service with streamRequestBody reads the body itself: it is left unread here
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (req, payload, done) => {
-    if (services.lookup(pathOf(req.url))?.streamRequestBody) return done(null, undefined);
+    const streams = services.lookup(pathOf(req.url))?.streamRequestBody;
+    if (streams && (streams.when?.(req.raw) ?? true)) return done(null, undefined);
     readBody(payload, settings.maxBodySize, done);
   });
 
@@ -166,7 +171,8 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
       }
       if (hasDotSegment(ex.path)) throw badRequest('illegal path: . and .. segments are not allowed');
       const service = ex.service;
-      service.init?.(ex);
+      const initialized = service.init?.(ex);
+      if (initialized) await initialized;
       if (interceptors.beforeAuth.length !== 0) await interceptors.run(interceptors.beforeAuth, ex, true);
       if (ex.response === undefined) {
         ex.account = await security.check(ex);
@@ -191,7 +197,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     if (interceptors.responseAsync.length !== 0) interceptors.runAsync(ex, logError);
   }
 
-  /** The Exchange of a request; its path routed to a service (404 when none, which the mongo service at `/` rules out). */
+  /** The Exchange of a request, its path routed to a service; undefined when it was answered already (an error). */
   function exchange(raw: IncomingMessage, res: ServerResponse, body: Buffer | undefined, upgradeHead?: Buffer): Exchange | undefined {
     const url = raw.url ?? '/';
     const q = url.indexOf('?');
@@ -199,14 +205,24 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     const query = q < 0 ? '' : url.slice(q + 1);
     // for error bodies; the MongoDB API parses its own parameters
     const jsonMode = query.includes('jsonMode') ? parseJsonMode(new URLSearchParams(query).get('jsonMode') ?? undefined) : 'default';
-    // HTTP/2 names the host :authority; Location, /ping and security predicates read Host
-    if (raw.headers.host === undefined && raw.headers[':authority'] !== undefined) raw.headers.host = String(raw.headers[':authority']);
-    const service = services.lookup(path);
-    if (!service) {
-      sendError(raw, res, new HttpError(404, `no service is bound to ${path}`), jsonMode);
+    try {
+      // HTTP/2 names the host :authority; Location, /ping and security predicates read Host
+      if (raw.headers.host === undefined && raw.headers[':authority'] !== undefined) raw.headers.host = String(raw.headers[':authority']);
+      const service = services.lookup(path);
+      // the mongo service at / takes every path no other service does
+      if (!service) throw new HttpError(404, `no service is bound to ${path}`);
+      return new Exchange(raw, res, body, path, query, jsonMode, schemeOf(raw), service, hostFallback, upgradeHead);
+    } catch (e) {
+      sendError(raw, res, e, jsonMode);
       return undefined;
     }
-    return new Exchange(raw, res, body, path, query, jsonMode, schemeOf(raw), service, hostFallback, upgradeHead);
+  }
+
+  /** The pipeline, timed by requestsMetricsCollector when it is on (src/metrics/requests.ts). */
+  function run(ex: Exchange): Promise<void> {
+    if (requestMetrics === undefined) return pipeline(ex);
+    const start = performance.now();
+    return pipeline(ex).then(() => requestMetrics.record(ex.method, ex.path, ex.upgrade ? 101 : ex.res.statusCode, start));
   }
 
   app.route({
@@ -214,7 +230,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     handler: (req, reply) => {
       reply.hijack();
       const ex = exchange(req.raw, reply.raw, req.body as Buffer | undefined);
-      return ex ? pipeline(ex) : undefined;
+      return ex ? run(ex) : undefined;
     },
   });
   app.setErrorHandler((err, req, reply) => {
@@ -235,7 +251,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
       });
       socket.on('error', () => socket.destroy());
       const ex = exchange(req, res, undefined, head);
-      if (ex) void pipeline(ex);
+      if (ex) void run(ex);
     },
   };
   return { app, log, services, interceptors, upgrade };

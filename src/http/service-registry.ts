@@ -3,6 +3,7 @@
 // PathMatcher): an EXACT uri equal to the path wins; else the longest PREFIX uri the path equals or
 // continues at a segment boundary. The MongoDB API is the PREFIX service at `/`, so any other
 // service's uri wins over the mongo-mounts.
+import type { IncomingMessage } from 'node:http';
 import type { Exchange } from './exchange.ts';
 import type { ServiceResponse } from './response.ts';
 
@@ -20,11 +21,15 @@ export interface Service {
    * `limit` bytes) instead of `ex.rawBody`. Without it the body is read whole, up to the server's
    * body limit (413 beyond).
    */
-  readonly streamRequestBody?: { readonly limit: number };
+  readonly streamRequestBody?: {
+    readonly limit: number;
+    /** which requests stream (by their line and headers; the body is not read yet); all when absent */
+    readonly when?: (req: IncomingMessage) => boolean;
+  };
   /** `Upgrade:` requests (WebSocket) on its paths reach it with the socket (TakeoverResponse); others are plain requests */
   readonly acceptsUpgrade?: boolean;
   /** Runs right after lookup, before any interceptor or security (RESTHeart's request initializer). */
-  init?(ex: Exchange): void;
+  init?(ex: Exchange): void | Promise<void>;
   handle(ex: Exchange): ServiceResponse | Promise<ServiceResponse>;
 }
 
@@ -62,14 +67,5 @@ export class ServiceRegistry {
     if (exact) return exact;
     for (const s of this.prefix) if (underPrefix(path, s.uri)) return s;
     return undefined;
-  }
-
-  byName(name: string): Service | undefined {
-    return this.names.get(name);
-  }
-
-  /** Every service, in no particular order. */
-  list(): Service[] {
-    return [...this.names.values()];
   }
 }
