@@ -1,0 +1,109 @@
+// Durable commits that do not hold the event loop (one process alone with the file).
+//
+// With synchronous=FULL, SQLite's COMMIT calls fsync itself, on the event loop: measured on this
+// VM, 3 ms at the median, 21 ms at p99 and up to 70 ms, during which no other request (not even
+// /ping) is served. Instead the store commits with synchronous=NORMAL (the WAL frames are written
+// to the OS, not yet flushed) and this class flushes the WAL with fsync on libuv's thread pool. The
+// guarantees stay those of FULL: a write is acknowledged only once an fsync that began after its
+// commit has returned, and a read of a collection waits until every commit that wrote it is on
+// disk, so no answer shows a write that a power cut could still undo. One fsync covers every commit
+// before it (group commit); commits made while it runs wait for the next one.
+import { fsync, fsyncSync, openSync, closeSync } from 'node:fs';
+
+/** The marker of a commit that changed the catalog: every read waits for it. */
+const ALL = '';
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class Durability {
+  private readonly walPath: string;
+  private fd: number | undefined;
+  /** commits so far, and how many of them are known to be on disk */
+  private seq = 0;
+  private synced = 0;
+  private flushing = false;
+  /** per table, the last commit that wrote it and is not on disk yet */
+  private readonly tables = new Map<string, number>();
+  private waiters: Waiter[] = [];
+  private failure: unknown;
+  private closed = false;
+
+  constructor(walPath: string) {
+    this.walPath = walPath;
+  }
+
+  /** Records a commit that wrote these tables (`catalog`: it created or dropped some); its number. */
+  committed(tables: Iterable<string>, catalog: boolean): number {
+    const seq = ++this.seq;
+    for (const t of tables) this.tables.set(t, seq);
+    if (catalog) this.tables.set(ALL, seq);
+    this.flush();
+    return seq;
+  }
+
+  /** Resolves once commit `seq` is on disk. */
+  whenDurable(seq: number): Promise<void> {
+    if (seq <= this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+  }
+
+  /**
+   * Undefined when every commit that wrote this table (or the catalog) is on disk, else when they
+   * will be; without a table, every commit so far.
+   */
+  pending(table?: string): Promise<void> | undefined {
+    if (this.synced === this.seq) return undefined;
+    const seq = table === undefined ? this.seq : Math.max(this.tables.get(table) ?? 0, this.tables.get(ALL) ?? 0);
+    return seq > this.synced ? this.whenDurable(seq) : undefined;
+  }
+
+  private flush(): void {
+    if (this.flushing || this.synced === this.seq) return;
+    this.flushing = true;
+    const upTo = this.seq;
+    let fd: number;
+    try {
+      fd = this.fd ??= openSync(this.walPath, 'r');
+    } catch (e) {
+      this.done(upTo, e);
+      return;
+    }
+    fsync(fd, (err) => this.done(upTo, err ?? undefined));
+  }
+
+  private done(upTo: number, err: unknown): void {
+    this.flushing = false;
+    if (this.closed) {
+      this.closeFd();
+      return;
+    }
+    // a failed fsync leaves the state of the file unknown (the kernel may have dropped the dirty
+    // pages): writes waiting for it fail, and so does every later one
+    if (err !== undefined) this.failure ??= err;
+    this.synced = Math.max(this.synced, upTo);
+    for (const [t, s] of this.tables) if (s <= upTo) this.tables.delete(t);
+    const ready = this.waiters.filter((w) => w.seq <= upTo);
+    this.waiters = this.waiters.filter((w) => w.seq > upTo);
+    for (const w of ready) (this.failure === undefined ? w.resolve() : w.reject(this.failure));
+    this.flush();
+  }
+
+  /** At close: flushes whatever is not on disk yet, holding the thread. */
+  close(): void {
+    const inFlight = this.flushing;
+    if (this.synced !== this.seq && this.fd !== undefined) fsyncSync(this.fd);
+    this.done(this.seq, undefined);
+    this.closed = true;
+    // an fsync still running on the thread pool closes the file when it returns
+    if (!inFlight) this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
