@@ -65,6 +65,18 @@ export interface Settings {
   logLevel: string;
   /** addresses/CIDR ranges whose X-Forwarded-Proto is believed (docrest.trusted-proxies) */
   trustedProxies: string[];
+  metrics: MetricsSettings;
+}
+
+/** RESTHeart's `metrics` service and `requestsMetricsCollector` (README, Metrics) */
+export interface MetricsSettings {
+  enabled: boolean;
+  uri: string;
+  /** metrics.missing-registry-status-code: 404, or 200 with an empty body */
+  missingRegistryStatus: 200 | 404;
+  /** path templates whose requests are timed; null: the collector is off */
+  include: string[] | null;
+  exclude: string[];
 }
 
 type Tree = ConfigTree;
@@ -177,6 +189,20 @@ export function settingsFrom(cfg: Config): Settings {
     },
     logLevel: str(sec('logging'), 'log-level', 'INFO'),
     trustedProxies: list(docrest['trusted-proxies']),
+    metrics: metricsSettings(sec('metrics'), sec('requestsMetricsCollector')),
+  };
+}
+
+/** Code defaults are RESTHeart's plugin defaults: the service on, the collector off. */
+function metricsSettings(m: Tree, collector: Tree): MetricsSettings {
+  const enabled = bool(m, 'enabled', true);
+  const uri = str(m, 'uri', '/metrics').replace(/(.)\/+$/, '$1');
+  return {
+    enabled,
+    uri,
+    missingRegistryStatus: String(m['missing-registry-status-code'] ?? '').trim() === '200' ? 200 : 404,
+    include: enabled && bool(collector, 'enabled', false) ? list(collector.include) : null,
+    exclude: list(collector.exclude),
   };
 }
 

@@ -149,14 +149,15 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
     'logging.ansi-console': ANY, 'logging.no-colors': ANY, 'logging.log-file-path': ANY, 'logging.packages': ANY, 'logging.full-stacktrace': ANY,
     'logging.tracing-headers': ANY, 'logging.requests-log-exclude-patterns': ANY, 'logging.requests-log-exclude-interval': ANY,
   }),
-  g(U, 'Prometheus metrics are not built', {
-    'metrics.enabled': false, 'metrics.uri': ANY, 'metrics.missing-registry-status-code': ANY,
-    requestsMetricsCollector: ANY, 'jvmMetricsCollector.enabled': false,
-  }),
+  g(H, 'Prometheus metrics (README, Metrics)', [
+    'metrics.enabled', 'metrics.uri', 'metrics.missing-registry-status-code',
+    'requestsMetricsCollector.enabled', 'requestsMetricsCollector.include', 'requestsMetricsCollector.exclude',
+  ]),
+  g(D, "no /jvm registry: the process's memory, CPU, GC and event-loop figures are always in /metrics/docrest", ['jvmMetricsCollector.enabled']),
   g(U, 'GraphQL is not built', { graphql: pluginOff(true), 'createIndexesOnGqlApps.enabled': false }),
   g(U, 'reverse proxying and static resources are not built', {
     proxies: oneOf([]),
-    // RESTHeart's default serves the metrics UI, which metrics.enabled already warns about
+    // RESTHeart's default serves its metrics UI (a static page): quiet, /metrics itself is served
     'static-resources': oneOf([], [{ what: 'static/metrics', where: '/metrics-ui', 'welcome-file': 'restheart-metrics.html', embedded: true }]),
   }),
   g(U, 'CSV import and cache invalidation services are not built', { csvLoader: pluginOff(false), cacheInvalidator: pluginOff(false) }),

@@ -21,6 +21,7 @@ import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
 import { aggregate } from './aggregate.ts';
+import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
@@ -83,7 +84,9 @@ export class EmbeddedCollection implements Collection {
     const version = this.store.version(info.table);
     const key = `${countOnly ? 'n' : 'd'}${filterKey}${renderJson([opts.sort ?? null, opts.skip ?? 0, opts.limit ?? 0, opts.hint ?? null], 'extended')}`;
     let result = this.engine.results.get(info.table, version, key);
-    if (result === undefined) {
+    if (result !== undefined) engineMetrics.resultCacheHit();
+    else {
+      engineMetrics.resultCacheMiss();
       result = await this.engine.scanner.query(info, filter, filterKey, opts, deadline, countOnly);
       // a query that yielded may have run across a write: cached only under the version it saw
       if (this.store.version(info.table) === version) this.engine.results.set(info.table, version, key, result);
