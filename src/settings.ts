@@ -40,6 +40,8 @@ export interface Settings {
   workers: number;
   connectionString: string | null;
   maxBodySize: number;
+  /** request body limit of multipart uploads to file buckets (docrest.max-file-size; ≤ 0 = unlimited) */
+  maxFileSize: number;
   forceGzip: boolean;
   xPoweredBy: boolean;
   mongoUri: string;
@@ -157,6 +159,7 @@ export function settingsFrom(cfg: Config): Settings {
     transactionLifetimeMs: Math.max(0.001, num(docrest, 'transaction-lifetime-limit', 60)) * 1000,
     connectionString: explicitConnectionString(sec('mclient'), docrest),
     maxBodySize: effectiveMaxBodySize(cfg),
+    maxFileSize: num(docrest, 'max-file-size', 4_294_967_296) > 0 ? num(docrest, 'max-file-size', 4_294_967_296) : Number.MAX_SAFE_INTEGER,
     forceGzip: bool(core, 'force-gzip-encoding', false),
     xPoweredBy: bool(sec('xPoweredBy'), 'enabled', true),
     mongoUri: str(mongo, 'uri', '/'),

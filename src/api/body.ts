@@ -2,6 +2,7 @@
 import { HttpError, badRequest } from '../errors.ts';
 import { isPlainObject, type Document } from '../engine/values.ts';
 import { JsonSyntaxError, parseJson } from '../json/parse.ts';
+import { urlencodedForm } from './forms.ts';
 
 export interface Body {
   /** an object, an array of objects, or undefined when the request had no content */
@@ -26,23 +27,6 @@ function parseJsonBody(text: string): unknown {
   }
 }
 
-/** Form fields become properties; values that parse as JSON are typed, others stay strings. */
-function formBody(text: string): Document {
-  const out: Document = {};
-  for (const [k, v] of new URLSearchParams(text)) {
-    const t = v.trim();
-    if (t.startsWith('{') || t.startsWith('[')) out[k] = parseJsonBody(t);
-    else {
-      try {
-        out[k] = parseJson(t);
-      } catch {
-        out[k] = v;
-      }
-    }
-  }
-  return out;
-}
-
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): Body {
   const ct = (contentType ?? '').toLowerCase();
   const text = raw && raw.length ? raw.toString('utf8') : '';
@@ -52,9 +36,10 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
     value = parseJsonBody(text);
   } else if (ct.startsWith('application/x-www-form-urlencoded')) {
     if (text.trim() === '') return { value: undefined };
-    value = formBody(text);
+    value = urlencodedForm(text);
   } else if (ct.startsWith('multipart/form-data')) {
-    throw new HttpError(501, 'multipart/form-data requests are not implemented yet; send application/json');
+    // a document's form is parsed before (MongoService.prepare); a file bucket's upload streams
+    return { value: undefined };
   } else {
     throw new HttpError(415, 'Content-Type must be either: application/json or application/hal+json');
   }

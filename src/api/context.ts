@@ -1,5 +1,6 @@
 // The typed RESTHeart request the api stage works on, and the response it hands back to http.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { HttpError } from '../errors.ts';
 import type { Engine } from '../engine/types.ts';
 import { ObjectId, type Document } from '../engine/values.ts';
@@ -38,6 +39,8 @@ export interface MongoRequest {
   params: QueryParams;
   /** parsed lazily: a malformed body must not hide a 401/403; security may wrap it (mergeRequest) */
   body: () => Body;
+  /** the unread body of a multipart upload to a file bucket (streamed, never buffered whole) */
+  requestStream?: () => Readable;
   /** set by security: reshapes every document of a response (password removal, projectResponse) */
   shape?: (doc: Document) => Document;
   caller?: Caller;

@@ -1,6 +1,7 @@
 // The MongoDB API service: turns an HTTP request into a typed MongoRequest (parse), then runs it
 // (handle) by resource type and method.
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/types.ts';
 import { HttpError, notImplemented } from '../errors.ts';
 import type { Settings } from '../settings.ts';
@@ -14,6 +15,11 @@ import {
 import { deleteDb, getDb, getDbMeta, getDbSize, getRoot, getRootSize, patchDb, putDb } from './handlers/databases.ts';
 import { deleteDocument, getDocument, patchDocument, postDocument, putDocument } from './handlers/documents.ts';
 import { deleteIndex, getIndexes, putIndex } from './handlers/indexes.ts';
+import { deleteBucket, deleteFile, deleteFiles, getFile, patchFile, postFile, putFile } from './handlers/files.ts';
+import { getFileBinary } from './handlers/files-binary.ts';
+import type { StreamResponse } from '../http/response.ts';
+import { multipartForm } from './forms.ts';
+import { isMultipart } from './multipart.ts';
 import { deleteSession, deleteTxn, getTxns, patchTxn, postSession, postTxn } from './handlers/sessions.ts';
 import { getSchema, getSchemaStore, patchSchemas, postSchema, putSchema } from './handlers/schemas.ts';
 import { requireColl, requireDb } from './meta.ts';
@@ -30,7 +36,12 @@ export interface HttpInput {
   headers: IncomingHttpHeaders;
   rawBody: Buffer | undefined;
   baseUrl: string;
+  /** the unread body, when the request streams it (MongoService.streamsBody) */
+  requestStream(): Readable;
 }
+
+/** Multipart uploads to these stream; every other body is read whole first (JSON body limit). */
+const UPLOAD_TYPES = new Set<ResourceType>(['FILES_BUCKET', 'FILE']);
 
 async function postCollection(req: MongoRequest): Promise<ApiResponse> {
   const body = req.body().value;
@@ -61,6 +72,11 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
   SCHEMA_STORE_META: { GET: getCollectionMeta },
   SCHEMA: { GET: getSchema, PUT: putSchema, DELETE: deleteDocument },
   BULK_SCHEMAS: { PATCH: patchSchemas, DELETE: deleteBulk },
+  FILES_BUCKET: { GET: getCollection, PUT: putCollection, PATCH: patchCollection, DELETE: deleteBucket, POST: postFile },
+  FILES_BUCKET_SIZE: { GET: getCollectionSize },
+  FILES_BUCKET_META: { GET: getCollectionMeta },
+  FILE: { GET: getFile, PUT: putFile, PATCH: patchFile, DELETE: deleteFile },
+  BULK_FILES: { DELETE: deleteFiles },
 };
 
 const NOT_BUILT: Partial<Record<ResourceType, string>> = {
@@ -97,6 +113,7 @@ export class MongoService {
     const s = inSession.session;
     if (this.mounts.templated) error = notImplemented('path-template mongo-mounts are not implemented yet');
     let body: ReturnType<typeof parseBody> | undefined;
+    const streamed = input.rawBody === undefined && UPLOAD_TYPES.has(resource.type) && isMultipart(input.headers['content-type']);
     return {
       method: input.method,
       headers: input.headers,
@@ -106,6 +123,7 @@ export class MongoService {
       resource,
       params,
       body: () => (body ??= parseBody(input.rawBody, input.headers['content-type'])),
+      requestStream: streamed ? () => input.requestStream() : undefined,
       baseUrl: this.settings.instanceBaseUrl?.replace(/\/$/, '') ?? input.baseUrl,
       toRequestPath: match.toRequestPath,
       error,
@@ -114,10 +132,38 @@ export class MongoService {
     };
   }
 
-  async handle(req: MongoRequest): Promise<ApiResponse> {
+  /** Whether the request's body streams to the service (a multipart upload to a file bucket); asked before it is read. */
+  streamsBody(req: IncomingMessage): boolean {
+    if (!isMultipart(req.headers['content-type'])) return false;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const match = this.mounts.resolve(q < 0 ? url : url.slice(0, q));
+    if (!match) return false;
+    try {
+      return UPLOAD_TYPES.has(resolveResource(decodeSegments(match.mongoPath)).type);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A document's multipart form is parsed before security, as RESTHeart's content injector does
+   * (ACL predicates may read the body); undefined when there is nothing to wait for.
+   */
+  prepare(req: MongoRequest, input: HttpInput): Promise<void> | undefined {
+    if (req.error || input.rawBody === undefined || !isMultipart(input.headers['content-type'])) return undefined;
+    return multipartForm(input.rawBody, input.headers, this.settings.maxBodySize).then((value) => {
+      req.body = () => ({ value });
+    }, (e: unknown) => {
+      req.error = e as HttpError;
+    });
+  }
+
+  async handle(req: MongoRequest): Promise<ApiResponse | StreamResponse> {
     if (req.error) throw req.error;
     const { type } = req.resource;
     if (!METHODS[type].includes(req.method)) throw new HttpError(405, `method ${req.method} not allowed`);
+    if (type === 'FILE_BINARY') return getFileBinary(req);
     const handler = HANDLERS[type]?.[req.method];
     if (!handler) throw notImplemented(NOT_BUILT[type] ?? `${type.toLowerCase().replaceAll('_', ' ')} resources are not implemented yet`);
     const res = await handler(req);

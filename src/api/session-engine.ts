@@ -124,6 +124,8 @@ export function withSession(engine: Engine, s: Session): Engine {
         createCollection: (c: string) => db.createCollection(c),
         dropCollection: (c: string) => db.dropCollection(c),
         dropDatabase: () => db.dropDatabase(),
+        // GridFS bytes are not part of a transaction (RESTHeart uploads without the session too)
+        bucket: (b: string) => db.bucket(b),
       };
     },
     listDatabases: () => engine.listDatabases(),

@@ -281,6 +281,8 @@ docrest:
   data-dir: ./data
   # bytes; connection-options.MAX_ENTITY_SIZE wins when > 0
   max-body-size: 16_777_216
+  # bytes; the limit of a multipart upload to a file bucket (413 above it); 0 or less = unlimited
+  max-file-size: 4_294_967_296
   workers: 1
   # ms; the time limit of a query or aggregation when mongo.query-time-limit / aggregation-time-limit is 0
   default-time-limit: 30000

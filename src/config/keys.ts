@@ -169,7 +169,7 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
   ]),
   g(O, 'only the seed profile is built', { 'cors.profile': 'seed' }),
   g(O, 'README, Configuration and TLS', [
-    'docrest.data-dir', 'docrest.max-body-size', 'docrest.engine', 'docrest.workers', 'docrest.default-time-limit',
+    'docrest.data-dir', 'docrest.max-body-size', 'docrest.max-file-size', 'docrest.engine', 'docrest.workers', 'docrest.default-time-limit',
     'docrest.tls.cert', 'docrest.tls.key', 'docrest.trusted-proxies',
   ]),
   g(O, "README, Sessions and transactions (embedded engine; on MongoDB the server's transactionLifetimeLimitSeconds applies)", [

@@ -1,6 +1,7 @@
 // The one storage interface. Shaped like the MongoDB driver's Db/Collection API so that the
 // MongoDB engine is a thin pass-through; nothing above engine/ knows which engine runs.
 // Values are in the exact model of values.ts. Errors are EngineError with MongoDB's codes.
+import type { Readable, Writable } from 'node:stream';
 import type { Document } from './values.ts';
 
 export type Filter = Document;
@@ -116,6 +117,42 @@ export interface Database {
   /** false if it did not exist */
   dropCollection(name: string): Promise<boolean>;
   dropDatabase(): Promise<void>;
+  /** The GridFS bucket `name` (collections `<name>.files` and `<name>.chunks`). */
+  bucket(name: string): Bucket;
+}
+
+/** GridFS's chunk size (255 KiB), as MongoDB's drivers use it. */
+export const GRIDFS_CHUNK_SIZE = 261_120;
+
+export interface UploadOptions {
+  /** the file's _id; a new ObjectId when absent */
+  id?: unknown;
+  filename: string;
+  metadata?: Document;
+}
+
+/**
+ * Bytes written here become the file's chunks; the files document is written once all of them
+ * are stored ('finish'), so an unfinished upload is never a visible file. `abort` removes what was
+ * written (the stream is unusable afterwards).
+ */
+export interface UploadStream extends Writable {
+  readonly id: unknown;
+  abort(): Promise<void>;
+}
+
+/**
+ * A GridFS bucket, as the driver's GridFSBucket: file documents are read and updated through the
+ * `<name>.files` collection; bytes through these streams.
+ */
+export interface Bucket {
+  openUploadStream(options: UploadOptions): UploadStream;
+  /** The bytes of [start, end) of the file (end exclusive, as the driver); the file must exist. */
+  openDownloadStream(id: unknown, range?: { start?: number; end?: number }): Readable;
+  /** Deletes the file and its chunks; false when there is no such file. */
+  delete(id: unknown): Promise<boolean>;
+  /** Drops both collections. */
+  drop(): Promise<void>;
 }
 
 export interface Engine {

@@ -71,8 +71,11 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
   const mongo = new MongoService(settings, engine);
   services.push({
     name: 'mongo', uri: '/', matchPolicy: 'PREFIX', secured: true,
+    // multipart uploads to file buckets stream, up to their own limit
+    streamRequestBody: { limit: settings.maxFileSize, when: (req) => mongo.streamsBody(req) },
     init(ex) {
       ex.mongo = mongo.parse(ex);
+      return ex.mongo && mongo.prepare(ex.mongo, ex);
     },
     async handle(ex) {
       if (!ex.mongo) throw new HttpError(502, `No MongoDB resource bound for ${ex.path}`);

@@ -2,9 +2,10 @@
 // indexes (indexes.ts), a planner (planner.ts, scan.ts) and read caches (doc-cache.ts).
 import { deserialize } from 'bson';
 import { randomUUID } from 'node:crypto';
-import type { Collection, Database, Engine, Session } from '../types.ts';
+import type { Bucket, Collection, Database, Engine, Session } from '../types.ts';
 import { EmbeddedCollection } from './collection.ts';
 import { DocCache, ResultCache } from './doc-cache.ts';
+import { EmbeddedBucket } from './gridfs.ts';
 import { Indexes } from './indexes.ts';
 import { Scanner, type Hit } from './scan.ts';
 import { Columns } from './columns.ts';
@@ -55,6 +56,10 @@ class EmbeddedDatabase implements Database {
 
   async dropCollection(name: string): Promise<boolean> {
     return this.engine.store.write(() => this.engine.store.dropCollection(this.name, name));
+  }
+
+  bucket(name: string): Bucket {
+    return new EmbeddedBucket(this.engine, this.name, name);
   }
 
   async dropDatabase(): Promise<void> {

@@ -8,7 +8,7 @@ import { MongoClient, type ClientSession, type Collection as DriverCollection, t
 import { EngineError } from '../../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type {
-  AggregateOptions, BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
+  AggregateOptions, Bucket, BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
   SessionOption, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { listedIndex } from '../index-spec.ts';
@@ -17,6 +17,7 @@ import {
   bulkOperations, bulkResult, clientOptions, engineErrorOf, findOptions, fromRaw, redactUri, toExact, withIdFirst,
   type DriverBulkReport, type DriverWriteError,
 } from './mapping.ts';
+import { MongoBucket } from './bucket.ts';
 import { MongoSession, MongoSessions } from './sessions.ts';
 
 const NAMESPACE_NOT_FOUND = 26;
@@ -207,6 +208,10 @@ class MongoDatabase implements Database {
     this.name = name;
     this.db = client.db(name);
     this.sessions = sessions;
+  }
+
+  bucket(name: string): Bucket {
+    return new MongoBucket(this.db, name);
   }
 
   collection(name: string): Collection {
