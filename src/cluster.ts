@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { prepareData } from './app.ts';
 import { getString, section, type Config } from './config/load.ts';
 import { planListeners, probeListeners } from './http/listeners.ts';
+import { relayMetrics } from './metrics/cluster-relay.ts';
 
 const SHARED_KEY_ENV = 'DOCREST_SHARED_JWT_KEY';
 
@@ -45,6 +46,8 @@ export async function runPrimary(cfg: Config, workers: number, log: (m: string) 
   let ready = false;
   let startFailures = 0;
   for (let i = 0; i < workers; i++) cluster.fork(env);
+  // /metrics in any worker shows the figures of all of them
+  relayMetrics();
   cluster.on('message', (worker, msg) => {
     if (msg !== LISTENING) return;
     listening.add(worker.id);

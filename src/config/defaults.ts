@@ -258,6 +258,22 @@ logging:
   # 0 none, 1 light, 2 full dump (may log credentials)
   requests-log-mode: 1
 
+#### Metrics (README, Metrics)
+
+metrics:
+  enabled: true
+  uri: /metrics
+  # 404, or 200 with an empty body, for an unknown registry
+  missing-registry-status-code: 404
+
+requestsMetricsCollector:
+  enabled: true
+  include: ["/*"]
+  exclude: ["/metrics", "/metrics/*"]
+
+jvmMetricsCollector:
+  enabled: false
+
 #### docrest extensions (not RESTHeart keys)
 
 # CORS.md section 3: seed header lists with Origin echo

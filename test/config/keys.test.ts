@@ -20,9 +20,9 @@ test("every key of docrest's built-in defaults is classified and asks for nothin
 test("every key of RESTHeart's default configuration is classified", () => {
   const tree = parseConfigYaml(readFileSync(RESTHEART_FILE, 'utf8'), 'fixture') as ConfigTree;
   assert.deepEqual(classify(tree).filter((f) => f.status === 'unknown').map((f) => f.path), []);
-  // RESTHeart's file enables two features docrest lacks, and docrest says so
+  // RESTHeart's file enables a feature docrest lacks, and docrest says so
   const warned = classify(tree).filter((f) => f.warn).map((f) => f.path);
-  assert.deepEqual(warned, ['graphql', 'metrics.enabled']);
+  assert.deepEqual(warned, ['graphql']);
 });
 
 test('a typo and an unsupported value each get one warning naming the key; quiet values none', () => {
@@ -46,12 +46,12 @@ test('a typo and an unsupported value each get one warning naming the key; quiet
 });
 
 test('-c: each key with its classification, still the same YAML', () => {
-  const cfg = loadConfig({ ...quiet, rho: '/metrics->{enabled:true};/oops->1;/jwtConfigProvider/key->"s3cret"' });
+  const cfg = loadConfig({ ...quiet, rho: '/digestAuthMechanism->{enabled:true};/oops->1;/jwtConfigProvider/key->"s3cret"' });
   const text = renderAnnotated(maskSecrets(cfg.raw));
   assert.deepEqual(parse(text, { version: '1.1' }), maskSecrets(cfg.raw));
   assert.match(text, /^ {2}port: 8080 # honoured$/m);
   assert.match(text, /^ {2}keystore-path: null # honoured differently: PKCS#12/m);
-  assert.match(text, /^ {2}enabled: true # not supported: Prometheus metrics are not built -- THIS VALUE IS IGNORED$/m);
+  assert.match(text, /^ {2}enabled: true # not supported: Digest authentication is not built -- THIS VALUE IS IGNORED$/m);
   assert.match(text, /^oops: 1 # UNKNOWN KEY/m);
   assert.match(text, /^ {2}mongo-mounts: # honoured$/m);
   assert.match(text, /^ {2}data-dir: \.\/data # docrest's own/m);

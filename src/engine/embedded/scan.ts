@@ -13,6 +13,7 @@ import { runColumnQuery, type RowAccess } from './column-scan.ts';
 import { ROWS, type Columns } from './columns.ts';
 import { compilePredicate, type CompiledFilter } from './predicate.ts';
 import type { CollectionInfo, Store } from './store.ts';
+import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
 export interface Hit {
   k: Buffer;
@@ -104,6 +105,7 @@ export class Scanner {
     const empty = Object.keys(filter).length === 0;
     if (p.kind !== 'table' || (empty && (idDir !== undefined || countOnly))) {
       const hits = this.run(info, filter, opts);
+      engineMetrics.documentsScanned(p.kind === 'table' ? 'collection' : 'index', hits.length);
       return countOnly ? hits.length : hits;
     }
     const compiled = predicateFor(filter, filterKey);
@@ -111,10 +113,13 @@ export class Scanner {
     let matcher = compiled.complete ? undefined : matcherFor(filter, filterKey);
     const sortPaths = idDir === undefined ? opts.sort!.map(([f]) => f) : [];
     await this.columns.ensure(info.table, [ROWS, ...compiled.paths, ...sortPaths], deadline);
-    if (!this.columns.get(info.table, ROWS)) {
+    const rows = this.columns.get(info.table, ROWS);
+    if (!rows) {
       const hits = this.run(info, filter, opts);
+      engineMetrics.documentsScanned('collection', hits.length);
       return countOnly ? hits.length : hits;
     }
+    engineMetrics.documentsScanned('collection', rows.cells.length);
     const keyOf = this.store.prepared(`SELECT k FROM ${info.table} WHERE rowid = ?`).pluck();
     const access: RowAccess<Hit> = {
       read: (rowid) => this.rowAt(info, rowid, true),
