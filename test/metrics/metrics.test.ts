@@ -7,7 +7,8 @@ import { call, startServer, type TestServer } from '../helpers/server.ts';
 import { parseText, samples, valueOf, type Sample } from './prometheus-text.ts';
 
 const NOBODY = { Authorization: '' };
-const COLLECTOR = '/requestsMetricsCollector->{enabled:true,include:["/*","/{db}/{coll}"],exclude:["/metrics","/metrics/*","/skip/*"]}';
+// the default mount puts collections at /{coll}, documents at /{coll}/{id}
+const COLLECTOR = '/requestsMetricsCollector->{enabled:true,include:["/*","/{coll}/{id}"],exclude:["/metrics","/metrics/*","/skip/*"]}';
 
 async function scrape(srv: TestServer, registry: string): Promise<Sample[]> {
   const r = await call(srv, 'GET', `/metrics${registry}`);
@@ -23,24 +24,26 @@ describe('requestsMetricsCollector and /metrics', () => {
   });
   after(async () => srv.close());
 
-  // [method, path, headers, expected status]; the figures below are counted from this table
-  const requests: Array<[string, string, Record<string, string>, number]> = [
+  // [method, path, headers, expected status, body]; the figures below are counted from this table
+  const requests: Array<[string, string, Record<string, string>, number, unknown?]> = [
     ['GET', '/ping', {}, 200],
     ['GET', '/ping', NOBODY, 200],
-    ['PUT', '/mdb', {}, 201],
-    ['PUT', '/mdb/c.x', {}, 201],
-    ['GET', '/mdb/c.x', {}, 200],
-    ['GET', '/mdb/c.x', {}, 200],
-    ['GET', '/mdb/c.x', {}, 200],
-    ['GET', '/mdb/c.x', NOBODY, 401],
-    ['GET', '/mdb/nothere/doc', {}, 404],
+    ['PUT', '/mcoll', {}, 201],
+    ['POST', '/mcoll', {}, 201, { _id: 'd.1' }],
+    ['GET', '/mcoll', {}, 200],
+    ['GET', '/mcoll', {}, 200],
+    ['GET', '/mcoll', {}, 200],
+    ['GET', '/mcoll/d.1', {}, 200],
+    ['GET', '/mcoll/d.1', {}, 200],
+    ['GET', '/mcoll/d.1', NOBODY, 401],
+    ['GET', '/mcoll/nothere', {}, 404],
     ['DELETE', '/skip/x', {}, 404],
     ['GET', '/metrics', {}, 200],
   ];
 
   test('the requests are answered as expected', async () => {
-    for (const [method, path, headers, status] of requests) {
-      const r = await call(srv, method, path, { headers });
+    for (const [method, path, headers, status, body] of requests) {
+      const r = await call(srv, method, path, { headers, body });
       assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
     }
   });
@@ -48,8 +51,8 @@ describe('requestsMetricsCollector and /metrics', () => {
   test('GET /metrics lists the registries: the include templates that timed a request, then /docrest', async () => {
     const r = await call(srv, 'GET', '/metrics');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json(), ['/*', '/{db}/{coll}', '/docrest']);
-    assert.deepEqual((await call(srv, 'GET', '/metrics/')).json(), ['/*', '/{db}/{coll}', '/docrest']);
+    assert.deepEqual(r.json(), ['/*', '/{coll}/{id}', '/docrest']);
+    assert.deepEqual((await call(srv, 'GET', '/metrics/')).json(), ['/*', '/{coll}/{id}', '/docrest']);
   });
 
   test('registry /*: http_requests_count by method and status; excluded paths and /metrics itself are not counted', async () => {
@@ -84,15 +87,15 @@ describe('requestsMetricsCollector and /metrics', () => {
     assert.ok(durations.length > 0 && durations.every((s) => s.value >= 0 && s.value < 60 && s.labels.quantile !== undefined));
   });
 
-  test('registry /{db}/{coll}: one label per template parameter, dots in values as _', async () => {
-    const all = await scrape(srv, '/%7Bdb%7D/%7Bcoll%7D');
+  test('registry /{coll}/{id}: one label per template parameter (sorted by name), dots in values as _', async () => {
+    const all = await scrape(srv, '/%7Bcoll%7D/%7Bid%7D');
     const counts = all.filter((s) => s.name === 'http_requests_count');
-    const labels = { request_method: 'GET', path_template: '/{db}/{coll}', response_status_code: '200', path_template_param_coll: 'c_x', path_template_param_db: 'mdb' };
-    assert.equal(valueOf(all, 'http_requests_count', labels), 3);
+    const labels = { request_method: 'GET', path_template: '/{coll}/{id}', response_status_code: '200', path_template_param_coll: 'mcoll', path_template_param_id: 'd_1' };
+    assert.equal(valueOf(all, 'http_requests_count', labels), 2);
     assert.deepEqual(Object.keys(counts.find((s) => s.labels.response_status_code === '200')!.labels), Object.keys(labels));
-    assert.equal(valueOf(all, 'http_requests_count', { request_method: 'PUT', response_status_code: '201' }), 1);
-    assert.equal(valueOf(all, 'http_requests_count', { request_method: 'GET', response_status_code: '401' }), 1);
-    // /mdb/nothere/doc has three segments: not this template's
+    assert.equal(valueOf(all, 'http_requests_count', { response_status_code: '401', path_template_param_id: 'd_1' }), 1);
+    assert.equal(valueOf(all, 'http_requests_count', { response_status_code: '404', path_template_param_id: 'nothere' }), 1);
+    // /mcoll is not of this template, /skip/x is excluded
     assert.equal(counts.length, 3);
   });
 
@@ -165,7 +168,8 @@ describe('metrics configuration', () => {
     const moved = await start(`/metrics->{uri:"/prom"};${COLLECTOR}`);
     await call(moved, 'GET', '/ping');
     assert.deepEqual((await call(moved, 'GET', '/prom')).json(), ['/*', '/docrest']);
-    assert.equal(valueOf(samples(parseText((await call(moved, 'GET', '/prom/*')).text)), 'http_requests_count', { request_method: 'GET', response_status_code: '200' }), 1);
+    // the exclude templates name /metrics, not the moved uri: /ping and GET /prom are timed
+    assert.equal(valueOf(samples(parseText((await call(moved, 'GET', '/prom/*')).text)), 'http_requests_count', { request_method: 'GET', response_status_code: '200' }), 2);
     const off = await start(`/metrics->{enabled:false};${COLLECTOR}`);
     // /metrics is then a database name for the MongoDB API
     const r = await call(off, 'GET', '/metrics');
