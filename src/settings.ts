@@ -204,9 +204,16 @@ function metricsSettings(m: Tree, collector: Tree): MetricsSettings {
     enabled,
     uri,
     missingRegistryStatus: String(m['missing-registry-status-code'] ?? '').trim() === '200' ? 200 : 404,
-    include: enabled && bool(collector, 'enabled', false) ? list(collector.include) : null,
-    exclude: list(collector.exclude),
+    include: enabled && bool(collector, 'enabled', false) ? pathTemplates(collector, 'include') : null,
+    exclude: pathTemplates(collector, 'exclude'),
   };
+}
+
+function pathTemplates(collector: Tree, key: string): string[] {
+  const templates = list(collector[key]);
+  const bad = templates.find((t) => !t.startsWith('/'));
+  if (bad !== undefined) throw new ConfigError(`requestsMetricsCollector.${key}: a path template must start with /: ${bad}`);
+  return templates;
 }
 
 /**

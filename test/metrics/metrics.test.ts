@@ -177,3 +177,7 @@ describe('metrics configuration', () => {
     assert.match(r.text, /does not exist/);
   });
 });
+
+test('an include or exclude template that does not start with / stops the start with a configuration error', async () => {
+  await assert.rejects(startServer({ rho: '/requestsMetricsCollector->{enabled:true,include:["ping"]}' }), /requestsMetricsCollector\.include: a path template must start with \/: ping/);
+});
