@@ -79,7 +79,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
   });
 
   const services = new ServiceRegistry();
-  for (const s of builtinServices(settings, engine, security)) services.register(s);
+  for (const s of builtinServices(settings, engine, security, () => services.list())) services.register(s);
   const metered = settings.metrics.enabled ? metrics(settings.metrics) : undefined;
   if (metered) services.register(metered.service);
   const requestMetrics = metered?.requests;

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Exchange } from './exchange.ts';
 import type { ServiceResponse } from './response.ts';
+import type { ServiceOpenApi } from '../openapi/description.ts';
 
 export type MatchPolicy = 'PREFIX' | 'EXACT';
 
@@ -28,6 +29,8 @@ export interface Service {
   };
   /** `Upgrade:` requests (WebSocket) on its paths reach it with the socket (TakeoverResponse); others are plain requests */
   readonly acceptsUpgrade?: boolean;
+  /** What the service serves, for GET /_openapi.json (src/openapi/description.ts); listed as undescribed without it */
+  readonly openapi?: ServiceOpenApi;
   /** Runs right after lookup, before any interceptor or security (RESTHeart's request initializer). */
   init?(ex: Exchange): void | Promise<void>;
   handle(ex: Exchange): ServiceResponse | Promise<ServiceResponse>;
@@ -60,6 +63,11 @@ export class ServiceRegistry {
     this.names.set(s.name, s);
     if (s.matchPolicy === 'EXACT') this.exact.set(uri, s);
     else this.prefix = [...this.prefix, s].sort((a, b) => b.uri.length - a.uri.length);
+  }
+
+  /** Every registered service, in registration order. */
+  list(): Service[] {
+    return [...this.names.values()];
   }
 
   lookup(path: string): Service | undefined {

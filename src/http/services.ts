@@ -1,11 +1,12 @@
 // The built-in services, registered like any plugin (service-registry.ts), under RESTHeart's plugin
-// names: ping (/ping), database-probe (/health/db), authTokenService (/token, /token/cookie,
+// names: ping (/ping), database-probe (/health/db), openapi (/_openapi.json), authTokenService (/token, /token/cookie,
 // /token/redirect), authCookieRemover (/logout), roles (/roles/{user}), and mongo — the MongoDB
 // API at `/`, which resolves the mongo-mounts itself (API.md §1.2, §13).
 import type { ApiResponse } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
 import type { Engine } from '../engine/types.ts';
 import { HttpError } from '../errors.ts';
+import { openApiService } from '../openapi/service.ts';
 import type { Security } from '../security/security.ts';
 import type { Settings } from '../settings.ts';
 import type { Exchange } from './exchange.ts';
@@ -38,8 +39,10 @@ function quietAuth(ex: Exchange): boolean {
   return ex.headers['no-auth-challenge'] !== undefined || new URLSearchParams(ex.query).has('noauthchallenge');
 }
 
-export function builtinServices(settings: Settings, engine: Engine, security: Security): Service[] {
+/** `registered`: every service of the server once registered (plugins too), for GET /_openapi.json */
+export function builtinServices(settings: Settings, engine: Engine, security: Security, registered?: () => readonly Service[]): Service[] {
   const services: Service[] = [];
+  services.push(openApiService({ settings, engine, security, version: VERSION, services: () => registered?.() ?? services }));
   if (settings.ping.enabled) {
     services.push({
       name: 'ping', uri: '/ping', matchPolicy: 'EXACT', secured: false,

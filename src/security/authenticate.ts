@@ -38,7 +38,8 @@ export class Authentication {
   private readonly basicOn: boolean;
   private readonly tokenBasicOn: boolean;
   private readonly cookieOn: boolean;
-  private readonly cookieName: string;
+  /** the auth cookie's name (authCookieSetter.name) */
+  readonly cookieName: string;
   private readonly authenticator: Authenticator | undefined;
   private readonly jwt: JwtTokens;
 

@@ -5,6 +5,7 @@
 // authentication and the vetoers.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { MongoRequest } from '../api/context.ts';
+import type { ResourceType } from '../api/resource.ts';
 import { getBool, section, type Config } from '../config/load.ts';
 import type { Engine } from '../engine/types.ts';
 import { toView } from '../engine/values.ts';
@@ -147,6 +148,21 @@ export class Security {
       const role = this.rootRoleGuard ? (this.acl?.rootRole ?? null) : null;
       await guardUsers(req, this.mongoRealm!, { role, caller: role !== null && !!account?.roles.includes(role) });
     }
+  }
+
+  /**
+   * Whether the ACL lets `account` send `method` to `path` of a secured service (no body, no query;
+   * the caller's own headers and address): what GET /_openapi.json lists for it.
+   */
+  async permits(req: SecurityRequest, account: Account | undefined, method: string, path: string, resourceType: ResourceType | undefined): Promise<boolean> {
+    if (this.fullAuthorizer.enabled) return account !== undefined || !this.fullAuthorizer.authRequired;
+    if (!this.acl) return false;
+    const areq: AclRequest = { ...this.aclRequest({ ...req, method, path, query: '', mongo: undefined }, account), resourceType };
+    return (await this.acl.authorize(() => areq, account)) !== undefined;
+  }
+
+  get authCookieName(): string {
+    return this.authentication.cookieName;
   }
 
   /** After a write to the ACL collection, this process's permission cache is dropped at once. */
