@@ -186,10 +186,10 @@ describe('warnings', { concurrency: 3 }, () => {
   });
 
   test('one warning per unknown or unsupported key, and docrest serves', async () => {
-    const r = await run('/http-listener/port->0;/http-listner/port->9;/metrics->{enabled:true};/core/io-threads->4', [], { listening: true });
+    const r = await run('/http-listener/port->0;/http-listner/port->9;/digestAuthMechanism->{enabled:true};/core/io-threads->4', [], { listening: true });
     assert.equal(r.urls.length, 1, r.err);
     const warnings = r.err.split('\n').filter((l) => l.startsWith('WARN') && / key /.test(l));
-    assert.deepEqual(warnings.map((w) => /key ([\w.-]+)/.exec(w)![1]), ['core.io-threads', 'http-listner', 'metrics.enabled']);
+    assert.deepEqual(warnings.map((w) => /key ([\w.-]+)/.exec(w)![1]), ['core.io-threads', 'digestAuthMechanism.enabled', 'http-listner']);
   });
 
   test('--strict-config turns them into a startup error', async () => {
@@ -201,10 +201,10 @@ describe('warnings', { concurrency: 3 }, () => {
   });
 
   test('-c shows the classification beside each key', async () => {
-    const r = await run('/metrics->{enabled:true};/http-listner/port->9', ['-c']);
+    const r = await run('/digestAuthMechanism->{enabled:true};/http-listner/port->9', ['-c']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^ {2}port: 8080 # honoured$/m);
-    assert.match(r.out, /^ {2}enabled: true # not supported: Prometheus metrics are not built -- THIS VALUE IS IGNORED$/m);
+    assert.match(r.out, /^ {2}enabled: true # not supported: Digest authentication is not built -- THIS VALUE IS IGNORED$/m);
     assert.match(r.out, /^http-listner: # UNKNOWN KEY/m);
   });
 });
