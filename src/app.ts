@@ -8,6 +8,7 @@ import { Listeners, planListeners } from './http/listeners.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Config } from './config/load.ts';
 import { bootstrapSecurity } from './security/bootstrap.ts';
+import { registerPlugins } from './plugins/load.ts';
 import { Security } from './security/security.ts';
 import { settingsFrom, type Settings } from './settings.ts';
 
@@ -79,7 +80,9 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
   let urls: string[];
   try {
     const security = new Security(cfg, engine, settings.filterBlacklist, (m) => log?.warn(m));
-    ({ app, log, upgrade: listeners.upgrade } = await buildServer(settings, engine, security, { ...opts, serverFactory: listeners.factory }));
+    const server = await buildServer(settings, engine, security, { ...opts, serverFactory: listeners.factory });
+    ({ app, log, upgrade: listeners.upgrade } = server);
+    await registerPlugins(cfg, engine, log, server);
     if (opts.bootstrap !== false) {
       for (const w of warnings) log.warn(w);
       await bootstrap(cfg, engine, security, (m) => log!.warn(m), ['trace', 'debug', 'info', 'warn'].includes(log.level));

@@ -9,6 +9,7 @@ const { DEFAULT_CONFIG_YAML } = await import('./config/defaults.ts');
 const { ConfigError, applyCliArgs, getNumber, getString, loadConfig, maskSecrets, section } = await import('./config/load.ts');
 const { keyWarnings, renderAnnotated } = await import('./config/key-check.ts');
 const { adoptSharedKey, isWorker, reportListening, runPrimary } = await import('./cluster.ts');
+const { pluginNames } = await import('./plugins/load.ts');
 
 const VERSION = '0.1.0';
 
@@ -25,8 +26,8 @@ async function main(): Promise<number> {
     info: (m) => console.info(`INFO ${m}`),
   }), args);
   if (args.printEffective) return print(renderAnnotated(maskSecrets(cfg.raw)));
-  // the primary speaks for its workers
-  const unhonoured = isWorker() ? [] : keyWarnings(cfg.raw);
+  // the primary speaks for its workers; reading the plugins here also stops a broken one before any worker starts
+  const unhonoured = isWorker() ? [] : keyWarnings(cfg.raw, await pluginNames(cfg));
   for (const w of unhonoured) console.warn(`WARN ${w}`);
   if (args.strictConfig && unhonoured.length > 0) {
     throw new ConfigError(`--strict-config: ${unhonoured.length} configuration key(s) above are not honoured by docrest`);

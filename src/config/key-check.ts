@@ -34,11 +34,15 @@ export interface KeyFinding {
   warn: boolean;
 }
 
-/** Every key of the tree that the table classifies or does not know, in the tree's order. */
-export function classify(tree: ConfigTree): KeyFinding[] {
+/**
+ * Every key of the tree that the table classifies or does not know, in the tree's order; the
+ * sections of loaded plugins (`pluginSections`, their names) are theirs to read, never reported.
+ */
+export function classify(tree: ConfigTree, pluginSections: readonly string[] = []): KeyFinding[] {
   const out: KeyFinding[] = [];
   const walk = (map: ConfigTree, prefix: string): void => {
     for (const [k, v] of Object.entries(map)) {
+      if (prefix === '' && pluginSections.includes(k)) continue;
       const path = prefix === '' ? k : `${prefix}.${k}`;
       const entry = ENTRIES.get(path);
       if (entry) {
@@ -64,8 +68,8 @@ function show(path: string, v: unknown): string {
 }
 
 /** One line per key that docrest will not honour as written (cli prints them, --strict-config refuses them). */
-export function keyWarnings(tree: ConfigTree): string[] {
-  return classify(tree).filter((f) => f.warn).map((f) => f.status === 'unknown'
+export function keyWarnings(tree: ConfigTree, pluginSections: readonly string[] = []): string[] {
+  return classify(tree, pluginSections).filter((f) => f.warn).map((f) => f.status === 'unknown'
     ? `unknown configuration key ${f.path} (a typo?): docrest ignores it`
     : `configuration key ${f.path} = ${show(f.path, f.value)} is not supported by docrest: ${f.note}; ignored`);
 }

@@ -50,7 +50,8 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
   g(H, 'informational, as in RESTHeart', ['core.base-url']),
   g(H, '', ['core.force-gzip-encoding']),
   g(U, 'unescaped characters in URLs are always accepted', { 'core.allow-unescaped-characters-in-url': true }),
-  g(U, 'Java plugins cannot be loaded', { 'core.plugins-directory': 'plugins', 'core.plugins-packages': [], 'core.plugins-scanning-verbose': ANY }),
+  g(D, 'JavaScript and TypeScript plugins (README, Writing plugins); relative to the working directory', ['core.plugins-directory']),
+  g(U, 'Java plugins cannot be loaded', { 'core.plugins-packages': [], 'core.plugins-scanning-verbose': ANY }),
   g(U, 'JVM and Undertow tuning without a Node.js equivalent (processes: docrest.workers)', {
     'core.io-threads': 0, 'core.workers-scheduler-parallelism': 0, 'core.workers-scheduler-max-pool-size': 256,
     'core.buffers-pooling': ANY, 'core.buffer-size': ANY, 'core.direct-buffers': ANY,

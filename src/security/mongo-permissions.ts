@@ -72,6 +72,13 @@ function mergePipeline(stages: Document[], extra: Document): Document[] {
   return [...stages, { $set: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, { $literal: v }])) }];
 }
 
+/** mergeRequest's properties over a request body (also a body a plugin replaces after security). */
+export function mergeRequestInto(value: Document | Document[] | undefined, method: string, extra: Document): Document | Document[] {
+  // an array is a bulk POST's documents, or a PATCH's update pipeline
+  if (!Array.isArray(value)) return merge(value ?? {}, extra);
+  return method === 'PATCH' ? mergePipeline(value, extra) : value.map((d) => merge(d, extra));
+}
+
 export function applyMongoPermissions(req: MongoRequest, perms: MongoPermissions, account: Account | undefined): void {
   const c: VarContext = { account, req, perms };
   const resolved = (d: Document | undefined) => (d === undefined ? undefined : resolve(d, c) as Document);
@@ -97,11 +104,7 @@ export function applyMongoPermissions(req: MongoRequest, perms: MongoPermissions
     let merged: ReturnType<typeof original> | undefined;
     req.body = () => {
       if (merged) return merged;
-      const b = original();
-      // an array is a bulk POST's documents, or a PATCH's update pipeline
-      const value = !Array.isArray(b.value) ? merge(b.value ?? {}, extra)
-        : req.method === 'PATCH' ? mergePipeline(b.value, extra) : b.value.map((d) => merge(d, extra));
-      merged = { value };
+      merged = { value: mergeRequestInto(original().value, req.method, extra) };
       return merged;
     };
   }
