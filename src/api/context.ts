@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { HttpError } from '../errors.ts';
 import type { Engine } from '../engine/types.ts';
 import { ObjectId, type Document } from '../engine/values.ts';
+import type { MongoPermissions } from '../security/acl.ts';
 import type { Settings } from '../settings.ts';
 import type { Body } from './body.ts';
 import type { QueryParams } from './params.ts';
@@ -14,16 +15,7 @@ export interface Caller {
   /** the account's properties (no password), _id and roles; null when anonymous */
   user: Document | null;
   /** the ACL permission, its variables resolved */
-  permissions: {
-    allowManagementRequests: boolean;
-    allowBulkPatch: boolean;
-    allowBulkDelete: boolean;
-    allowWriteMode: boolean;
-    readFilter?: Document;
-    writeFilter?: Document;
-    mergeRequest?: Document;
-    projectResponse?: Document;
-  };
+  permissions: MongoPermissions;
 }
 
 export interface MongoRequest {
