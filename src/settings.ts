@@ -1,3 +1,4 @@
+import { adminUiFrom, type AdminUiSettings } from './admin/settings.ts';
 import { ConfigError, effectiveMaxBodySize, getBool, getMap, getNumber, getString, section, type Config, type ConfigTree } from './config/load.ts';
 
 // Typed settings: the one place that reads the configuration tree (RESTHeart keys + docrest's own
@@ -68,6 +69,8 @@ export interface Settings {
   /** addresses/CIDR ranges whose X-Forwarded-Proto is believed (docrest.trusted-proxies) */
   trustedProxies: string[];
   metrics: MetricsSettings;
+  /** docrest.admin-ui (README, Admin UI) */
+  adminUi: AdminUiSettings;
 }
 
 /** RESTHeart's `metrics` service and `requestsMetricsCollector` (README, Metrics) */
@@ -193,6 +196,7 @@ export function settingsFrom(cfg: Config): Settings {
     logLevel: str(sec('logging'), 'log-level', 'INFO'),
     trustedProxies: list(docrest['trusted-proxies']),
     metrics: metricsSettings(sec('metrics'), sec('requestsMetricsCollector')),
+    adminUi: adminUiFrom(cfg),
   };
 }
 

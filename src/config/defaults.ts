@@ -304,4 +304,8 @@ docrest:
   default-time-limit: 30000
   # seconds an embedded-engine transaction may stay open before it is aborted (MongoDB's transactionLifetimeLimitSeconds)
   transaction-lifetime-limit: 60
+  # the admin web UI (README, Admin UI): static files; it logs in like any client
+  admin-ui:
+    enabled: true
+    uri: /_admin
 `;

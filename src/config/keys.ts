@@ -176,4 +176,5 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
   g(O, "README, Sessions and transactions (embedded engine; on MongoDB the server's transactionLifetimeLimitSeconds applies)", [
     'docrest.transaction-lifetime-limit',
   ]),
+  g(O, 'README, Admin UI', ['docrest.admin-ui.enabled', 'docrest.admin-ui.uri']),
 ];

@@ -1,9 +1,10 @@
 // The built-in services, registered like any plugin (service-registry.ts), under RESTHeart's plugin
 // names: ping (/ping), database-probe (/health/db), openapi (/_openapi.json), authTokenService (/token, /token/cookie,
-// /token/redirect), authCookieRemover (/logout), roles (/roles/{user}), and mongo — the MongoDB
+// /token/redirect), authCookieRemover (/logout), roles (/roles/{user}), adminUi (/_admin), and mongo — the MongoDB
 // API at `/`, which resolves the mongo-mounts itself (API.md §1.2, §13).
 import type { ApiResponse } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
+import { adminUiService } from '../admin/service.ts';
 import type { Engine } from '../engine/types.ts';
 import { HttpError } from '../errors.ts';
 import { openApiService } from '../openapi/service.ts';
@@ -71,6 +72,7 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
     // security lets only an authenticated request through to /roles
     handle: (ex) => tokens.roles(ex.method, ex.path, ex.account!),
   });
+  if (settings.adminUi.enabled) services.push(adminUiService(settings));
   const mongo = new MongoService(settings, engine);
   services.push({
     name: 'mongo', uri: '/', matchPolicy: 'PREFIX', secured: true,
