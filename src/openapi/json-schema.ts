@@ -1,7 +1,9 @@
 // A collection's `jsonSchema` (API.md §9.3) as its document type: the stored draft-04 schema, and
 // every stored schema it `$ref`s, become component schemas in OpenAPI 3.1's dialect (JSON Schema
-// 2020-12): `id`/`$schema` dropped, boolean exclusiveMinimum/Maximum turned into numbers, and
-// references rewritten to the components (`#/definitions/x` → `#/components/schemas/<name>/definitions/x`).
+// 2020-12): `id`/`$schema` dropped, boolean exclusiveMinimum/Maximum turned into numbers, each of
+// its `definitions` (or `$defs`) a component of its own (`<name>.<definition>`), and references
+// rewritten to those components, so that code generators (openapi-typescript) can name every
+// referenced type. A reference to anything else (another pointer, another site) is left out: any value.
 import type { Engine } from '../engine/types.ts';
 import { ObjectId, isPlainObject, type Document } from '../engine/values.ts';
 import { SCHEMAS, idText, plainJson, schemaUrl, type SchemaId } from '../api/schema-store.ts';
@@ -42,7 +44,13 @@ export class StoredSchemas {
       this.done.add(key);
       const doc = await this.load(p.db, p.id);
       if (!doc) continue;
-      this.out[key] = convert(doc, schemaUrl(p.db, p.id), key, queue) as Schema;
+      const { definitions, $defs, ...schema } = doc;
+      const base = schemaUrl(p.db, p.id);
+      this.out[key] = convert(schema, base, key, queue) as Schema;
+      for (const defs of [definitions, $defs]) {
+        if (!isPlainObject(defs)) continue;
+        for (const [name, def] of Object.entries(defs)) this.out[componentName(key, name)] ??= convert(def, base, key, queue) as Schema;
+      }
     }
     return this.out[root] ? root : undefined;
   }
@@ -58,10 +66,12 @@ export class StoredSchemas {
   }
 }
 
-/** `#/components/schemas/<key>` plus the JSON pointer of a reference's fragment. */
-function pointer(key: string, hash: string): string {
+/** The component of a schema (empty fragment) or of one of its definitions; undefined for any other pointer. */
+function pointer(key: string, hash: string): string | undefined {
   const frag = decodeURIComponent(hash.replace(/^#/, ''));
-  return `#/components/schemas/${key}${frag && frag !== '/' ? frag : ''}`;
+  if (frag === '' || frag === '/') return `#/components/schemas/${key}`;
+  const def = /^\/(?:definitions|\$defs)\/([^/]+)$/.exec(frag);
+  return def ? `#/components/schemas/${componentName(key, def[1]!.replaceAll('~1', '/').replaceAll('~0', '~'))}` : undefined;
 }
 
 function rewriteRef(ref: string, base: string, key: string, queue: Pending[]): string | undefined {
