@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EmbeddedEngine } from './engine/embedded/engine.ts';
 import { MongoEngine } from './engine/mongodb/engine.ts';
 import type { Engine } from './engine/types.ts';
+import { closeStreams } from './api/handlers/streams.ts';
 import { Listeners, planListeners } from './http/listeners.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Config } from './config/load.ts';
@@ -36,7 +37,10 @@ const DEFAULT_PASSWORD_WARNING = [
 export async function createEngine(settings: Settings): Promise<Engine> {
   if (settings.connectionString) return MongoEngine.connect(settings.connectionString);
   // with one worker docrest owns the file; workers share it
-  return new EmbeddedEngine(settings.dataDir, { exclusive: settings.workers === 1, transactionLifetimeMs: settings.transactionLifetimeMs });
+  return new EmbeddedEngine(settings.dataDir, {
+    exclusive: settings.workers === 1, transactionLifetimeMs: settings.transactionLifetimeMs,
+    changeRetention: { maxAgeMs: settings.changeStreams.retentionMs, maxEntries: settings.changeStreams.retentionEntries },
+  });
 }
 
 /**
@@ -103,6 +107,8 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
     url: urls[0]!,
     urls,
     close: async () => {
+      // open change streams would keep the listeners from closing
+      closeStreams(settings);
       await listeners.close();
       await app.close();
       await engine.close();

@@ -21,6 +21,8 @@ import type { StreamResponse } from '../http/response.ts';
 import { multipartForm } from './forms.ts';
 import { isMultipart } from './multipart.ts';
 import { deleteSession, deleteTxn, getTxns, patchTxn, postSession, postTxn } from './handlers/sessions.ts';
+import { getChangeStream } from './handlers/streams.ts';
+import type { TakeoverResponse } from '../http/response.ts';
 import { getSchema, getSchemaStore, patchSchemas, postSchema, putSchema } from './handlers/schemas.ts';
 import { requireColl, requireDb } from './meta.ts';
 import { Mounts } from './mounts.ts';
@@ -79,9 +81,7 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
   BULK_FILES: { DELETE: deleteFiles },
 };
 
-const NOT_BUILT: Partial<Record<ResourceType, string>> = {
-  CHANGE_STREAM: 'change streams (/_streams) are not implemented yet',
-};
+const NOT_BUILT: Partial<Record<ResourceType, string>> = {};
 
 export class MongoService {
   private readonly mounts: Mounts;
@@ -159,10 +159,12 @@ export class MongoService {
     });
   }
 
-  async handle(req: MongoRequest): Promise<ApiResponse | StreamResponse> {
+  async handle(req: MongoRequest): Promise<ApiResponse | TakeoverResponse | StreamResponse> {
     if (req.error) throw req.error;
     const { type } = req.resource;
     if (!METHODS[type].includes(req.method)) throw new HttpError(405, `method ${req.method} not allowed`);
+    // a change stream takes the connection over (WebSocket, SSE)
+    if (type === 'CHANGE_STREAM') return getChangeStream(req);
     if (type === 'FILE_BINARY') return getFileBinary(req);
     const handler = HANDLERS[type]?.[req.method];
     if (!handler) throw notImplemented(NOT_BUILT[type] ?? `${type.toLowerCase().replaceAll('_', ' ')} resources are not implemented yet`);

@@ -109,6 +109,10 @@ class SessionCollection implements Collection {
   dropIndex(name: string) {
     return this.c.dropIndex(name);
   }
+
+  watch(...args: Parameters<Collection['watch']>) {
+    return this.c.watch(...args);
+  }
 }
 
 /** The engine as seen by a request of session `s`: every collection operation carries it. */
@@ -126,6 +130,7 @@ export function withSession(engine: Engine, s: Session): Engine {
         dropDatabase: () => db.dropDatabase(),
         // GridFS bytes are not part of a transaction (RESTHeart uploads without the session too)
         bucket: (b: string) => db.bucket(b),
+        watch: (...args: Parameters<Database['watch']>) => db.watch(...args),
       };
     },
     listDatabases: () => engine.listDatabases(),

@@ -85,6 +85,30 @@ export interface IndexSpec {
   [option: string]: unknown;
 }
 
+export interface ChangeStreamOptions {
+  /** 'updateLookup': update events carry the whole document (the embedded engine: as the update left it) */
+  fullDocument?: 'default' | 'updateLookup';
+  /** a token of an earlier event: the stream starts right after it (ChangeStreamHistoryLost, 286, when no longer held) */
+  resumeAfter?: Document;
+  startAfter?: Document;
+}
+
+/**
+ * The driver's ChangeStream in event-emitter mode: `change` for each event (the pipeline applied)
+ * in commit order, `error` then `close` when it fails; after a drop of its collection (database)
+ * the `drop` (`dropDatabase`) event, an `invalidate` event, and `close`. docrest's addition: `init`
+ * once the stream is established (resume point checked); `error` instead when it cannot be.
+ */
+export interface ChangeStream {
+  /** the token of the last event emitted, set before its `change` listeners run */
+  readonly resumeToken: unknown;
+  readonly closed: boolean;
+  on(event: 'init' | 'close', listener: () => void): this;
+  on(event: 'change', listener: (change: Document) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  close(): Promise<void>;
+}
+
 export interface Collection {
   readonly dbName: string;
   readonly name: string;
@@ -106,6 +130,7 @@ export interface Collection {
   listIndexes(): Promise<IndexSpec[]>;
   createIndex(spec: IndexSpec): Promise<void>;
   dropIndex(name: string): Promise<void>;
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream;
 }
 
 export interface Database {
@@ -117,6 +142,7 @@ export interface Database {
   /** false if it did not exist */
   dropCollection(name: string): Promise<boolean>;
   dropDatabase(): Promise<void>;
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream;
   /** The GridFS bucket `name` (collections `<name>.files` and `<name>.chunks`). */
   bucket(name: string): Bucket;
 }

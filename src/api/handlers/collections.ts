@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../../errors.ts';
 import { etagHeader, newEtag, ok, type ApiResponse, type MongoRequest } from '../context.ts';
 import { PROPS_COLL, checkEtag, collExists, collProps, collPropsId, metaView, requireColl, requireDb } from '../meta.ts';
 import { storedMetadata } from '../aggr-definitions.ts';
+import { storedStreams } from '../../streams/definitions.ts';
 import { listing } from '../representation.ts';
 
 export async function getCollection(req: MongoRequest): Promise<ApiResponse> {
@@ -40,7 +41,7 @@ export async function putCollection(req: MongoRequest): Promise<ApiResponse> {
   await checkEtag(req, 'coll', await collProps(req.engine, db!, coll!));
   const etag = newEtag();
   const { _id: _ignored, _etag: _old, ...given } = body ?? {};
-  const fields = storedMetadata(given);
+  const fields = storedStreams(storedMetadata(given));
   const database = req.engine.db(db!);
   if (!existed) await database.createCollection(coll!);
   await database.collection(PROPS_COLL).replaceOne({ _id: collPropsId(coll!) }, { _id: collPropsId(coll!), ...fields, _etag: etag }, { upsert: true });
@@ -56,7 +57,7 @@ export async function patchCollection(req: MongoRequest): Promise<ApiResponse> {
   await checkEtag(req, 'coll', await collProps(req.engine, db!, coll!));
   const etag = newEtag();
   const { _id: _ignored, _etag: _old, ...given } = body;
-  const fields = storedMetadata(given);
+  const fields = storedStreams(storedMetadata(given));
   await req.engine.db(db!).collection(PROPS_COLL).updateOne({ _id: collPropsId(coll!) }, { $set: { ...fields, _etag: etag } }, { upsert: true });
   return { status: 200, headers: etagHeader(etag) };
 }

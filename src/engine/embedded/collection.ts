@@ -7,7 +7,7 @@ import { renderJson } from '../../json/render.ts';
 import { listedIndex } from '../index-spec.ts';
 import { compileProjection } from '../projection.ts';
 import type {
-  AggregateOptions, BulkOperation, BulkResult, Collection, DeleteResult, Filter, FindOptions, IndexSpec, UpdateOptions,
+  AggregateOptions, BulkOperation, BulkResult, ChangeStream, ChangeStreamOptions, Collection, DeleteResult, Filter, FindOptions, IndexSpec, UpdateOptions,
   UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { applyUpdate } from '../update.ts';
@@ -156,16 +156,19 @@ export class EmbeddedCollection implements Collection {
     if (Array.isArray(full._id)) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type array');
     if (full._id instanceof RegExp || full._id instanceof BSONRegExp) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type regex');
     const k = idKey(full._id);
-    const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, serialize(full));
+    const bytes = serialize(full);
+    const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, bytes);
     if (res.changes === 0) throw duplicateKey(info, full._id);
+    this.engine.changes.insert(info.db, info.name, full, bytes);
     this.store.rowTouched(info.table, Number(res.lastInsertRowid), k);
     this.engine.indexes.onWrite(info, k, undefined, full);
     this.store.bump(info.table);
     return full._id;
   }
 
-  private writeRow(info: CollectionInfo, hit: Hit, bytes: Uint8Array, before: Document, after: Document): void {
+  private writeRow(info: CollectionInfo, hit: Hit, bytes: Uint8Array, before: Document, after: Document, op: 'update' | 'replace'): void {
     this.stmt(info, 'UPDATE $T SET doc = ? WHERE rowid = ?').run(bytes, hit.rowid);
+    this.engine.changes.update(info.db, info.name, op, before, after, bytes);
     this.store.rowTouched(info.table, hit.rowid, hit.k);
     this.engine.indexes.onWrite(info, hit.k, before, after);
     this.store.bump(info.table);
@@ -191,7 +194,7 @@ export class EmbeddedCollection implements Collection {
       const next = withIdFirst(replacement, old._id);
       const bytes = serialize(next);
       const modified = Buffer.compare(bytes, hit.parsed.bytes) !== 0;
-      if (modified) this.writeRow(info, hit, bytes, old, next);
+      if (modified) this.writeRow(info, hit, bytes, old, next, 'replace');
       return { matchedCount: 1, modifiedCount: modified ? 1 : 0, upsertedCount: 0, upsertedId: null };
     }
     if (!upsert) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
@@ -215,7 +218,7 @@ export class EmbeddedCollection implements Collection {
       }
       const bytes = serialize(next);
       if (Buffer.compare(bytes, hit.parsed.bytes) !== 0) {
-        this.writeRow(info, hit, bytes, old, next);
+        this.writeRow(info, hit, bytes, old, next, 'update');
         modifiedCount++;
       }
     }
@@ -233,7 +236,9 @@ export class EmbeddedCollection implements Collection {
     for (const h of hits) {
       del.run(h.rowid);
       this.store.rowTouched(info.table, h.rowid, h.k);
-      this.engine.indexes.onWrite(info, h.k, fresh(h.parsed.bytes), undefined);
+      const old = fresh(h.parsed.bytes);
+      this.engine.changes.delete(info.db, info.name, old._id);
+      this.engine.indexes.onWrite(info, h.k, old, undefined);
     }
     if (hits.length) this.store.bump(info.table);
     return { deletedCount: hits.length };
@@ -367,6 +372,10 @@ export class EmbeddedCollection implements Collection {
     // a pipeline may read other collections ($lookup, $unionWith): every commit so far
     await this.store.durable();
     return aggregate(this.engine, this.dbName, this.name, pipeline, options);
+  }
+
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream {
+    return this.engine.feed.watch(this.dbName, this.name, pipeline, options);
   }
 
   async listIndexes(): Promise<IndexSpec[]> {

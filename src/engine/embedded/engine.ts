@@ -2,7 +2,10 @@
 // indexes (indexes.ts), a planner (planner.ts, scan.ts) and read caches (doc-cache.ts).
 import { deserialize } from 'bson';
 import { randomUUID } from 'node:crypto';
-import type { Bucket, Collection, Database, Engine, Session } from '../types.ts';
+import type { Bucket, ChangeStream, ChangeStreamOptions, Collection, Database, Engine, Session } from '../types.ts';
+import type { Document } from '../values.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { ChangeLog, type Retention } from './change-log.ts';
 import { EmbeddedCollection } from './collection.ts';
 import { DocCache, ResultCache } from './doc-cache.ts';
 import { EmbeddedBucket } from './gridfs.ts';
@@ -17,6 +20,10 @@ import { Transactions } from './transactions.ts';
 const DEFAULT_COLUMN_BYTES = 128 * 1024 * 1024;
 // MongoDB's TTL monitor runs every 60 s
 const TTL_SWEEP_MS = 60_000;
+const CHANGE_TRIM_MS = 30_000;
+// how often a worker looks for other workers' commits while a change stream is open
+const CHANGE_POLL_MS = 10;
+const DEFAULT_RETENTION: Retention = { maxAgeMs: 24 * 3600_000, maxEntries: 1_000_000 };
 // database and collection handles hold no state but their names: one per name, not one per
 // request; names come from URLs, so the maps are bounded
 const MAX_HANDLES = 1000;
@@ -55,7 +62,11 @@ class EmbeddedDatabase implements Database {
   }
 
   async dropCollection(name: string): Promise<boolean> {
-    return this.engine.store.write(() => this.engine.store.dropCollection(this.name, name));
+    return this.engine.store.write(() => {
+      const dropped = this.engine.store.dropCollection(this.name, name);
+      if (dropped) this.engine.changes.drop(this.name, name);
+      return dropped;
+    });
   }
 
   bucket(name: string): Bucket {
@@ -65,8 +76,17 @@ class EmbeddedDatabase implements Database {
   async dropDatabase(): Promise<void> {
     const store = this.engine.store;
     await store.write(() => {
-      for (const c of store.listCollections(this.name)) store.dropCollection(this.name, c);
+      const names = store.listCollections(this.name);
+      for (const c of names) {
+        store.dropCollection(this.name, c);
+        this.engine.changes.drop(this.name, c);
+      }
+      if (names.length) this.engine.changes.dropDatabase(this.name);
     });
+  }
+
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream {
+    return this.engine.feed.watch(this.name, undefined, pipeline, options);
   }
 }
 
@@ -77,10 +97,16 @@ export class EmbeddedEngine implements Engine {
   readonly scanner: Scanner;
   readonly results = new ResultCache<Hit[] | number>((r) => (typeof r === 'number' ? 8 : r.reduce((n, h) => n + 64 + h.parsed.bytes.length, 0)));
   readonly transactions: Transactions;
+  /** the change log every write appends to, and the feed change streams read it from */
+  readonly changes: ChangeLog;
+  readonly feed: ChangeFeed;
   private readonly ttlTimer: NodeJS.Timeout;
+  private readonly trimTimer: NodeJS.Timeout;
 
   /** exclusive: no other process uses the data directory (one worker). */
-  constructor(dataDir: string, opts: { exclusive: boolean; columnBytes?: number; transactionLifetimeMs?: number } = { exclusive: false }) {
+  constructor(dataDir: string, opts: {
+    exclusive: boolean; columnBytes?: number; transactionLifetimeMs?: number; changeRetention?: Retention;
+  } = { exclusive: false }) {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
     const docs = new DocCache();
@@ -88,6 +114,18 @@ export class EmbeddedEngine implements Engine {
     this.scanner = new Scanner(this.store, this.indexes, docs, new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
     this.transactions = new Transactions(this, { exclusive: opts.exclusive, lifetimeMs: opts.transactionLifetimeMs });
+    this.changes = new ChangeLog(this.store.sql, opts.changeRetention ?? DEFAULT_RETENTION);
+    this.feed = new ChangeFeed(this.changes, this.store, { exclusive: opts.exclusive, pollMs: CHANGE_POLL_MS });
+    this.store.onCommit = () => {
+      const upTo = this.changes.lastSeq();
+      return () => this.feed.durable(upTo);
+    };
+    this.trimTimer = setInterval(() => void this.trimChanges(), CHANGE_TRIM_MS).unref();
+  }
+
+  /** Trims the change log to its retention; exported for tests. */
+  trimChanges(now = Date.now()): Promise<void> {
+    return this.store.write(() => this.changes.trim(now)).catch(() => undefined); // retried on the next tick
   }
 
   private readonly databases = new Map<string, EmbeddedDatabase>();
@@ -142,6 +180,8 @@ export class EmbeddedEngine implements Engine {
 
   async close(): Promise<void> {
     clearInterval(this.ttlTimer);
+    clearInterval(this.trimTimer);
+    this.feed.close();
     this.transactions.close();
     this.store.close();
   }

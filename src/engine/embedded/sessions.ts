@@ -2,7 +2,7 @@
 // operation carrying a session with a transaction number into that transaction (transactions.ts).
 // A session without a transaction number changes nothing: one SQLite file is causally consistent.
 import type {
-  BulkOperation, BulkResult, Collection, DeleteResult, Filter, FindOptions, IndexSpec, Session, SessionOption,
+  BulkOperation, BulkResult, ChangeStream, ChangeStreamOptions, Collection, DeleteResult, Filter, FindOptions, IndexSpec, Session, SessionOption,
   TransactionStatus, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import type { Document } from '../values.ts';
@@ -134,5 +134,9 @@ export class SessionCollection implements Collection {
 
   dropIndex(name: string): Promise<void> {
     return this.c.dropIndex(name);
+  }
+
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream {
+    return this.c.watch(pipeline, options);
   }
 }

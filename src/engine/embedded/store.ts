@@ -286,6 +286,11 @@ export class Store {
 
   /** After every commit: the rows it wrote, per table (kept and rolled-back writes alike). */
   onCommitted: ((rows: Map<string, number[]>) => void) | undefined;
+  /**
+   * Right after every successful COMMIT of this process; what it returns runs once that commit is
+   * on disk (the change feed notes how far the change log goes, then reads it up to there).
+   */
+  onCommit: (() => () => void) | undefined;
   /** Another process committed to this table, and which rows is not known. */
   onForeignWrite: ((table: string) => void) | undefined;
   /** The rows other processes' commits wrote, per table. */
@@ -438,7 +443,11 @@ export class Store {
       this.writing = false;
     }
     if (this.touchedRows.size) this.onCommitted?.(this.touchedRows);
-    const settle = () => batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
+    const published = this.onCommit?.();
+    const settle = () => {
+      published?.();
+      batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
+    };
     if (!this.durability) return settle();
     const tables = new Set([...this.touched, ...this.touchedRows.keys()]);
     const seq = this.durability.committed(tables, this.stmts.schemaVersion.get() !== schema);

@@ -8,7 +8,7 @@ import { MongoClient, type ClientSession, type Collection as DriverCollection, t
 import { EngineError } from '../../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type {
-  AggregateOptions, Bucket, BulkOperation, BulkResult, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
+  AggregateOptions, Bucket, BulkOperation, BulkResult, ChangeStream, ChangeStreamOptions, Collection, Database, DeleteResult, Engine, Filter, FindOptions, IndexSpec, Session,
   SessionOption, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { listedIndex } from '../index-spec.ts';
@@ -19,6 +19,7 @@ import {
 } from './mapping.ts';
 import { MongoBucket } from './bucket.ts';
 import { MongoSession, MongoSessions } from './sessions.ts';
+import { MongoChangeStream } from './watch.ts';
 
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
@@ -193,6 +194,10 @@ class MongoCollection implements Collection {
       await this.c.dropIndex(name);
     });
   }
+
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream {
+    return new MongoChangeStream(this.c, pipeline, options);
+  }
 }
 
 function updateOptions(opts: UpdateOptions): { upsert: boolean; arrayFilters?: Document[] } {
@@ -246,6 +251,10 @@ class MongoDatabase implements Database {
     return run(async () => {
       await this.db.dropDatabase();
     });
+  }
+
+  watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream {
+    return new MongoChangeStream(this.db, pipeline, options);
   }
 }
 
