@@ -6,6 +6,7 @@ import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
 import { engineContract } from './contract.ts';
 import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
+import { changeStreamsContract } from './change-streams.ts';
 
 async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-contract-'));
@@ -29,3 +30,4 @@ async function fresh() {
 engineContract('embedded', fresh);
 aggregationContract('embedded', fresh);
 transactionsContract('embedded', fresh);
+changeStreamsContract('embedded', fresh);

@@ -6,6 +6,7 @@ import { MongoEngine } from '../../../src/engine/mongodb/engine.ts';
 import { engineContract } from './contract.ts';
 import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
+import { changeStreamsContract } from './change-streams.ts';
 
 const uri = process.env.DOCREST_TEST_MONGODB_URI;
 
@@ -21,4 +22,6 @@ if (!uri) {
   aggregationContract(name, fresh);
   // a replica set runs it; a standalone server skips it
   transactionsContract(name, fresh);
+  // a replica set runs it; a standalone server skips it
+  changeStreamsContract(name, fresh);
 }

@@ -11,6 +11,7 @@ import { WireShim } from '../wire/shim.ts';
 import { engineContract } from './contract.ts';
 import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
+import { changeStreamsContract } from './change-streams.ts';
 
 async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-wire-'));
@@ -31,3 +32,5 @@ engineContract('mongodb engine over the wire shim', fresh);
 aggregationContract('mongodb engine over the wire shim', fresh);
 // the shim is a standalone server: the engine reports no transaction support and the section skips
 transactionsContract('mongodb engine over the wire shim', fresh);
+// the shim has no $changeStream (every cursor is one batch, no tailing): the section skips
+changeStreamsContract('mongodb engine over the wire shim', fresh);
