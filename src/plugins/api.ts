@@ -80,7 +80,10 @@ export interface PluginRequest {
   readonly serviceName: string;
   /** the MongoDB API's view of the request; undefined for other services */
   readonly mongo: { type: ResourceType; db?: string; collection?: string; documentId?: string } | undefined;
-  /** the body parsed as JSON (relaxed: ObjectId, ISODate, …); undefined when there is none; 400 when malformed */
+  /**
+   * The body parsed as JSON (relaxed: ObjectId, ISODate, …; numbers as JS numbers); undefined when
+   * there is none; 400 when malformed. MongoDB API requests: the parsed body, as getContent().
+   */
   json(): unknown;
   /** the body as text; null when there is none */
   text(): string | null;
@@ -100,7 +103,8 @@ export interface PluginRequest {
   /**
    * Services and StringInterceptor-like classes: the body as a string (null when none).
    * MongoInterceptor: the parsed body (a document, an array of documents, or undefined), owned by
-   * this request: changes made in place are written.
+   * this request: changes made in place are written. Its numbers are BSON wrappers (Int32, Double,
+   * Long, Decimal128: Number(v) reads them) so that what is written keeps its types.
    */
   getContent(): any;
   /** Replaces the body (MongoInterceptor at a request point: what is written). */

@@ -9,7 +9,7 @@ import { JsonSyntaxError, parseJson } from '../json/parse.ts';
 import { mergeRequestInto } from '../security/mongo-permissions.ts';
 import type { Account } from '../security/security.ts';
 import type { PluginAccount, PluginRequest, ResourceType } from './api.ts';
-import { toExact } from './data-client.ts';
+import { promote, toExact } from './data-client.ts';
 import { Headers } from './headers.ts';
 
 /** Parses relaxed JSON (ObjectId, ISODate, …) in the exact model; 400 when malformed. */
@@ -67,7 +67,8 @@ export class Request implements PluginRequest {
   json(): unknown {
     if (this.ex.mongo) return this.ex.mongo.body().value;
     const t = this.text();
-    return t === null || t.trim() === '' ? undefined : parseContent(t);
+    // plain JS values, as the data client returns them
+    return t === null || t.trim() === '' ? undefined : promote(parseContent(t));
   }
 
   getContent(): unknown {
