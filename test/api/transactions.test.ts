@@ -2,14 +2,14 @@
 // own-writes visibility, two concurrent conflicting transactions, a transaction against a plain
 // write, kill -9 safety, and two workers sharing one transaction.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WireShim } from '../engine/wire/shim.ts';
-import { ADMIN, call, checkScenario, errorBody, spawnServer, startServer, type Reply, type TestServer } from '../helpers/server.ts';
+import { ADMIN, call, checkScenario, errorBody, spawnServer, spawnWorkers, startServer, type Reply, type TestServer } from '../helpers/server.ts';
 
 const NOT_IN_PROGRESS = errorBody(400, 'Bad Request', 'The given transaction is not in-progress');
 const CONFLICT = errorBody(409, 'Conflict', 'Write conflict inside transaction');
@@ -243,19 +243,7 @@ describe('sessions and transactions: two workers', () => {
     probe.child.kill('SIGKILL');
     await new Promise((r) => probe.child.once('exit', r));
     srv.url = `http://127.0.0.1:${port}`;
-    const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
-    child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
-      env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let said = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (said.includes('all 2 workers listening')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
-    });
+    ({ child } = await spawnWorkers({ dataDir, workers: 2, port }));
   });
   after(() => {
     child.kill('SIGTERM');

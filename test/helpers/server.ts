@@ -137,7 +137,8 @@ export async function spawnServer(opts: { dataDir: string; port?: number; rho?: 
   const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', opts.dataDir], { env: { ...process.env, RHO: rho }, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+  // a start on a loaded machine (CI, parallel suites) has taken over 10 s
+  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
     try {
       if ((await fetch(`${url}/ping`)).ok) return { url, child };
     } catch { /* not listening yet */ }
@@ -145,4 +146,26 @@ export async function spawnServer(opts: { dataDir: string; port?: number; rho?: 
   }
   child.kill('SIGKILL');
   throw new Error('server did not start');
+}
+
+/**
+ * The real server with `--workers n` in a child process, once its primary says every worker
+ * listens (a start under load can take many seconds).
+ */
+export async function spawnWorkers(opts: { dataDir: string; workers: number; port?: number }): Promise<ChildServer> {
+  const port = opts.port ?? (await freePort());
+  const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', opts.dataDir, '--workers', String(opts.workers)], {
+    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes(`all ${opts.workers} workers listening`)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
 }
