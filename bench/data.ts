@@ -1,5 +1,6 @@
 // The benchmark's data: documents, and the loader that posts them to docrest in batches.
-export const DOCREST_PORT = 18_080;
+// BENCH_PORT: another port when 18080 is taken (a server someone else is measuring)
+export const DOCREST_PORT = Number(process.env.BENCH_PORT ?? 18_080);
 export const base = `http://127.0.0.1:${DOCREST_PORT}`;
 export const AUTH = `Basic ${Buffer.from('admin:secret').toString('base64')}`;
 export const JSON_HEADERS = { Authorization: AUTH, 'Content-Type': 'application/json' };

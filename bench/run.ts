@@ -13,6 +13,7 @@ import { startProbe, summarize, type ProbeRun } from './probe.ts';
 import { CLOCK_TICKS, childrenOf, treeCpuTicks, workerRss } from './proc.ts';
 import { f, report, type Measured, type Row } from './table.ts';
 import { PING, fixedWorkloads, sizedWorkloads, varyingWorkloads, type Workload } from './workloads.ts';
+import { FANOUT_NAME, fanout, fanoutTable, type FanoutResult } from './fanout.ts';
 
 const root = new URL('../', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -35,6 +36,10 @@ const sizesArg = args.indexOf('--sizes');
 const SIZES = sizesArg >= 0 ? args[sizesArg + 1]!.split(',').filter(Boolean).map(Number) : quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const onlyArg = args.indexOf('--only');
 const ONLY = onlyArg >= 0 ? args[onlyArg + 1]!.split(',') : undefined;
+// F1: change stream clients, inserts per second
+const num = (flag: string, dflt: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : dflt);
+const FANOUT_CLIENTS = num('--clients', quick ? 1000 : 5000);
+const FANOUT_RATE = num('--rate', 20);
 const LIMIT_PORT = 18_090;
 const limitUrl = `http://127.0.0.1:${LIMIT_PORT}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -206,9 +211,16 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const memory: Record<string, number> = {};
   const selected = (w: Workload) => !ONLY || ONLY.some((o) => w.name.startsWith(o));
+  const fanoutOnly = ONLY?.every((o) => FANOUT_NAME.startsWith(o)) ?? false;
+  let fanoutResult: FanoutResult | undefined;
   let failed = false;
   try {
     await waitUp(`${base}/ping`);
+    if (!ONLY || fanoutOnly) {
+      fanoutResult = await fanout({ clients: FANOUT_CLIENTS, rate: FANOUT_RATE, seconds: SECONDS * RUNS, rss: () => workerRss(pid) });
+      console.log(fanoutTable(fanoutResult).join('\n'));
+    }
+    if (fanoutOnly) return;
     console.log(`docrest up (${WORKERS} worker(s)); loading data…`);
     const ids = await load('bench', 1000, doc, true);
     await load('links', 1000, linksDoc);
@@ -245,11 +257,12 @@ async function main(): Promise<void> {
   const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, generator, date: new Date().toISOString(), workers: WORKERS, runs: RUNS, seconds: SECONDS, soakSeconds: SOAK_SECONDS };
   console.log(`\n${machine.cpus} cores (${machine.model}), Node ${machine.node}, ${machine.generator}, docrest workers: ${machine.workers}, median of ${machine.runs} × ${machine.seconds}s (M1: 1 × ${SOAK_SECONDS}s)\n`);
   console.log(report(rows, memory).join('\n'));
+  if (fanoutResult) console.log(`\n${fanoutTable(fanoutResult).join('\n')}`);
   const out = join(root, 'bench/results');
   mkdirSync(out, { recursive: true });
   // only a complete run replaces the results the README shows
   const name = quick || ONLY || sizesArg >= 0 || failed ? 'partial' : 'latest';
-  writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ machine, memoryMB: memory, rows }, null, 2)}\n`);
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ machine, memoryMB: memory, rows, fanout: fanoutResult }, null, 2)}\n`);
   writeFileSync(join(out, `${name}.svg`), chart(rows, machine));
   console.log(`\nwritten: bench/results/${name}.json and ${name}.svg`);
   if (failed) process.exitCode = 1;
