@@ -304,6 +304,15 @@ docrest:
   default-time-limit: 30000
   # seconds an embedded-engine transaction may stay open before it is aborted (MongoDB's transactionLifetimeLimitSeconds)
   transaction-lifetime-limit: 60
+  change-streams:
+    # seconds of the embedded engine's change log kept for resuming (older Last-Event-IDs are refused)
+    log-retention: 86_400
+    # at most this many change log entries are kept
+    log-max-entries: 1_000_000
+    # bytes of change events waiting for one client before it is disconnected
+    client-buffer: 4_194_304
+    # seconds between SSE heartbeat comments (and WebSocket pings)
+    heartbeat: 15
   # the admin web UI (README, Admin UI): static files; it logs in like any client
   admin-ui:
     enabled: true

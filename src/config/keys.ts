@@ -176,5 +176,9 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
   g(O, "README, Sessions and transactions (embedded engine; on MongoDB the server's transactionLifetimeLimitSeconds applies)", [
     'docrest.transaction-lifetime-limit',
   ]),
+  g(O, 'README, Change streams (the log keys: embedded engine; on MongoDB the oplog size applies)', [
+    'docrest.change-streams.log-retention', 'docrest.change-streams.log-max-entries', 'docrest.change-streams.client-buffer',
+    'docrest.change-streams.heartbeat',
+  ]),
   g(O, 'README, Admin UI', ['docrest.admin-ui.enabled', 'docrest.admin-ui.uri']),
 ];
