@@ -60,6 +60,8 @@ export interface Settings {
   /** ms an embedded-engine transaction may stay open (docrest.transaction-lifetime-limit, in seconds) */
   transactionLifetimeMs: number;
   maxPagesize: number;
+  /** docrest.change-streams (README, Change streams) */
+  changeStreams: ChangeStreamSettings;
   etagPolicy: { db: EtagPolicy; coll: EtagPolicy; doc: EtagPolicy };
   filterBlacklist: string[] | null;
   ping: { enabled: boolean; msg: string; extended: boolean };
@@ -89,6 +91,16 @@ type Tree = ConfigTree;
 const str = getString;
 const num = getNumber;
 const bool = getBool;
+export interface ChangeStreamSettings {
+  /** the embedded engine's change log: entries older than this many ms, or beyond the newest maxEntries, are trimmed */
+  retentionMs: number;
+  retentionEntries: number;
+  /** bytes of events waiting to be sent to one client before it is disconnected */
+  clientBufferBytes: number;
+  /** ms between SSE heartbeat comments (and WebSocket pings) */
+  heartbeatMs: number;
+}
+
 
 function list(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
@@ -145,6 +157,15 @@ export function settingsFrom(cfg: Config): Settings {
   const listener = sec('http-listener');
   const core = sec('core');
   const mongo = sec('mongo');
+function changeStreamSettings(s: Tree): ChangeStreamSettings {
+  return {
+    retentionMs: Math.max(1, num(s, 'log-retention', 86_400)) * 1000,
+    retentionEntries: Math.max(1, Math.floor(num(s, 'log-max-entries', 1_000_000))),
+    clientBufferBytes: Math.max(1024, num(s, 'client-buffer', 4_194_304)),
+    heartbeatMs: Math.max(0.01, num(s, 'heartbeat', 15)) * 1000,
+  };
+}
+
   const docrest = sec('docrest');
   const cors = sec('cors');
   const etag: Tree = getMap(mongo, 'etag-check-policy', {} as Tree);
@@ -165,6 +186,7 @@ export function settingsFrom(cfg: Config): Settings {
     maxFileSize: num(docrest, 'max-file-size', 4_294_967_296) > 0 ? num(docrest, 'max-file-size', 4_294_967_296) : Number.MAX_SAFE_INTEGER,
     forceGzip: bool(core, 'force-gzip-encoding', false),
     xPoweredBy: bool(sec('xPoweredBy'), 'enabled', true),
+    changeStreams: changeStreamSettings(getMap(docrest, 'change-streams', {} as Tree)),
     mongoUri: str(mongo, 'uri', '/'),
     mounts,
     instanceBaseUrl: str(mongo, 'instance-base-url', null),

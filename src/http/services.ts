@@ -84,6 +84,8 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
     },
     async handle(ex) {
       if (!ex.mongo) throw new HttpError(502, `No MongoDB resource bound for ${ex.path}`);
+    // change streams (/_streams) upgrade to WebSocket
+    acceptsUpgrade: true,
       const res = await mongo.handle(ex.mongo);
       security.afterWrite(ex.mongo);
       return res;
