@@ -42,6 +42,11 @@ const SCENARIOS: Scenario[] = [
   { name: 'POST /hello: setInError answers RESTHeart\'s error body (the interceptor resolves GETs only)', method: 'POST', path: '/hello', status: 405,
     expectBody: errorBody(405, 'Method Not Allowed', 'method POST not allowed') },
   { name: 'GET /hello/x: an EXACT service leaves other paths to the MongoDB API', method: 'GET', path: '/hello/x', status: 404 },
+  { name: 'GET /sub/hello: RESTHeart\'s sub/hello.mjs, a module in a subfolder', method: 'GET', path: '/sub/hello', status: 200,
+    expectBody: { msg: 'Hello World, I\'m the script in the sub directory' } },
+  { name: 'POST /helloTS: RESTHeart\'s TypeScript example, run as it is', method: 'POST', path: '/helloTS', body: { name: 'docrest' }, status: 200,
+    expectBody: { msg: 'Hello docrest' } },
+  { name: 'GET /helloTS: no body', method: 'GET', path: '/helloTS', status: 200, expectBody: { msg: 'Hello typescript' } },
 
   // timestamp on POST (a MongoInterceptor at REQUEST_AFTER_AUTH: the body before it is written)
   { name: 'PUT /orders', method: 'PUT', path: '/orders', status: 201 },
