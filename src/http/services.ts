@@ -76,6 +76,8 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
   const mongo = new MongoService(settings, engine);
   services.push({
     name: 'mongo', uri: '/', matchPolicy: 'PREFIX', secured: true,
+    // change streams (/_streams) upgrade to WebSocket
+    acceptsUpgrade: true,
     // multipart uploads to file buckets stream, up to their own limit
     streamRequestBody: { limit: settings.maxFileSize, when: (req) => mongo.streamsBody(req) },
     init(ex) {
@@ -84,8 +86,6 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
     },
     async handle(ex) {
       if (!ex.mongo) throw new HttpError(502, `No MongoDB resource bound for ${ex.path}`);
-    // change streams (/_streams) upgrade to WebSocket
-    acceptsUpgrade: true,
       const res = await mongo.handle(ex.mongo);
       security.afterWrite(ex.mongo);
       return res;
