@@ -84,7 +84,10 @@ export function logout() {
 }
 
 function errorMessage(status, body, text) {
-  if (body && typeof body === 'object' && typeof body.message === 'string' && body.message) return body.message;
+  if (body && typeof body === 'object' && typeof body.message === 'string' && body.message) {
+    const detail = body['exception message'];
+    return typeof detail === 'string' && detail && !body.message.includes(detail) ? `${body.message}: ${detail}` : body.message;
+  }
   if (status === 401) return 'Not authenticated (401): log in again';
   if (status === 403) return 'Forbidden (403): the ACL does not allow this request';
   if (status === 404) return 'Not found (404)';
@@ -97,7 +100,7 @@ function errorMessage(status, body, text) {
  * FormData goes as it is. Resolves { status, etag, body, headers }; rejects with ApiError (status,
  * RESTHeart's message) on 4xx/5xx.
  */
-export async function request(method, path, { query, body, headers = {}, raw = false } = {}) {
+export async function request(method, path, { query, body, headers = {}, raw = false, signal } = {}) {
   const s = currentSession();
   const url = new URL(path, location.origin);
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, v);
@@ -108,7 +111,7 @@ export async function request(method, path, { query, body, headers = {}, raw = f
     payload = typeof body === 'string' ? body : JSON.stringify(body);
     h['Content-Type'] ??= 'application/json';
   }
-  const res = await fetch(url, { method, headers: h, body: payload });
+  const res = await fetch(url, { method, headers: h, body: payload, signal });
   if (raw && res.ok) return res;
   const text = res.status === 204 ? '' : await res.text();
   let parsed;
@@ -123,6 +126,35 @@ export async function request(method, path, { query, body, headers = {}, raw = f
   }
   if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, parsed, text), parsed, etag);
   return { status: res.status, etag, body: parsed, headers: res.headers };
+}
+
+/**
+ * A change stream over SSE, read with fetch (EventSource cannot send the Authorization header):
+ * onOpen once connected, then onEvent with each event's data (parsed) until `signal` aborts or the
+ * server closes it.
+ */
+export async function sse(path, query, signal, onOpen, onEvent) {
+  const res = await request('GET', path, { query, raw: true, headers: { Accept: 'text/event-stream' }, signal });
+  onOpen();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replaceAll('\r\n', '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+      if (!data) continue;
+      try {
+        onEvent(JSON.parse(data));
+      } catch {
+        onEvent(data);
+      }
+    }
+  }
 }
 
 /** Upload with progress (fetch has none for request bodies): XMLHttpRequest, same token. */

@@ -4,6 +4,7 @@ import { h, labeled, note, replace } from './dom.js';
 import { collectionScreen } from './collection.js';
 import { databasesScreen, databaseScreen } from './databases.js';
 import { metricsScreen } from './metrics.js';
+import { openApiScreen } from './openapi.js';
 import { usersScreen } from './users.js';
 
 const root = document.getElementById('app');
@@ -51,7 +52,8 @@ function layout(main) {
         link('#/', 'Databases'),
         config.users ? link('#/users', 'Users') : null,
         config.acl ? link(`#/db/${encodeURIComponent(config.acl.db)}/${encodeURIComponent(config.acl.coll)}`, 'ACL') : null,
-        config.metrics ? link('#/metrics', 'Metrics') : null),
+        config.metrics ? link('#/metrics', 'Metrics') : null,
+        link('#/api', 'API')),
       h('span.who', s.username),
       h('button', { onclick: () => logout() }, 'Log out')),
     banner(),
@@ -67,6 +69,7 @@ async function route() {
   try {
     if (parts[0] === 'users' && config.users) await usersScreen(main, config);
     else if (parts[0] === 'metrics' && config.metrics) await metricsScreen(main, config);
+    else if (parts[0] === 'api') await openApiScreen(main);
     else if (parts[0] === 'db' && parts.length === 2) await databaseScreen(main, parts[1]);
     else if (parts[0] === 'db' && parts.length >= 3) await collectionScreen(main, parts[1], parts[2], parts[3] ?? 'documents', config);
     else await databasesScreen(main);

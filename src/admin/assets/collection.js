@@ -1,10 +1,12 @@
 // One collection: tabs for its documents (or files, for a bucket), indexes, metadata (aggrs,
-// streams, jsonSchema — edited as JSON and written with If-Match) and aggregations (run with avars).
+// streams, jsonSchema — edited as JSON and written with If-Match), aggregations (run with avars)
+// and change streams (live, streams.js).
 import { collPath, request } from './api.js';
 import { pretty } from './ejson.js';
 import { h, labeled, modal, note, replace } from './dom.js';
 import { documentsView } from './documents.js';
 import { filesView } from './files.js';
+import { streamsView } from './streams.js';
 
 const href = (...parts) => `#/${parts.map(encodeURIComponent).join('/')}`;
 
@@ -63,8 +65,8 @@ async function aggregationsView(main, base) {
   const meta = (await request('GET', `${base}/_meta`)).body ?? {};
   const aggrs = Array.isArray(meta.aggrs) ? meta.aggrs : [];
   if (aggrs.length === 0) return replace(main, note('ok', 'No aggregations: add them to the metadata (aggrs).'));
-  const which = h('select', { 'aria-label': 'Aggregation' }, aggrs.map((a) => h('option', { value: a.uri }, a.uri)));
-  const avars = h('input.code', { placeholder: '{"minQty": 10}', 'aria-label': 'avars' });
+  const which = h('select', {}, aggrs.map((a) => h('option', { value: a.uri }, a.uri)));
+  const avars = h('input.code', { placeholder: '{"minQty": 10}' });
   const out = h('div');
   const form = h('form.query', {
     async onsubmit(e) {
@@ -86,7 +88,7 @@ export async function collectionScreen(main, db, coll, tab, config) {
   const bucket = coll.endsWith('.files');
   const tabs = bucket
     ? [['documents', 'Files'], ['meta', 'Metadata']]
-    : [['documents', 'Documents'], ['indexes', 'Indexes'], ['meta', 'Metadata'], ['aggrs', 'Aggregations']];
+    : [['documents', 'Documents'], ['indexes', 'Indexes'], ['meta', 'Metadata'], ['aggrs', 'Aggregations'], ['streams', 'Change streams']];
   const body = h('section');
   replace(main,
     h('p.crumbs', h('a', { href: '#/' }, 'Databases'), ' / ', h('a', { href: href('db', db) }, db), ' / ', coll),
@@ -96,6 +98,7 @@ export async function collectionScreen(main, db, coll, tab, config) {
   if (tab === 'indexes' && !bucket) return indexesView(body, base);
   if (tab === 'meta') return metadataView(body, base);
   if (tab === 'aggrs' && !bucket) return aggregationsView(body, base);
+  if (tab === 'streams' && !bucket) return streamsView(body, base);
   if (bucket) return filesView(body, base, config);
   return documentsView(body, base);
 }

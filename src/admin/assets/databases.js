@@ -21,7 +21,7 @@ export async function dropWithEtag(kind, name, path) {
 }
 
 function createDialog(title, label, build) {
-  const input = h('input', { required: true, pattern: '[^$/\\s][^/\\s]*', autofocus: true });
+  const input = h('input', { required: true, autofocus: true });
   return modal(title, labeled(label, input), { ok: 'Create', submit: () => build(input.value.trim()) });
 }
 

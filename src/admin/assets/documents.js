@@ -40,9 +40,9 @@ function editor(text) {
 
 export async function documentsView(main, base) {
   const state = { filter: '', sort: '', keys: '', page: 1, pagesize: 25, view: 'table' };
-  const filter = h('input.code', { name: 'filter', placeholder: '{"qty": {"$gt": 10}}', 'aria-label': 'Filter' });
-  const sort = h('input.code', { name: 'sort', placeholder: '{"_id": -1}', 'aria-label': 'Sort' });
-  const keys = h('input.code', { name: 'keys', placeholder: '{"name": 1}', 'aria-label': 'Projection (keys)' });
+  const filter = h('input.code', { name: 'filter', placeholder: '{"qty": {"$gt": 10}}' });
+  const sort = h('input.code', { name: 'sort', placeholder: '{"_id": -1}' });
+  const keys = h('input.code', { name: 'keys', placeholder: '{"name": 1}' });
   const pagesize = h('select', { name: 'pagesize', 'aria-label': 'Page size' }, [10, 25, 100, 1000].map((n) => h('option', { value: n, selected: n === state.pagesize }, `${n} / page`)));
   const viewToggle = h('button', { type: 'button', onclick: () => { state.view = state.view === 'table' ? 'json' : 'table'; load(); } }, 'JSON view');
   const status = h('div.status');
@@ -134,7 +134,7 @@ export async function documentsView(main, base) {
       Object.assign(state, { filter: filter.value.trim(), sort: sort.value.trim(), keys: keys.value.trim(), pagesize: Number(pagesize.value), page: 1 });
       load();
     },
-  }, labeled('Filter', filter), labeled('Sort', sort), labeled('Keys', keys), pagesize, h('button.primary', { type: 'submit' }, 'Find'));
+  }, labeled('Filter', filter), labeled('Sort', sort), labeled('Keys (projection)', keys), pagesize, h('button.primary', { type: 'submit' }, 'Find'));
   replace(main, form, h('div.bar', h('button.primary', { type: 'button', onclick: create }, 'New document'), viewToggle), status, results, pager);
   await load();
 }

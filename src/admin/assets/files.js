@@ -16,8 +16,8 @@ function idSegment(id) {
 export async function filesView(main, base) {
   const status = h('div');
   const list = h('div');
-  const file = h('input', { type: 'file', required: true, 'aria-label': 'File' });
-  const meta = h('input.code', { placeholder: '{"purpose": "site"}', 'aria-label': 'Metadata (JSON)' });
+  const file = h('input', { type: 'file', required: true });
+  const meta = h('input.code', { placeholder: '{"purpose": "site"}' });
   const progress = h('progress', { max: 1, value: 0, hidden: true });
 
   async function load() {
@@ -72,7 +72,7 @@ export async function filesView(main, base) {
         progress.hidden = true;
       }
     },
-  }, labeled('File', file), labeled('Metadata', meta), h('button.primary', { type: 'submit' }, 'Upload'), progress);
+  }, labeled('File', file), labeled('Metadata (JSON)', meta), h('button.primary', { type: 'submit' }, 'Upload'), progress);
   replace(main, form, status, list);
   await load();
 }

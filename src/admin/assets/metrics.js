@@ -16,8 +16,8 @@ function samples(text) {
 export async function metricsScreen(main, config) {
   const listed = (await request('GET', config.metrics)).body;
   const registries = Array.isArray(listed) ? listed : Array.isArray(listed?.registries) ? listed.registries : [];
-  const which = h('select', { 'aria-label': 'Registry' }, registries.map((r) => h('option', { value: r }, r)));
-  const search = h('input', { type: 'search', placeholder: 'http_requests', 'aria-label': 'Filter metrics' });
+  const which = h('select', {}, registries.map((r) => h('option', { value: r }, r)));
+  const search = h('input', { type: 'search', placeholder: 'http_requests' });
   const out = h('div');
   let rows = [];
 
