@@ -1,4 +1,6 @@
 // Pipeline stages where mingo differs from MongoDB, replaced for embedded aggregations:
+// - $group, $project, $addFields, $set: mingo's, recording the exact twin of each document they
+//   build, so that the numbers the typed operators computed keep their BSON type (aggregate-typed.ts);
 // - $project: mingo orders the output's fields alphabetically (and _id last); MongoDB keeps _id
 //   first, then the input document's order, then new fields in the order of the specification;
 // - $bucket: mingo puts a value equal to a boundary in the bucket below it and lists empty
@@ -10,6 +12,7 @@ import type { Options } from 'mingo/types';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { MONGO_CONTEXT } from '../mingo-context.ts';
 import { MISSING_EXPRESSIONS } from './aggregate-expressions.ts';
+import { TYPED_EXPRESSIONS, recordGroupTwin, recordTwin } from './aggregate-typed.ts';
 import { isPlainObject, type Document } from '../values.ts';
 
 type Stage = (coll: Iterator, expr: unknown, options: Options) => Iterator;
@@ -39,10 +42,24 @@ function ordered(out: Document, input: unknown, spec: string[]): Document {
 const $project: Stage = (coll, expr, options) => {
   const spec = isPlainObject(expr) ? Object.keys(expr) : [];
   return coll.map((doc: unknown) => {
-    const out = mingo.$project!(Lazy([doc]), expr, options).next().value as Document;
-    return ordered(out, doc, spec);
+    const out = ordered(mingo.$project!(Lazy([doc]), expr, options).next().value as Document, doc, spec);
+    if (isPlainObject(expr)) recordTwin(out, doc, expr, false);
+    return out;
   });
 };
+
+function addingFields(stage: Stage): Stage {
+  return (coll, expr, options) => coll.map((doc: unknown) => {
+    const out = stage(Lazy([doc]), expr, options).next().value;
+    if (isPlainObject(expr)) recordTwin(out, doc, expr, true);
+    return out;
+  });
+}
+
+const $group: Stage = (coll, expr, options) => mingo.$group!(coll, expr, options).map((out: unknown) => {
+  if (isPlainObject(expr)) recordGroupTwin(out, expr);
+  return out;
+});
 
 const $bucket: Stage = (coll, expr, options) => {
   if (!isPlainObject(expr)) throw new Error('$bucket only supports an object as its argument');
@@ -55,9 +72,13 @@ const $bucket: Stage = (coll, expr, options) => {
   }));
   const id = { $switch: { branches, ...(Object.hasOwn(expr, 'default') ? { default: { $literal: expr.default } } : {}) } };
   const accumulators = isPlainObject(output) ? output : { count: { $sum: 1 } };
-  return mingo.$sort!(mingo.$group!(coll, { _id: id, ...accumulators }, options), { _id: 1 }, options);
+  return mingo.$sort!($group(coll, { _id: id, ...accumulators }, options), { _id: 1 }, options);
 };
 
-// the context of embedded aggregations: these stages, the expressions mingo lacks, then MONGO_CONTEXT
+// the context of embedded aggregations: these stages, the expressions mingo lacks, the typed
+// arithmetic, then MONGO_CONTEXT
 // (Context.from keeps the first definition of an operator)
-export const AGGREGATE_CONTEXT = Context.from(Context.init({ pipeline: { $project, $bucket }, expression: MISSING_EXPRESSIONS } as never), MONGO_CONTEXT);
+export const AGGREGATE_CONTEXT = Context.from(Context.init({
+  pipeline: { $project, $bucket, $group, $addFields: addingFields(mingo.$addFields!), $set: addingFields(mingo.$set!) },
+  expression: { ...MISSING_EXPRESSIONS, ...TYPED_EXPRESSIONS },
+} as never), MONGO_CONTEXT);

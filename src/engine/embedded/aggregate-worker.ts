@@ -6,6 +6,7 @@ import { deserialize, serialize } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import { fromView, isPlainObject, numberOf, isNumeric, toView, type Document } from '../values.ts';
 import { AGGREGATE_CONTEXT } from './aggregate-stages.ts';
+import { beginRun, endRun } from './aggregate-typed.ts';
 import { encodeValue } from './keys.ts';
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
@@ -69,19 +70,28 @@ function viewOf(v: unknown, origins: WeakMap<object, unknown>): unknown {
 }
 
 /**
- * A result value back in the exact model. A number mingo passed through unchanged keeps its stored
- * type: the value is taken from the input it came from — the input object itself when mingo passed
- * it on by reference, else the input document with the same _id, at the same path, when the
- * number there is equal. Other numbers are computed ones (fromView: Int32, Int64 or Double).
+ * A result value back in the exact model. A number keeps the type its exact counterpart has when
+ * that is the same number: the exact twin of the object holding it (an input object mingo passed
+ * on by reference, or a document a stage built, whose twin holds the typed results of the typed
+ * operators — aggregate-typed.ts), else the input document with the same _id at the same path.
+ * Other numbers are typed by their value (fromView: Int32, Int64 or Double).
  */
 function retype(v: unknown, hint: unknown, origins: WeakMap<object, unknown>): unknown {
-  const exact = v !== null && typeof v === 'object' && origins.has(v) ? origins.get(v) : hint;
-  if (v === exact) return v;
-  if (typeof v === 'number') return isNumeric(exact) && (numberOf(exact) === v || (Number.isNaN(v) && Number.isNaN(numberOf(exact)))) ? exact : fromView(v);
-  if (Array.isArray(v)) return v.map((x, i) => retype(x, Array.isArray(exact) ? exact[i] : undefined, origins));
+  if (typeof v === 'number') {
+    return isNumeric(hint) && typeof hint !== 'number' && (numberOf(hint) === v || (Number.isNaN(v) && Number.isNaN(numberOf(hint)))) ? hint : fromView(v);
+  }
+  if (v === null || typeof v !== 'object') return v;
+  const own = origins.get(v);
+  if (own === undefined && v === hint) return v;
+  if (Array.isArray(v)) {
+    const exact = Array.isArray(own) ? own : hint;
+    return v.map((x, i) => retype(x, Array.isArray(exact) ? exact[i] : undefined, origins));
+  }
   if (!isPlainObject(v)) return v;
+  const mine = isPlainObject(own) ? own : undefined;
+  const theirs = isPlainObject(hint) ? hint : undefined;
   const out: Document = {};
-  for (const k in v) out[k] = retype(v[k], isPlainObject(exact) ? exact[k] : undefined, origins);
+  for (const k in v) out[k] = retype(v[k], mine?.[k] !== undefined ? mine[k] : theirs?.[k], origins);
   return out;
 }
 
@@ -90,9 +100,9 @@ function run(job: WorkerJob): Uint8Array[] {
   const source = documentsOf(job.source);
   const byId = new Map<string, Document>();
   for (const d of source) if (d._id !== undefined) byId.set(keyOf(d._id), d);
-  const origins = new WeakMap<object, unknown>();
+  const origins = beginRun();
   const lookups = new Map(job.lookups.map(([name, chunks]) => [name, documentsOf(chunks).map((d) => viewOf(d, origins) as Document)]));
-  const aggregator = new Aggregator(toView(pipeline) as Document[], {
+  const aggregator = new Aggregator(viewOf(pipeline, origins) as Document[], {
     context: AGGREGATE_CONTEXT,
     // mingo's $setWindowFields runs its windows through $function; users' JavaScript never gets
     // here (aggregate.ts refuses $function, $accumulator and $where)
@@ -145,6 +155,8 @@ parentPort?.on('message', (job: WorkerJob) => {
     reply = { ok: true, chunks: run(job) };
   } catch (e) {
     reply = failure(e);
+  } finally {
+    endRun();
   }
   parentPort!.postMessage(reply, reply.ok ? reply.chunks.map((c) => c.buffer as ArrayBuffer) : []);
 });
