@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EmbeddedEngine } from '../../src/engine/embedded/engine.ts';
+import { WireShim } from '../engine/wire/shim.ts';
 import { streamClients } from '../../src/api/handlers/streams.ts';
 import { call, errorBody, startServer, type Reply, type TestServer } from '../helpers/server.ts';
 import { isRefused, openSse, openWs, sse, type SseStream, type WsStream } from '../helpers/stream-clients.ts';
@@ -298,6 +299,34 @@ describe('change streams: security and limits', () => {
     assert.deepEqual(last, { event: 'close', data: 'client too slow: over 1024 bytes of change events unsent' });
     assert.equal((await call(srv, 'GET', '/ping')).status, 200);
     await es.ended;
+    assert.equal(streamClients(srv.running.settings), 0);
+  });
+});
+
+describe('change streams: the MongoDB engine on a server without change streams', () => {
+  // the wire shim is a standalone server that does not know $changeStream (a real standalone
+  // mongod answers 40573): the stream request fails at once with 502 and the server's message
+  let shim: WireShim;
+  let srv: TestServer;
+  const shimDir = mkdtempSync(join(tmpdir(), 'docrest-streams-shim-'));
+  before(async () => {
+    shim = new WireShim(shimDir);
+    const port = await shim.listen();
+    srv = await startServer({ rho: `/docrest/engine->"mongodb";/mclient/connection-string->"mongodb://127.0.0.1:${port}";${ALL_DBS}` });
+    await setup(srv);
+  });
+  after(async () => {
+    await srv.close();
+    await shim.close();
+    rmSync(shimDir, { recursive: true, force: true });
+  });
+
+  test('SSE and WebSocket → 502', async () => {
+    const r = await openSse(srv.url, '/db/c/_streams/all');
+    assert.ok(isRefused(r));
+    assert.equal(r.status, 502, r.body);
+    assert.match(JSON.parse(r.body).message, /\$changeStream/);
+    await assert.rejects(openWs(srv.url, '/db/c/_streams/all'), { status: 502 });
     assert.equal(streamClients(srv.running.settings), 0);
   });
 });

@@ -24,6 +24,8 @@ import { collProps, requireColl } from '../meta.ts';
 const NEITHER = "Change Stream requires WebSocket or SSE — send either 'Upgrade: websocket' or 'Accept: text/event-stream'";
 // MongoDB's error for a $changeStream on a standalone server
 const STANDALONE = 40573;
+// …and of a server that does not know the $changeStream stage at all
+const UNKNOWN_STAGE = 40324;
 
 const hubs = new WeakMap<Settings, StreamHub>();
 const guards = new WeakMap<AggregationSecurity, PipelineGuard>();
@@ -76,7 +78,8 @@ function openError(e: unknown): unknown {
   if (e.code === 286 || e.codeName === 'ChangeStreamHistoryLost') {
     return badRequest(e.message, { extra: { exception: 'EngineError', 'exception message': { code: e.code, codeName: e.codeName, errmsg: e.message } } });
   }
-  if (e.code === STANDALONE) return new HttpError(502, e.message);
+  // a server without change streams (API.md §12: a replica set is required), as sessions on one answer (§11)
+  if (e.code === STANDALONE || (e.code === UNKNOWN_STAGE && e.message.includes('$changeStream'))) return new HttpError(502, e.message);
   return httpErrorOfEngineError(e);
 }
 
