@@ -81,7 +81,10 @@ export class Exchange {
   requestStream(): Readable {
     const limit = this.service.streamRequestBody?.limit;
     if (limit === undefined) throw new Error(`service ${this.service.name} did not ask for a streaming request body (streamRequestBody)`);
-    if (Number(this.headers['content-length']) > limit) throw new HttpError(413, 'request body too large');
+    if (Number(this.headers['content-length']) > limit) {
+      this.dropBody();
+      throw new HttpError(413, 'request body too large');
+    }
     let seen = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -91,6 +94,19 @@ export class Exchange {
       },
     });
     this.raw.on('error', (e) => counter.destroy(e));
+    counter.on('error', () => {
+      this.raw.unpipe(counter);
+      this.dropBody();
+    });
     return this.raw.pipe(counter);
+  }
+
+  /**
+   * The rest of a body the service will not read: discarded as it arrives (the client gets its
+   * answer instead of a stalled upload), and the connection closes after the response.
+   */
+  private dropBody(): void {
+    this.res.shouldKeepAlive = false;
+    if (!this.raw.complete) this.raw.resume();
   }
 }

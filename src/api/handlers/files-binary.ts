@@ -25,8 +25,12 @@ export function parseRange(header: string | undefined, length: number): { start:
   return { start, end: Math.min(end, length - 1) };
 }
 
-function filename(file: Document): string {
-  return typeof file.filename === 'string' ? file.filename : String(file._id);
+/** `inline; filename="…"` as RESTHeart; a name beyond ASCII also as RFC 6266's filename* (headers are latin1). */
+function disposition(file: Document): string {
+  const name = typeof file.filename === 'string' ? file.filename : String(file._id);
+  const ascii = name.replaceAll(/[^\x20-\x7e]/g, '_').replaceAll(/["\\]/g, '\\$&');
+  const plain = `inline; filename="${ascii}"`;
+  return /^[\x20-\x7e]*$/.test(name) ? plain : `${plain}; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 export async function getFileBinary(req: MongoRequest): Promise<ApiResponse | StreamResponse> {
@@ -41,7 +45,7 @@ export async function getFileBinary(req: MongoRequest): Promise<ApiResponse | St
   const metadata = (file.metadata ?? {}) as Document;
   const contentType = typeof metadata.contentType === 'string' ? metadata.contentType : 'application/octet-stream';
   const headers: Record<string, string> = {
-    'Content-Disposition': `inline; filename="${filename(file).replaceAll('"', '\\"')}"`,
+    'Content-Disposition': disposition(file),
     'Content-Transfer-Encoding': 'binary',
     'Accept-Ranges': 'bytes',
     ...tag,

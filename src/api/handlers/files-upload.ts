@@ -7,7 +7,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Bucket, UploadStream } from '../../engine/types.ts';
-import { ObjectId, isPlainObject, type Document } from '../../engine/values.ts';
+import { ObjectId, isPlainObject, valuesEqual, type Document } from '../../engine/values.ts';
 import { HttpError, badRequest } from '../../errors.ts';
 import { JsonSyntaxError, parseJson } from '../../json/parse.ts';
 import { newEtag, type MongoRequest } from '../context.ts';
@@ -115,6 +115,7 @@ export async function receiveFile(req: MongoRequest, target: UploadTarget): Prom
         metadata._etag = etag;
         const given = metadata._id;
         delete metadata._id;
+        if (target.id !== undefined && given !== undefined && !valuesEqual(given, target.id)) throw badRequest('_id in content body is different than id in URL');
         const id = target.id ?? given ?? new ObjectId();
         await target.before?.(id);
         const filename = typeof metadata.filename === 'string' ? metadata.filename : part.filename ?? 'file';

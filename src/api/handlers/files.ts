@@ -80,8 +80,7 @@ async function putFileUpload(req: MongoRequest): Promise<ApiResponse> {
   const stored = await receiveFile(req, {
     bucket,
     id,
-    before: async (given) => {
-      if (!valuesEqual(given, id)) throw badRequest('_id in content body is different than id in URL');
+    before: async () => {
       if (old) await bucket.delete(id);
     },
   });
