@@ -161,6 +161,76 @@ export function aggregationContract(name: string, make: () => Promise<EngineUnde
         const [out] = await c.aggregate([{ $project: { _id: 0, sum: { $add: ['$a', '$b'] }, half: { $divide: ['$a', 2] }, big: { $multiply: ['$a', 1_000_000_000] } } }]);
         assert.deepEqual(shape(out), shape({ sum: i(7), half: d(1.5), big: l(3_000_000_000) }));
       });
+      test('$sum, $avg and the other accumulators: the widest operand type, $avg a Double', async () => {
+        const c = await seeded([
+          { _id: 1, g: 'a', d: d(1.5), n: i(2), l: l(5), big: i(2147483647), whole: d(10) },
+          { _id: 2, g: 'a', d: d(2.5), n: i(4), l: l(6), big: i(1), whole: d(20) },
+        ]);
+        const [out] = await c.aggregate([{ $sort: { _id: 1 } }, {
+          $group: {
+            _id: '$g', dsum: { $sum: '$d' }, nsum: { $sum: '$n' }, navg: { $avg: '$n' }, lsum: { $sum: '$l' }, mixed: { $sum: { $add: ['$n', '$l'] } },
+            over: { $sum: '$big' }, count: { $sum: 1 }, max: { $max: '$whole' }, min: { $min: '$whole' }, first: { $first: '$whole' }, last: { $last: '$l' },
+            all: { $push: '$whole' }, sd: { $stdDevPop: '$n' },
+          },
+        }]);
+        assert.deepEqual(shape(out), shape({
+          _id: 'a', dsum: d(4), nsum: i(6), navg: d(3), lsum: l(11), mixed: l(17), over: l(2147483648), count: i(2), max: d(20), min: d(10), first: d(10), last: l(6),
+          all: [d(10), d(20)], sd: d(1),
+        }));
+        assert.deepEqual(plain(out), { _id: 'a', dsum: 4, nsum: 6, navg: 3, lsum: 11, mixed: 17, over: 2147483648, count: 2, max: 20, min: 10, first: 10, last: 6, all: [10, 20], sd: 1 });
+      });
+      test('arithmetic operators: the widest operand type; $divide a Double', async () => {
+        const c = await seeded([{ _id: 1, n: i(7), l: l(3), w: d(2), at: new Date(1000) }]);
+        const [out] = await c.aggregate([{
+          $project: {
+            _id: 0, add: { $add: ['$n', '$w'] }, addl: { $add: ['$n', '$l'] }, sub: { $subtract: ['$w', '$n'] }, mul: { $multiply: ['$n', '$l'] },
+            div: { $divide: ['$n', 7] }, mod: { $mod: ['$n', 4] }, modl: { $mod: ['$l', 2] }, modd: { $mod: ['$w', 3] }, abs: { $abs: { $subtract: ['$n', 10] } },
+            ceil: { $ceil: '$w' }, floor: { $floor: '$n' }, round: { $round: [{ $divide: [5, 2] }, 0] }, trunc: { $trunc: ['$n', -1] },
+            ms: { $subtract: [{ $add: ['$at', 500] }, '$at'] }, sum: { $sum: ['$n', '$l'] }, avg: { $avg: ['$n', '$n'] },
+          },
+        }]);
+        assert.deepEqual(shape(out), shape({
+          add: d(9), addl: l(10), sub: d(-5), mul: l(21), div: d(1), mod: i(3), modl: l(1), modd: d(2), abs: i(3),
+          ceil: d(2), floor: i(7), round: d(2), trunc: i(0), ms: l(500), sum: l(10), avg: d(7),
+        }));
+        assert.deepEqual(plain(out), { add: 9, addl: 10, sub: -5, mul: 21, div: 1, mod: 3, modl: 1, modd: 2, abs: 3, ceil: 2, floor: 7, round: 2, trunc: 0, ms: 500, sum: 10, avg: 7 });
+      });
+      test('conversions give their target type', async () => {
+        const c = await seeded([{ _id: 1, n: i(5), w: d(2.5), s: '12' }]);
+        const [out] = await c.aggregate([{
+          $project: {
+            _id: 0, dbl: { $toDouble: '$n' }, int: { $toInt: '$w' }, long: { $toLong: '$n' }, decn: { $toDecimal: '$n' }, decw: { $toDecimal: '$w' },
+            fromString: { $toInt: '$s' }, conv: { $convert: { input: '$n', to: 'double' } }, bad: { $convert: { input: 'x', to: 'int', onError: -1 } },
+          },
+        }]);
+        assert.deepEqual(shape(out), shape({ dbl: d(5), int: i(2), long: l(5), decn: Decimal128.fromString('5'), decw: Decimal128.fromString('2.5'), fromString: i(12), conv: d(5), bad: i(-1) }));
+        assert.equal((out!.decn as Decimal128).toString(), '5');
+        assert.equal((out!.decw as Decimal128).toString(), '2.50000000000000');
+      });
+      test('Decimal128 arithmetic is exact decimal arithmetic', async () => {
+        const dec = (s: string) => Decimal128.fromString(s);
+        const c = await seeded([{ _id: 1, a: dec('1.10'), n: i(2) }, { _id: 2, a: dec('2.20'), n: i(2) }, { _id: 3, a: dec('0.1'), n: i(3) }]);
+        const [sum] = await c.aggregate([{ $match: { _id: { $lt: 3 } } }, { $group: { _id: null, s: { $sum: '$a' }, m: { $avg: '$a' } } }]);
+        assert.equal((sum!.s as Decimal128).toString(), '3.30');
+        assert.equal((sum!.m as Decimal128).toString(), '1.65');
+        const [out] = await c.aggregate([{ $match: { _id: 3 } }, {
+          $project: { _id: 0, add: { $add: ['$a', { $toDecimal: '0.2' }] }, mul: { $multiply: [{ $toDecimal: '2.50' }, '$n'] }, div: { $divide: [{ $toDecimal: '1' }, '$n'] }, sub: { $subtract: ['$a', '$n'] } },
+        }]);
+        assert.deepEqual(Object.fromEntries(Object.entries(out!).map(([k, v]) => [k, v instanceof Decimal128 ? v.toString() : v])),
+          { add: '0.3', mul: '7.50', div: '0.3333333333333333333333333333333333', sub: '-2.9' });
+      });
+      test('computed types carry through later stages', async () => {
+        const c = await seeded([{ _id: 1, g: 'x', d: d(1.5) }, { _id: 2, g: 'x', d: d(2.5) }, { _id: 3, g: 'y', d: d(3) }]);
+        const out = await c.aggregate([
+          { $group: { _id: '$g', t: { $sum: '$d' } } }, { $match: { t: { $gte: 3 } } }, { $sort: { t: -1 } },
+          { $project: { t: 1, copy: '$t', next: { $add: ['$t', 1] } } }, { $addFields: { one: 1, half: { $divide: ['$t', 2] } } },
+        ]);
+        assert.deepEqual(out.map(shape), [
+          shape({ _id: 'x', t: d(4), copy: d(4), next: d(5), one: i(1), half: d(2) }),
+          shape({ _id: 'y', t: d(3), copy: d(3), next: d(4), one: i(1), half: d(1.5) }),
+        ]);
+        assert.deepEqual(out.map(plain), [{ _id: 'x', t: 4, copy: 4, next: 5, one: 1, half: 2 }, { _id: 'y', t: 3, copy: 3, next: 4, one: 1, half: 1.5 }]);
+      });
       test('$group keys by ObjectId and Date', async () => {
         const a = new ObjectId();
         const c = await seeded([{ _id: 1, o: a, t: new Date(0) }, { _id: 2, o: a, t: new Date(0) }, { _id: 3, o: new ObjectId(), t: new Date(1) }]);
