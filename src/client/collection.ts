@@ -1,10 +1,12 @@
 // A collection of the MongoDB API, with the driver's verbs mapped onto RESTHeart's requests:
 // find → GET /db/coll?filter&sort&keys&page&pagesize, insertOne/Many → POST, updateOne → PATCH of
 // the document, updateMany → PATCH /db/coll/*, replaceOne → PUT, deleteOne/Many → DELETE,
-// aggregate → GET /_aggrs/{uri}?avars. Every write answers the new ETag; `ifMatch` sends If-Match.
+// aggregate → GET /_aggrs/{uri}?avars, watch → GET /_streams/{uri} (SSE). Every write answers the
+// new ETag; `ifMatch` sends If-Match.
 import type { ObjectId } from './ejson.ts';
 import { BulkWriteError, type BulkResult } from './errors.ts';
 import { idOfLink, idSegment, type QueryValue, type Transport } from './http.ts';
+import { ChangeStream, type WatchOptions } from './watch.ts';
 
 export type Document = Record<string, unknown>;
 export type Filter = Record<string, unknown>;
@@ -197,6 +199,15 @@ export class Collection<T extends Document = Document> {
       signal: o.signal, query: this.query({ avars: avars && this.json(avars), page: o.page, pagesize: o.pagesize, rep: 's' }),
     });
     return r.body ?? [];
+  }
+
+  /**
+   * Opens the change stream `uri` of the collection's metadata (SSE): iterate it with `for await`;
+   * it resumes by itself after a dropped connection. `close()` (or `break`) ends it.
+   */
+  watch<E = T>(uri: string, o: WatchOptions = {}): ChangeStream<E> {
+    const query = this.query({ ...o.params, avars: o.avars && this.json(o.avars) });
+    return new ChangeStream<E>(this.http, `${this.path}/_streams/${encodeURIComponent(uri)}`, query, o);
   }
 
   /** Creates the collection, or replaces its metadata (aggrs, streams, jsonSchema, …). */

@@ -77,3 +77,4 @@ export {
 } from './errors.ts';
 export type { Auth, ClientOptions, Reply, RequestOptions } from './http.ts';
 export { Session, Transaction, type TransactionStatus } from './session.ts';
+export { ChangeStream, type ChangeEvent, type WatchOptions } from './watch.ts';

@@ -252,3 +252,57 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+describe('docrest/client change streams (embedded)', () => {
+  let srv: TestServer;
+  let client: DocrestClient;
+  before(async () => {
+    srv = await startServer({ rho: ALL_DBS });
+    client = createClient({ url: srv.url, auth: { username: 'admin', password: 'secret' } });
+    await client.db('live').create();
+    await client.db('live').collection('feed').create({ streams: [{ uri: 'all', stages: [] }, { uri: 'big', stages: [{ $match: { 'fullDocument.n': { $gte: { $var: 'min' } } } }] }] });
+  });
+  after(async () => srv.close());
+
+  test('events arrive typed; the stream resumes after the server closed it, without a gap or a repeat', async () => {
+    const feed = client.db('live').collection<{ _id: unknown; n: number; at?: Date }>('feed');
+    const stream = feed.watch('all', { retryDelayMs: 20 });
+    await stream.opened();
+    const events = stream[Symbol.asyncIterator]();
+    await feed.insertOne({ _id: 1, n: 1, at: new Date(3) });
+    let e = (await events.next()).value!;
+    assert.equal(e.operationType, 'insert');
+    assert.deepEqual(e.fullDocument, { _id: 1, n: 1, at: new Date(3), _etag: e.fullDocument?._etag });
+    const token = stream.resumeToken;
+    assert.ok(token);
+    // a new definition of the stream closes its clients: the client resumes from its last event
+    await feed.updateMetadata({ streams: [{ uri: 'all', stages: [{ $match: {} }] }, { uri: 'big', stages: [{ $match: { 'fullDocument.n': { $gte: { $var: 'min' } } } }] }] });
+    await feed.insertOne({ _id: 2, n: 2 });
+    await feed.updateOne(2, { $inc: { n: 1 } });
+    e = (await events.next()).value!;
+    assert.deepEqual([e.operationType, e.documentKey?._id], ['insert', 2]);
+    e = (await events.next()).value!;
+    assert.deepEqual([e.operationType, e.updateDescription?.updatedFields.n], ['update', 3]);
+    assert.notEqual(stream.resumeToken, token);
+    stream.close();
+    assert.equal((await events.next()).done, true);
+  });
+
+  test('avars; an unknown stream fails with NotFound; a dropped collection ends the iteration', async () => {
+    const feed = client.db('live').collection<{ _id: unknown; n: number }>('feed');
+    await rejectsWith(feed.watch('nope').opened(), DocrestError, 404, /Change Stream does not exist/);
+    const big = feed.watch('big', { avars: { min: 10 } });
+    await big.opened();
+    const received: unknown[] = [];
+    const done = (async () => {
+      for await (const ev of big) received.push(ev.fullDocument?.n ?? ev.operationType);
+    })();
+    await feed.insertOne({ n: 5 });
+    await feed.insertOne({ n: 50 });
+    const etag = (await feed.metadata())._etag as ObjectId;
+    await feed.drop({ ifMatch: etag });
+    await done;
+    // MongoDB's invalidate event, then the end
+    assert.deepEqual(received, [50, 'invalidate']);
+  });
+});
