@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ADMIN } from '../helpers/server.ts';
-import { openWs, sse } from '../helpers/stream-clients.ts';
+import { childrenOf } from '../../bench/proc.ts';
+import { openWs, sse, type SseStream } from '../helpers/stream-clients.ts';
 
 const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'docrest-streams-workers-'));
@@ -99,4 +100,40 @@ test('clients on both workers receive the same events, in commit order, whicheve
   resumed.close();
   for (const c of wsClients) c.close();
   for (const c of sseClients) c.close();
+});
+
+test('a worker killed while clients are connected: they reconnect with Last-Event-ID and lose nothing', async () => {
+  assert.equal(await send('PUT', '/db/k', { streams: [{ uri: 'all', stages: [] }] }), 201);
+  const clients: Array<{ s: SseStream; ids: unknown[]; last?: string }> = [];
+  for (let i = 0; i < 4; i++) clients.push({ s: await sse(base, '/db/k/_streams/all', { Authorization: ADMIN, Connection: 'close' }), ids: [] });
+  const read = async (c: (typeof clients)[number], upTo: number) => {
+    while (c.ids.length < upTo) {
+      const ev = await c.s.next();
+      if (ev.event !== 'change') continue;
+      c.ids.push(JSON.parse(ev.data).documentKey._id);
+      c.last = ev.id;
+    }
+  };
+  for (let i = 0; i < 5; i++) assert.equal(await send('POST', '/db/k', { _id: i }), 201);
+  for (const c of clients) await read(c, 5);
+  const workers = childrenOf(child.pid!);
+  assert.equal(workers.length, 2);
+  const ended = clients.map((c) => c.s.ended.then(() => true));
+  process.kill(workers[0]!, 'SIGKILL');
+  // the clients of the dead worker see their connection end; the others stay
+  const gone = await Promise.race([Promise.any(ended), new Promise<false>((r) => setTimeout(() => r(false), 30_000))]);
+  assert.ok(gone, 'no client was on the killed worker');
+  for (let i = 5; i < 10; i++) {
+    // a request may reach the dying worker's socket: retried, as a client would
+    let status = 0;
+    for (let tries = 0; tries < 20 && status !== 201; tries++) status = await send('POST', '/db/k', { _id: i }).catch(() => 0);
+    assert.equal(status, 201);
+  }
+  for (const [n, c] of clients.entries()) {
+    const isGone = await Promise.race([ended[n]!, Promise.resolve(false)]);
+    if (isGone) c.s = await sse(base, '/db/k/_streams/all', { Authorization: ADMIN, 'Last-Event-ID': c.last!, Connection: 'close' });
+    await read(c, 10);
+    assert.deepEqual(c.ids, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    c.s.close();
+  }
 });
