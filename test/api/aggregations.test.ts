@@ -43,6 +43,15 @@ const AGGRS = [
   { uri: 'mine', stages: [{ $match: { $var: '@mongoPermissions.readFilter' } }, { $project: { _id: 1 } }] },
   { uri: 'fixed-vars', stages: [{ $limit: 1 }, { $project: { _id: 0, p: { $literal: { $var: '@page' } } } }] },
   { uri: 'types', stages: [{ $match: { _id: 1 } }, { $project: { price: 1, amount: 1 } }] },
+  {
+    uri: 'computed-types',
+    stages: [{ $match: { region: { $in: ['EU', 'US'] } } }, { $group: { _id: '$region', price: { $sum: '$price' }, amount: { $avg: '$amount' }, n: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+  },
+  {
+    uri: 'decimal', stages: [{ $match: { _id: 1 } }, {
+      $project: { _id: 0, total: { $add: [{ $toDecimal: '1.10' }, { $toDecimal: '2.20' }] }, third: { $divide: [{ $toDecimal: '1' }, 3] }, p: { $toDecimal: '$price' } },
+    }],
+  },
   { uri: 'empty', stages: [{ $match: { status: 'nothing' } }] },
   { uri: 'unknown-stage', stages: [{ $nosuchstage: {} }] },
   { uri: 'unknown-op', stages: [{ $project: { x: { $nosuchop: '$amount' } } }] },
@@ -140,6 +149,12 @@ const COMMON: Scenario[] = [
   get('@mongoPermissions.readFilter: the ACL readFilter, its variables resolved', '/sales/_aggrs/mine', 200, { headers: BOB, check: (r) => assert.deepEqual(r.json().map((d: { _id: number }) => d._id).sort(), [1, 3]) }),
   get('the ACL readFilter is not applied to aggregations by itself', `/sales/_aggrs/defaulted?${avars({ status: 'done' })}`, 200, { headers: BOB, check: ids([1, 2, 4, 5]) }),
   get('BSON types pass through (10.0 stays a double), fields in document order', '/sales/_aggrs/types', 200, { check: (r) => assert.equal(r.text, '[{"_id":1,"amount":100.5,"price":10.0}]') }),
+  get('computed numbers have MongoDB\'s types: a $sum of doubles is a double (20.0), an $avg of ints too (50.0), a count an int', '/sales/_aggrs/computed-types', 200, {
+    check: (r) => assert.equal(r.text, '[{"_id":"EU","price":20.0,"amount":65.25,"n":2},{"_id":"US","price":25.5,"amount":50.0,"n":2}]'),
+  }),
+  get('Decimal128 arithmetic is exact', '/sales/_aggrs/decimal', 200, {
+    check: (r) => assert.equal(r.text, '[{"total":{"$numberDecimal":"3.30"},"third":{"$numberDecimal":"0.3333333333333333333333333333333333"},"p":{"$numberDecimal":"10.0000000000000"}}]'),
+  }),
   // ---- bad input
   get('avars not JSON → 400', '/sales/_aggrs/ifvar?avars=%7Bnope', 400, { expectBody: errorBody(400, 'Bad Request', 'illegal avars parameter, it is not a json object: {nope') }),
   get('avars are checked before the definition is looked up (400, not 404)', '/sales/_aggrs/nope?avars=%7Bnope', 400),
