@@ -22,6 +22,15 @@ export interface ServiceOptions {
   secured?: boolean;
   /** default PREFIX */
   matchPolicy?: MatchPolicy;
+  /** what GET /_openapi.json lists for the service; without it the service is listed by its uri only */
+  openapi?: ServiceOpenApi;
+}
+
+/** OpenAPI 3.1 path items by path (e.g. `/hello`), the component schemas they `$ref` (`#/components/schemas/<name>`), and their tag. */
+export interface ServiceOpenApi {
+  paths: Record<string, Record<string, unknown>>;
+  schemas?: Record<string, Record<string, unknown>>;
+  tag?: string;
 }
 
 export interface InterceptorOptions {

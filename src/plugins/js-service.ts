@@ -2,6 +2,7 @@
 // of the registry. handle may be async; what it sets on `res` is the answer (200 and no body when
 // it sets nothing).
 import type { Service } from '../http/service-registry.ts';
+import type { ServiceOpenApi } from '../openapi/description.ts';
 import type { ServiceResponse } from '../http/response.ts';
 import type { ServiceOptions } from './api.ts';
 import { runBounded, type PluginContext } from './context.ts';
@@ -17,6 +18,7 @@ export function jsService(mod: ServiceModule, ctx: PluginContext): Service {
     uri: options.uri,
     matchPolicy: options.matchPolicy ?? 'PREFIX',
     secured: options.secured ?? false,
+    ...(options.openapi ? { openapi: options.openapi as ServiceOpenApi } : {}),
     async handle(ex) {
       const view = viewOf(ex);
       let answer: ServiceResponse | undefined;

@@ -86,6 +86,8 @@ function checkService(file: string, mod: Record<string, unknown>): ServiceModule
   if (typeof o.uri !== 'string' || !o.uri.startsWith('/')) throw new PluginError(file, `options.uri must be a path starting with /: ${SERVICE_HINT}`);
   if (o.secured !== undefined && typeof o.secured !== 'boolean') throw new PluginError(file, 'options.secured must be true or false');
   if (o.matchPolicy !== undefined && o.matchPolicy !== 'PREFIX' && o.matchPolicy !== 'EXACT') throw new PluginError(file, 'options.matchPolicy must be PREFIX or EXACT');
+  const oa = o.openapi as { paths?: unknown } | undefined;
+  if (oa !== undefined && (oa === null || typeof oa !== 'object' || oa.paths === null || typeof oa.paths !== 'object')) throw new PluginError(file, 'options.openapi must be an object with paths (OpenAPI path items by path)');
   const handle = exportOf(mod, 'handle');
   if (typeof handle !== 'function') throw new PluginError(file, `missing export \`handle\` (a function): ${SERVICE_HINT}`);
   return { options: o as unknown as ServiceModule['options'], handle: handle as ServiceModule['handle'] };

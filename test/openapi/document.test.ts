@@ -36,6 +36,7 @@ const CASES: Case[] = [
       assert.deepEqual(ops(doc, '/shop/items/{id}'), ['delete', 'get', 'patch', 'put']);
       assert.deepEqual(ops(doc, '/shop/items/*'), ['delete', 'patch']);
       assert.deepEqual(ops(doc, '/shop/items/_aggrs/by-tag'), ['get']);
+      assert.ok(doc.paths['/shop/items/_streams/changes'].get.responses[200].content['text/event-stream']);
       assert.deepEqual(ops(doc, '/shop/_schemas/{id}'), ['delete', 'get', 'put']);
       assert.deepEqual(ops(doc, '/_sessions/{sid}/_txns/{txn}'), ['delete', 'patch']);
       assert.ok(doc.paths['/'], 'the root lists databases');
@@ -92,6 +93,7 @@ const CASES: Case[] = [
       assert.equal(doc.paths['/shop/items'], undefined);
       assert.deepEqual(ops(doc, '/shop/items/_aggrs/by-tag'), ['get']);
       assert.equal(doc.paths['/shop/items/_aggrs/secret'], undefined);
+      assert.equal(doc.paths['/shop/items/_streams/changes'], undefined);
       assert.equal(doc.paths['/restheart/users'], undefined);
       assert.equal(doc.paths['/_sessions'], undefined);
       assert.equal(doc.paths['/'], undefined);

@@ -43,6 +43,7 @@ export async function seedShop(srv: TestServer): Promise<void> {
   await must(srv, 'PUT', '/shop/items', {
     jsonSchema: { schemaId: 'item' },
     aggrs: [{ uri: 'by-tag', stages: [{ $match: { tag: { $var: 'tag' } } }] }, { uri: 'secret', stages: [] }],
+    streams: [{ uri: 'changes', stages: [] }],
   });
   await must(srv, 'PUT', '/shop/notes');
   await must(srv, 'POST', '/restheart/users', { _id: 'reader', password: 'pw-reader', roles: ['reader'] });
