@@ -1,5 +1,6 @@
-import { adminUiFrom, type AdminUiSettings } from './admin/settings.ts';
 import { ConfigError, effectiveMaxBodySize, getBool, getMap, getNumber, getString, section, type Config, type ConfigTree } from './config/load.ts';
+import { adminUiFrom, type AdminUiSettings } from './admin/settings.ts';
+import { csvLoaderFrom, proxiesFrom, staticResourcesFrom, type CsvLoaderSettings, type ProxySettings, type StaticResourceSettings } from './services/config.ts';
 
 // Typed settings: the one place that reads the configuration tree (RESTHeart keys + docrest's own
 // `cors` and `docrest` sections). Stages receive Settings, never the raw tree.
@@ -59,9 +60,9 @@ export interface Settings {
   aggregationSecurity: AggregationSecurity;
   /** ms an embedded-engine transaction may stay open (docrest.transaction-lifetime-limit, in seconds) */
   transactionLifetimeMs: number;
-  maxPagesize: number;
   /** docrest.change-streams (README, Change streams) */
   changeStreams: ChangeStreamSettings;
+  maxPagesize: number;
   etagPolicy: { db: EtagPolicy; coll: EtagPolicy; doc: EtagPolicy };
   filterBlacklist: string[] | null;
   ping: { enabled: boolean; msg: string; extended: boolean };
@@ -73,6 +74,10 @@ export interface Settings {
   metrics: MetricsSettings;
   /** docrest.admin-ui (README, Admin UI) */
   adminUi: AdminUiSettings;
+  /** static-resources, proxies, csvLoader (README, Static resources, Proxies, CSV import) */
+  staticResources: StaticResourceSettings[];
+  proxies: ProxySettings[];
+  csvLoader: CsvLoaderSettings;
 }
 
 /** RESTHeart's `metrics` service and `requestsMetricsCollector` (README, Metrics) */
@@ -86,11 +91,6 @@ export interface MetricsSettings {
   exclude: string[];
 }
 
-type Tree = ConfigTree;
-
-const str = getString;
-const num = getNumber;
-const bool = getBool;
 export interface ChangeStreamSettings {
   /** the embedded engine's change log: entries older than this many ms, or beyond the newest maxEntries, are trimmed */
   retentionMs: number;
@@ -101,6 +101,11 @@ export interface ChangeStreamSettings {
   heartbeatMs: number;
 }
 
+type Tree = ConfigTree;
+
+const str = getString;
+const num = getNumber;
+const bool = getBool;
 
 function list(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
@@ -152,11 +157,6 @@ function aggregationSecurity(s: Tree, realm: Tree, acl: Tree): AggregationSecuri
   };
 }
 
-export function settingsFrom(cfg: Config): Settings {
-  const sec = (name: string) => section(cfg, name);
-  const listener = sec('http-listener');
-  const core = sec('core');
-  const mongo = sec('mongo');
 function changeStreamSettings(s: Tree): ChangeStreamSettings {
   return {
     retentionMs: Math.max(1, num(s, 'log-retention', 86_400)) * 1000,
@@ -166,6 +166,11 @@ function changeStreamSettings(s: Tree): ChangeStreamSettings {
   };
 }
 
+export function settingsFrom(cfg: Config): Settings {
+  const sec = (name: string) => section(cfg, name);
+  const listener = sec('http-listener');
+  const core = sec('core');
+  const mongo = sec('mongo');
   const docrest = sec('docrest');
   const cors = sec('cors');
   const etag: Tree = getMap(mongo, 'etag-check-policy', {} as Tree);
@@ -181,12 +186,12 @@ function changeStreamSettings(s: Tree): ChangeStreamSettings {
     dataDir: str(docrest, 'data-dir', './data'),
     workers: Math.max(1, Math.floor(num(docrest, 'workers', 1))),
     transactionLifetimeMs: Math.max(0.001, num(docrest, 'transaction-lifetime-limit', 60)) * 1000,
+    changeStreams: changeStreamSettings(getMap(docrest, 'change-streams', {} as Tree)),
     connectionString: explicitConnectionString(sec('mclient'), docrest),
     maxBodySize: effectiveMaxBodySize(cfg),
     maxFileSize: num(docrest, 'max-file-size', 4_294_967_296) > 0 ? num(docrest, 'max-file-size', 4_294_967_296) : Number.MAX_SAFE_INTEGER,
     forceGzip: bool(core, 'force-gzip-encoding', false),
     xPoweredBy: bool(sec('xPoweredBy'), 'enabled', true),
-    changeStreams: changeStreamSettings(getMap(docrest, 'change-streams', {} as Tree)),
     mongoUri: str(mongo, 'uri', '/'),
     mounts,
     instanceBaseUrl: str(mongo, 'instance-base-url', null),
@@ -219,6 +224,9 @@ function changeStreamSettings(s: Tree): ChangeStreamSettings {
     trustedProxies: list(docrest['trusted-proxies']),
     metrics: metricsSettings(sec('metrics'), sec('requestsMetricsCollector')),
     adminUi: adminUiFrom(cfg),
+    staticResources: staticResourcesFrom(cfg.raw['static-resources']),
+    proxies: proxiesFrom(cfg.raw.proxies),
+    csvLoader: csvLoaderFrom(sec('csvLoader')),
   };
 }
 

@@ -156,12 +156,10 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
   ]),
   g(D, "no /jvm registry: the process's memory, CPU, GC and event-loop figures are always in /metrics/docrest", ['jvmMetricsCollector.enabled']),
   g(U, 'GraphQL is not built', { graphql: pluginOff(true), 'createIndexesOnGqlApps.enabled': false }),
-  g(U, 'reverse proxying and static resources are not built', {
-    proxies: oneOf([]),
-    // RESTHeart's default serves its metrics UI (a static page): quiet, /metrics itself is served
-    'static-resources': oneOf([], [{ what: 'static/metrics', where: '/metrics-ui', 'welcome-file': 'restheart-metrics.html', embedded: true }]),
-  }),
-  g(U, 'CSV import and cache invalidation services are not built', { csvLoader: pluginOff(false), cacheInvalidator: pluginOff(false) }),
+  g(D, "README, Static resources: a relative `what` is read from the working directory; `embedded` entries are refused at startup, except RESTHeart's own metrics page, which is skipped; dot files are not served; docrest's own `welcome-file-fallback` serves single-page apps", ['static-resources']),
+  g(D, "README, Proxies: Undertow's pool settings (connections-per-thread, soft-max-connections-per-thread, max-queue-size, connections-ttl) are not used; an unreachable target is 502 (RESTHeart: 503); docrest's own `connect-timeout` and `idle-timeout`", ['proxies']),
+  g(H, 'README, CSV import', ['csvLoader.enabled', 'csvLoader.uri']),
+  g(U, 'the cache invalidation service is not built', { cacheInvalidator: pluginOff(false) }),
 
   // docrest's own
   g(O, 'CORS headers (README, Configuration)', [

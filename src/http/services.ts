@@ -1,7 +1,8 @@
 // The built-in services, registered like any plugin (service-registry.ts), under RESTHeart's plugin
 // names: ping (/ping), database-probe (/health/db), openapi (/_openapi.json), authTokenService (/token, /token/cookie,
 // /token/redirect), authCookieRemover (/logout), roles (/roles/{user}), adminUi (/_admin), and mongo — the MongoDB
-// API at `/`, which resolves the mongo-mounts itself (API.md §1.2, §13).
+// API at `/`, which resolves the mongo-mounts itself (API.md §1.2, §13); and static-resources,
+// proxies and csvLoader (/csv) as configured.
 import type { ApiResponse } from '../api/context.ts';
 import { MongoService } from '../api/service.ts';
 import { adminUiService } from '../admin/service.ts';
@@ -10,6 +11,9 @@ import { HttpError } from '../errors.ts';
 import { openApiService } from '../openapi/service.ts';
 import type { Security } from '../security/security.ts';
 import type { Settings } from '../settings.ts';
+import { csvLoaderService } from '../services/csv-loader.ts';
+import { proxyServices } from '../services/proxy.ts';
+import { staticResourceServices } from '../services/static-resources.ts';
 import type { Exchange } from './exchange.ts';
 import type { Service } from './service-registry.ts';
 
@@ -72,6 +76,10 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
     // security lets only an authenticated request through to /roles
     handle: (ex) => tokens.roles(ex.method, ex.path, ex.account!),
   });
+  // static resources, proxies and CSV import (README): their uris win over the MongoDB mounts
+  services.push(...staticResourceServices(settings.staticResources), ...proxyServices(settings.proxies, settings.maxFileSize));
+  const csv = csvLoaderService(settings.csvLoader, engine, settings.maxBodySize, settings.aggregationSecurity.guarded);
+  if (csv) services.push(csv);
   if (settings.adminUi.enabled) services.push(adminUiService(settings));
   const mongo = new MongoService(settings, engine);
   services.push({
