@@ -151,3 +151,25 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('GET /_openapi.json with the mounts RESTHeart ships (/restheart at /)', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer({ rho: '/mongo/mongo-mounts->[{"what":"/restheart","where":"/"},{"what":"/archive/old","where":"/old-stuff"}]' });
+    assert.equal((await call(srv, 'PUT', '/items')).status, 201);
+    // collections of another database, one of them reached by a mount
+    await srv.running.engine.db('archive').createCollection('old');
+    await srv.running.engine.db('archive').createCollection('hidden');
+  });
+  after(async () => srv.close());
+
+  test('collections at the request paths the mounts give them; unmounted ones and the root left out', async () => {
+    const doc = await openapi(srv, basic('admin', 'secret'));
+    assert.deepEqual(ops(doc, '/items'), ['delete', 'get', 'patch', 'post', 'put']);
+    assert.deepEqual(ops(doc, '/old-stuff/{id}'), ['delete', 'get', 'patch', 'put']);
+    const paths = Object.keys(doc.paths);
+    assert.deepEqual(paths.filter((p) => /restheart|archive|hidden/.test(p)), []);
+    assert.equal(doc.paths['/'].get.operationId, 'listCollections_restheart', '/ is the database restheart, not the list of databases');
+    assert.equal((await new Validator().validate(doc)).valid, true);
+  });
+});
