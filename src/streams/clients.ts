@@ -36,6 +36,8 @@ const CLOSE_GRACE_MS = 10_000;
 export interface StreamClient {
   /** the notify_when query parameter's value; undefined = every event */
   readonly bound: string | undefined;
+  /** told to close (its connection may still be draining) */
+  readonly closing: boolean;
   deliver(ev: PreparedEvent): void;
   close(why: CloseReason): void;
   heartbeat(): void;
@@ -47,7 +49,7 @@ export class WsClient implements StreamClient {
   readonly bound: string | undefined;
   private readonly ws: WebSocket;
   private readonly limit: number;
-  private closing = false;
+  closing = false;
 
   constructor(ws: WebSocket, limit: number, bound: string | undefined) {
     this.ws = ws;
@@ -82,7 +84,7 @@ export class SseClient implements StreamClient {
   readonly bound: string | undefined;
   private readonly res: ServerResponse;
   private readonly limit: number;
-  private closing = false;
+  closing = false;
 
   constructor(res: ServerResponse, limit: number, bound: string | undefined) {
     this.res = res;

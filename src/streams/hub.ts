@@ -140,9 +140,12 @@ export class SharedStream {
     if (--this.refs <= 0) this.end(undefined);
   }
 
+  /** clients not told to close */
   get clients(): number {
-    let n = this.everyone.size;
-    for (const g of this.byValue.values()) n += g.size;
+    let n = 0;
+    this.forEachClient((c) => {
+      if (!c.closing) n++;
+    });
     return n;
   }
 
@@ -214,7 +217,7 @@ export class StreamHub {
     }
   }
 
-  /** Clients on every stream, for tests and metrics. */
+  /** Clients on every stream not told to close, for tests and metrics. */
   get clients(): number {
     let n = 0;
     for (const s of this.all) n += s.clients;

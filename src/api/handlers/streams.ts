@@ -44,7 +44,7 @@ export function closeStreams(settings: Settings): void {
   hubs.delete(settings);
 }
 
-/** Clients connected to the server's streams (tests, metrics). */
+/** Clients connected to the server's streams and not told to close (tests, metrics). */
 export function streamClients(settings: Settings): number {
   return hubs.get(settings)?.clients ?? 0;
 }

@@ -24,7 +24,7 @@ export interface ChangeRow {
   op: ChangeOp;
   /** BSON of the document after the write (insert, update, replace) */
   doc: Buffer | null;
-  /** BSON {_id} */
+  /** BSON {_id}, of a delete (the other events' _id is in `doc`) */
   key: Buffer | null;
   /** BSON {updatedFields, removedFields} */
   upd: Buffer | null;
@@ -100,13 +100,13 @@ export class ChangeLog {
 
   // ---- inside a store write ----
 
-  insert(db: string, coll: string, doc: Document, bytes: Uint8Array): void {
-    this.append.run(Date.now(), db, coll, 'insert', bytes, serialize({ _id: doc._id }), null);
+  insert(db: string, coll: string, bytes: Uint8Array): void {
+    this.append.run(Date.now(), db, coll, 'insert', bytes, null, null);
   }
 
   update(db: string, coll: string, op: 'update' | 'replace', before: Document, after: Document, bytes: Uint8Array): void {
     const upd = op === 'update' ? serialize(updateDescription(before, after)) : null;
-    this.append.run(Date.now(), db, coll, op, bytes, serialize({ _id: after._id }), upd);
+    this.append.run(Date.now(), db, coll, op, bytes, null, upd);
   }
 
   delete(db: string, coll: string, id: unknown): void {
@@ -158,9 +158,11 @@ export class ChangeLog {
 /** The event of a row, shaped as MongoDB's change event; `fullDocument` on updates only when asked for. */
 export function eventOf(row: ChangeRow, updateLookup: boolean): Document {
   const ev: Document = { _id: tokenOf(row.seq), operationType: row.op, wallTime: new Date(row.ts) };
-  if (row.doc && (row.op !== 'update' || updateLookup)) ev.fullDocument = deserialize(row.doc, EXACT);
+  const doc = row.doc ? deserialize(row.doc, EXACT) : undefined;
+  if (doc && (row.op !== 'update' || updateLookup)) ev.fullDocument = doc;
   ev.ns = row.op === 'dropDatabase' ? { db: row.db } : { db: row.db, coll: row.coll };
   if (row.key) ev.documentKey = deserialize(row.key, EXACT);
+  else if (doc) ev.documentKey = { _id: doc._id };
   if (row.upd) ev.updateDescription = deserialize(row.upd, EXACT);
   return ev;
 }

@@ -159,7 +159,7 @@ export class EmbeddedCollection implements Collection {
     const bytes = serialize(full);
     const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, bytes);
     if (res.changes === 0) throw duplicateKey(info, full._id);
-    this.engine.changes.insert(info.db, info.name, full, bytes);
+    this.engine.changes.insert(info.db, info.name, bytes);
     this.store.rowTouched(info.table, Number(res.lastInsertRowid), k);
     this.engine.indexes.onWrite(info, k, undefined, full);
     this.store.bump(info.table);
