@@ -9,6 +9,7 @@ import { Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { ObjectId } from 'bson';
 import { badRequest, HttpError } from '../errors.ts';
+import { CONSTRUCTORS } from '../json/ejson.ts';
 import { parseJson } from '../json/parse.ts';
 import type { Document } from '../engine/values.ts';
 
@@ -18,9 +19,23 @@ export interface CsvShape {
   idIdx: number;
 }
 
+/** Characters parsed into a CSV at a time: the event loop gets a turn between slices. */
+const SLICE = 4096;
+/** Rows turned into documents between turns of the event loop. */
+const ROWS_PER_TURN = 50;
+
+/** Bare words the JSON reader takes as values (true, NaN, ObjectId(…), new Date(…)). */
+const VALUE_WORDS = new Set(['true', 'false', 'null', 'undefined', 'NaN', 'Infinity', 'new', ...CONSTRUCTORS]);
+const LEADING_WORD = /^\s*([A-Za-z_$][\w$]*)/;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** A cell as RESTHeart reads it; a quoted cell is a string as written (RESTHeart keeps the quotes and reads them as JSON). */
 export function cellValue(raw: string, quoted: boolean): unknown {
   if (quoted || raw.trim() === '') return raw;
+  // most text cells start with a word no JSON value starts with: no parse (and no exception) for them
+  const word = LEADING_WORD.exec(raw);
+  if (word && !VALUE_WORDS.has(word[1]!)) return raw;
   try {
     return parseJson(raw);
   } catch {
@@ -39,12 +54,24 @@ function decoder(charset: string): Transform {
   const invalid = () => badRequest(`the CSV is not valid ${td.encoding}`);
   return new Transform({
     readableObjectMode: false,
+    // the text goes on in slices, one per turn of the event loop: the parser works on a slice at a time
     transform(chunk: Buffer, _enc, cb) {
+      let text: string;
       try {
-        cb(null, td.decode(chunk, { stream: true }));
+        text = td.decode(chunk, { stream: true });
       } catch {
         cb(invalid());
+        return;
       }
+      const next = (at: number): void => {
+        if (at >= text.length) {
+          cb();
+          return;
+        }
+        this.push(text.slice(at, at + SLICE));
+        setImmediate(next, at + SLICE);
+      };
+      next(0);
     },
     flush(cb) {
       try {
@@ -102,6 +129,7 @@ export async function csvDocuments(body: Readable, charset: string, shape: CsvSh
         if (i !== shape.idIdx) put(doc, header![i]!, cellValue(c.value, c.quoted));
       });
       docs.push(doc);
+      if (docs.length % ROWS_PER_TURN === 0) await turn();
     }
   } catch (e) {
     if (e instanceof CsvError) throw badRequest(`invalid CSV: ${e.message}`);
