@@ -121,9 +121,10 @@ export async function getChangeStream(req: MongoRequest): Promise<TakeoverRespon
         });
         return;
       }
-      t.res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=UTF-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no',
-      });
+      const headers: Record<string, string> = { 'content-type': 'text/event-stream; charset=UTF-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+      // HTTP/2 forbids connection headers
+      if (t.req.httpVersionMajor < 2) headers.connection = 'keep-alive';
+      t.res.writeHead(200, headers);
       // the headers go out now: EventSource reports the connection open before the first event
       t.res.flushHeaders();
       shared.attach(new SseClient(t.res, limit, bound));
