@@ -106,7 +106,10 @@ test('defaults: docrest sections cors and docrest', () => {
   assert.equal(cors['allow-headers'], 'Accept, Accept-Encoding, Authorization, Content-Length, Content-Type, Host, If-Match, Origin, X-Requested-With, User-Agent, No-Auth-Challenge');
   assert.deepEqual(cors['extra-expose-headers'], []);
   assert.equal(cors['vary-origin'], true);
-  assert.deepEqual(section(cfg, 'docrest'), { 'data-dir': './data', 'max-body-size': 16777216, 'max-file-size': 4294967296, workers: 1, 'default-time-limit': 30000, 'transaction-lifetime-limit': 60 });
+  assert.deepEqual(section(cfg, 'docrest'), { 'data-dir': './data', 'max-body-size': 16777216, 'max-file-size': 4294967296, workers: 1, 'default-time-limit': 30000, 'transaction-lifetime-limit': 60,
+    'change-streams': { 'log-retention': 86400, 'log-max-entries': 1000000, 'client-buffer': 4194304, heartbeat: 15 },
+    'admin-ui': { enabled: true, uri: '/_admin' },
+  });
   assert.equal(effectiveMaxBodySize(cfg), 16777216);
 });
 
@@ -212,7 +215,10 @@ test('order: file < override file < RHO < command line', () => {
   assert.equal(lookup(cfg, '/mongo/default-pagesize'), 1);
   applyCliArgs(cfg, { port: 3, dataDir: '/tmp/d', workers: 4 });
   assert.equal(lookup(cfg, '/http-listener/port'), 3);
-  assert.deepEqual(section(cfg, 'docrest'), { 'data-dir': '/tmp/d', 'max-body-size': 16777216, 'max-file-size': 4294967296, workers: 4, 'default-time-limit': 30000, 'transaction-lifetime-limit': 60 });
+  assert.deepEqual(section(cfg, 'docrest'), { 'data-dir': '/tmp/d', 'max-body-size': 16777216, 'max-file-size': 4294967296, workers: 4, 'default-time-limit': 30000, 'transaction-lifetime-limit': 60,
+    'change-streams': { 'log-retention': 86400, 'log-max-entries': 1000000, 'client-buffer': 4194304, heartbeat: 15 },
+    'admin-ui': { enabled: true, uri: '/_admin' },
+  });
   assert.equal(cfg.sources.at(-1), 'command line');
 });
 
