@@ -12,7 +12,7 @@ import type { Options } from 'mingo/types';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { MONGO_CONTEXT } from '../mingo-context.ts';
 import { MISSING_EXPRESSIONS } from './aggregate-expressions.ts';
-import { TYPED_EXPRESSIONS, recordGroupTwin, recordTwin } from './aggregate-typed.ts';
+import { TYPED_EXPRESSIONS, recordGroupTwin, recordTwin, typedGroupSpec } from './aggregate-typed.ts';
 import { isPlainObject, type Document } from '../values.ts';
 
 type Stage = (coll: Iterator, expr: unknown, options: Options) => Iterator;
@@ -56,10 +56,14 @@ function addingFields(stage: Stage): Stage {
   });
 }
 
-const $group: Stage = (coll, expr, options) => mingo.$group!(coll, expr, options).map((out: unknown) => {
-  if (isPlainObject(expr)) recordGroupTwin(out, expr);
-  return out;
-});
+const $group: Stage = (coll, expr, options) => {
+  if (!isPlainObject(expr)) return mingo.$group!(coll, expr, options);
+  const spec = typedGroupSpec(expr);
+  return mingo.$group!(coll, spec, options).map((out: unknown) => {
+    recordGroupTwin(out, spec);
+    return out;
+  });
+};
 
 const $bucket: Stage = (coll, expr, options) => {
   if (!isPlainObject(expr)) throw new Error('$bucket only supports an object as its argument');

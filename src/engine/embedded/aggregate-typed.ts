@@ -90,6 +90,15 @@ export function evalTyped(obj: unknown, expr: unknown, exact: unknown, options: 
       const fn = TYPED[op];
       if (fn) return fn(obj, expr[op], twin?.[op] ?? expr[op], options);
     }
+    if (keys.length > 0 && !keys.some((k) => k.startsWith('$'))) {
+      const twin = origins.get(expr) as Document | undefined;
+      const out: Document = {};
+      for (const k of keys) {
+        const v = evalTyped(obj, expr[k], twin?.[k], options);
+        if (v !== undefined) out[k] = v;
+      }
+      return out;
+    }
   }
   return align(evalExpr(obj as Document, expr, options), undefined);
 }
@@ -220,6 +229,40 @@ function eachDocument(docs: unknown[], arg: unknown, exact: unknown, options: Op
   return docs.map((doc) => evalTyped(doc, arg, exact, at(doc)));
 }
 
+// conditionals: the condition is mingo's, the value chosen keeps its type
+const truthy = (v: unknown) => !!v || v === '';
+
+const $cond: Typed = (obj, arg, exact, options) => {
+  const [c, yes, no] = Array.isArray(arg) ? arg : isPlainObject(arg) ? [arg.if, arg.then, arg.else] : [];
+  if (!Array.isArray(arg) && !(isPlainObject(arg) && Object.hasOwn(arg, 'if') && Object.hasOwn(arg, 'then') && Object.hasOwn(arg, 'else'))) {
+    throw new Error("$cond needs 'if', 'then' and 'else'");
+  }
+  if (Array.isArray(arg) && arg.length !== 3) throw new Error(`Expression $cond takes exactly 3 arguments. ${arg.length} were passed in.`);
+  const ex = (Array.isArray(exact) ? exact : isPlainObject(exact) ? [exact.if, exact.then, exact.else] : []) as unknown[];
+  return truthy(evalExpr(obj as Document, c, options)) ? evalTyped(obj, yes, ex[1], options) : evalTyped(obj, no, ex[2], options);
+};
+
+const $ifNull: Typed = (obj, arg, exact, options) => {
+  if (!Array.isArray(arg) || arg.length < 2) throw new Error('$ifNull needs at least two arguments');
+  const ex = Array.isArray(exact) ? exact : [];
+  for (let k = 0; k < arg.length - 1; k++) {
+    const v = evalTyped(obj, arg[k], ex[k], options);
+    if (!nullish(v)) return v;
+  }
+  return evalTyped(obj, arg[arg.length - 1], ex[arg.length - 1], options) ?? null;
+};
+
+const $switch: Typed = (obj, arg, exact, options) => {
+  if (!isPlainObject(arg) || !Array.isArray(arg.branches)) throw new Error('$switch requires at least one branch.');
+  const ex = isPlainObject(exact) && Array.isArray(exact.branches) ? exact.branches : [];
+  for (const [k, b] of arg.branches.entries()) {
+    if (!isPlainObject(b) || !Object.hasOwn(b, 'case') || !Object.hasOwn(b, 'then')) throw new Error("$switch requires each branch have a 'case' and a 'then' expression");
+    if (truthy(evalExpr(obj as Document, b.case, options))) return evalTyped(obj, b.then, isPlainObject(ex[k]) ? ex[k].then : undefined, options);
+  }
+  if (!Object.hasOwn(arg, 'default')) throw new Error('$switch could not find a matching branch for an input, and no default was specified.');
+  return evalTyped(obj, arg.default, isPlainObject(exact) ? exact.default : undefined, options);
+};
+
 /** The values an accumulator sees: one per document in $group, else the operand list (an array operand spread). */
 function inputs(obj: unknown, arg: unknown, exact: unknown, options: Options): unknown[] {
   if (Array.isArray(obj)) return eachDocument(obj, arg, exact, options);
@@ -280,6 +323,7 @@ const TYPED: Record<string, Typed> = {
   $first: firstOrLast('$first'),
   $last: firstOrLast('$last'),
   $push,
+  $cond, $ifNull, $switch,
 };
 
 /** The typed operators as mingo expression operators: mingo gets the view of the result, `latest` keeps the typed one. */
@@ -341,13 +385,25 @@ export function recordTwin(out: unknown, doc: unknown, spec: Document, literals:
   if (twin) origins.set(out, twin);
 }
 
-/** Records the exact twin of a $group output: its typed accumulator results (a numeric _id keeps the value rule). */
+/** the field under which $group computes the typed value of its _id: the first document's, by a hidden $first */
+const GROUP_KEY = '\u0000_id';
+
+/** A $group specification that also computes the typed value of its _id, when that is an expression. */
+export function typedGroupSpec(spec: Document): Document {
+  const id = spec._id;
+  const expression = (typeof id === 'string' && id.startsWith('$')) || (isPlainObject(id) && Object.keys(id).length > 0);
+  return expression ? { ...spec, [GROUP_KEY]: { $first: id } } : spec;
+}
+
+/** Records the exact twin of a $group output (specification from typedGroupSpec): its typed _id and accumulator results. */
 export function recordGroupTwin(out: unknown, spec: Document): void {
   if (!isPlainObject(out)) return;
   let twin: Document | undefined;
   for (const k in out) {
-    const t = k === '_id' ? undefined : typedField(undefined, spec[k]);
+    if (k === GROUP_KEY) continue;
+    const t = typedField(undefined, spec[k === '_id' ? GROUP_KEY : k]);
     if (informative(t, out[k])) (twin ??= {})[k] = t;
   }
+  delete out[GROUP_KEY];
   if (twin) origins.set(out, twin);
 }

@@ -231,6 +231,18 @@ export function aggregationContract(name: string, make: () => Promise<EngineUnde
         ]);
         assert.deepEqual(out.map(plain), [{ _id: 'x', t: 4, copy: 4, next: 5, one: 1, half: 2 }, { _id: 'y', t: 3, copy: 3, next: 4, one: 1, half: 1.5 }]);
       });
+      test('$cond, $ifNull and $switch keep the type of the value they choose; a $group _id keeps its type', async () => {
+        const c = await seeded([{ _id: 1, q: i(2), p: d(10), l: l(7) }, { _id: 2, q: i(4), p: d(20), l: l(8) }]);
+        const [out] = await c.aggregate([{
+          $group: {
+            _id: null, ifNull: { $sum: { $ifNull: ['$missing', '$p'] } }, cond: { $sum: { $cond: [{ $gt: ['$q', 3] }, '$p', 0] } },
+            sw: { $max: { $switch: { branches: [{ case: { $eq: ['$q', 2] }, then: '$l' }], default: 0 } } },
+          },
+        }]);
+        assert.deepEqual(shape(out), shape({ _id: null, ifNull: d(30), cond: d(20), sw: l(7) }));
+        const keys = await c.aggregate([{ $group: { _id: '$p', n: { $sum: 1 } } }, { $sort: { _id: 1 } }]);
+        assert.deepEqual(keys.map(shape), [shape({ _id: d(10), n: i(1) }), shape({ _id: d(20), n: i(1) })]);
+      });
       test('$group keys by ObjectId and Date', async () => {
         const a = new ObjectId();
         const c = await seeded([{ _id: 1, o: a, t: new Date(0) }, { _id: 2, o: a, t: new Date(0) }, { _id: 3, o: new ObjectId(), t: new Date(1) }]);
