@@ -5,6 +5,7 @@
 // so that proxies keep the connection open.
 import type { ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
+import { changeStreamMetrics } from '../metrics/docrest-registry.ts';
 
 /** An event as every client of a shared stream receives it: rendered once. */
 export interface PreparedEvent {
@@ -56,12 +57,18 @@ export class WsClient implements StreamClient {
     this.limit = limit;
     this.bound = bound;
     ws.on('error', () => ws.terminate());
+    changeStreamMetrics.clientConnected('websocket');
+    ws.once('close', () => changeStreamMetrics.clientDisconnected('websocket'));
   }
 
   deliver(ev: PreparedEvent): void {
     if (this.closing) return;
     this.ws.send(ev.payload, { binary: false });
-    if (this.ws.bufferedAmount > this.limit) this.close(CLOSE.slow(this.limit));
+    changeStreamMetrics.notificationsSent('websocket');
+    if (this.ws.bufferedAmount > this.limit) {
+      changeStreamMetrics.slowClientDropped('websocket');
+      this.close(CLOSE.slow(this.limit));
+    }
   }
 
   close(why: CloseReason): void {
@@ -91,13 +98,19 @@ export class SseClient implements StreamClient {
     this.limit = limit;
     this.bound = bound;
     res.on('error', () => res.destroy());
+    changeStreamMetrics.clientConnected('sse');
+    res.once('close', () => changeStreamMetrics.clientDisconnected('sse'));
   }
 
   deliver(ev: PreparedEvent): void {
     if (this.closing) return;
     ev.sse ??= Buffer.concat([Buffer.from(`id:${ev.id}\nevent:change\ndata:`), ev.payload, Buffer.from('\n\n')]);
     this.res.write(ev.sse);
-    if (this.res.writableLength > this.limit) this.close(CLOSE.slow(this.limit));
+    changeStreamMetrics.notificationsSent('sse');
+    if (this.res.writableLength > this.limit) {
+      changeStreamMetrics.slowClientDropped('sse');
+      this.close(CLOSE.slow(this.limit));
+    }
   }
 
   close(why: CloseReason): void {

@@ -12,6 +12,7 @@ import type { ChangeStream, ChangeStreamOptions } from '../types.ts';
 import { forMingo } from '../update-ops.ts';
 import { fromView, isPlainObject, toView, type Document } from '../values.ts';
 import { eventOf, seqOfToken, tokenOf, type ChangeLog, type ChangeRow } from './change-log.ts';
+import { changeStreamMetrics } from '../../metrics/docrest-registry.ts';
 import type { Store } from './store.ts';
 
 const SLICE = 500;
@@ -223,6 +224,7 @@ export class ChangeFeed {
     let rows: ChangeRow[] = [];
     try {
       rows = this.read(this.pos);
+      if (rows.length) changeStreamMetrics.eventsRead(rows.length);
       for (const row of rows) {
         this.pos = row.seq;
         for (const s of this.streams) s.take(row);
