@@ -1,11 +1,12 @@
-// The example plugins (examples/plugins/docrest-examples) and RESTHeart's own example interceptor,
-// loaded from a temp plugins directory into a real server and driven over HTTP, on the embedded
-// engine and on the MongoDB engine (the driver against docrest's wire server).
+// The example plugins (examples/plugins/docrest-examples) and plugins written against RESTHeart's
+// JavaScript plugin API only (fixtures/restheart-style-plugin), loaded from a temp plugins
+// directory into a real server and driven over HTTP, on the embedded engine and on the MongoDB
+// engine (the driver against docrest's wire server).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { call, checkScenario, errorBody, startServer, type Scenario, type TestServer } from '../helpers/server.ts';
-import { EXAMPLES, RESTHEART_EXAMPLE, engines, pluginsDir, type PluginsDir } from './support.ts';
+import { EXAMPLES, RESTHEART_STYLE, engines, pluginsDir, type PluginsDir } from './support.ts';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const STAFF = basic('sam', 'spw');
@@ -16,7 +17,7 @@ const CONFIG = [
   '/visits->{"collection":"pagevisits"}',
   '/mongoAclAuthorizer/cache-ttl->0',
 ].join(';');
-const NOTE = "'from Italy with Love' was added by 'helloWorldInterceptor' that modifies the response of 'helloWorldService'";
+
 
 async function setup(srv: TestServer): Promise<void> {
   const must = async (method: string, path: string, body?: unknown) => {
@@ -32,21 +33,21 @@ async function setup(srv: TestServer): Promise<void> {
 }
 
 const SCENARIOS: Scenario[] = [
-  // a service, and RESTHeart's hello-interceptor.mjs as it is in RESTHeart's repository
-  { name: 'GET /hello: the service, its response modified by RESTHeart\'s example interceptor', method: 'GET', path: '/hello', status: 200,
-    expectBody: { msg: 'Hello World! from Italy with Love', note: NOTE }, expectHeaders: { 'content-type': /^application\/json/ } },
-  { name: 'GET /hello?name=: query parameters', method: 'GET', path: '/hello?name=docrest', status: 200, expectBodyPartial: { msg: 'Hello docrest! from Italy with Love' } },
+  // a service, and an interceptor written against RESTHeart's JavaScript plugin API only
+  { name: 'GET /hello: the service, its response modified by a RESTHeart-style interceptor', method: 'GET', path: '/hello', status: 200,
+    expectBody: { msg: 'Hello World! (signed)', signedBy: 'signInterceptor' }, expectHeaders: { 'content-type': /^application\/json/ } },
+  { name: 'GET /hello?name=: query parameters', method: 'GET', path: '/hello?name=docrest', status: 200, expectBodyPartial: { msg: 'Hello docrest! (signed)' } },
   { name: 'GET /hello: CORS headers on a plugin service', method: 'GET', path: '/hello', headers: { Origin: 'http://app.example' }, status: 200,
     expectHeaders: { 'access-control-allow-origin': 'http://app.example' } },
   { name: 'GET /hello anonymously: the service is not secured', method: 'GET', path: '/hello', headers: { Authorization: '' }, status: 200 },
   { name: 'POST /hello: setInError answers RESTHeart\'s error body (the interceptor resolves GETs only)', method: 'POST', path: '/hello', status: 405,
     expectBody: errorBody(405, 'Method Not Allowed', 'method POST not allowed') },
   { name: 'GET /hello/x: an EXACT service leaves other paths to the MongoDB API', method: 'GET', path: '/hello/x', status: 404 },
-  { name: 'GET /sub/hello: RESTHeart\'s sub/hello.mjs, a module in a subfolder', method: 'GET', path: '/sub/hello', status: 200,
-    expectBody: { msg: 'Hello World, I\'m the script in the sub directory' } },
-  { name: 'POST /helloTS: RESTHeart\'s TypeScript example, run as it is', method: 'POST', path: '/helloTS', body: { name: 'docrest' }, status: 200,
-    expectBody: { msg: 'Hello docrest' } },
-  { name: 'GET /helloTS: no body', method: 'GET', path: '/helloTS', status: 200, expectBody: { msg: 'Hello typescript' } },
+  { name: 'GET /sub/where: a module in a subfolder of its plugin', method: 'GET', path: '/sub/where', status: 200,
+    expectBody: { msg: 'answered by sub/where.mjs' } },
+  { name: 'POST /greetTS: a TypeScript service', method: 'POST', path: '/greetTS', body: { name: 'docrest' }, status: 200,
+    expectBody: { msg: 'Greetings, docrest' } },
+  { name: 'GET /greetTS: no body', method: 'GET', path: '/greetTS', status: 200, expectBody: { msg: 'Greetings, typescript' } },
 
   // timestamp on POST (a MongoInterceptor at REQUEST_AFTER_AUTH: the body before it is written)
   { name: 'PUT /orders', method: 'PUT', path: '/orders', status: 201 },
@@ -95,7 +96,7 @@ for (const engine of engines()) {
     let srv: TestServer;
     before(async () => {
       await engine.start();
-      plugins = pluginsDir({}, { 'docrest-examples': EXAMPLES, 'restheart-js-plugin': RESTHEART_EXAMPLE });
+      plugins = pluginsDir({}, { 'docrest-examples': EXAMPLES, 'restheart-style-plugin': RESTHEART_STYLE });
       srv = await startServer({ rho: [plugins.rho, CONFIG, engine.rho()].filter(Boolean).join(';') });
       await setup(srv);
     });

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { WireShim } from '../engine/wire/shim.ts';
 
 export const EXAMPLES = new URL('../../examples/plugins/docrest-examples/', import.meta.url).pathname;
-export const RESTHEART_EXAMPLE = new URL('./fixtures/restheart-js-plugin/', import.meta.url).pathname;
+export const RESTHEART_STYLE = new URL('./fixtures/restheart-style-plugin/', import.meta.url).pathname;
 
 /** folder name → file path (inside the folder) → content */
 export type PluginFiles = Record<string, Record<string, string>>;
