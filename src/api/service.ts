@@ -81,8 +81,6 @@ const HANDLERS: Partial<Record<ResourceType, Record<string, Handler>>> = {
   BULK_FILES: { DELETE: deleteFiles },
 };
 
-const NOT_BUILT: Partial<Record<ResourceType, string>> = {};
-
 export class MongoService {
   private readonly mounts: Mounts;
   private readonly settings: Settings;
@@ -167,7 +165,7 @@ export class MongoService {
     if (type === 'CHANGE_STREAM') return getChangeStream(req);
     if (type === 'FILE_BINARY') return getFileBinary(req);
     const handler = HANDLERS[type]?.[req.method];
-    if (!handler) throw notImplemented(NOT_BUILT[type] ?? `${type.toLowerCase().replaceAll('_', ' ')} resources are not implemented yet`);
+    if (!handler) throw notImplemented(`${type.toLowerCase().replaceAll('_', ' ')} resources are not implemented yet`);
     const res = await handler(req);
     if (req.params.rep !== 'STANDARD' && res.body !== undefined) {
       if (type === 'DOCUMENT' || type === 'SCHEMA') res.body = await documentRepresentation(req, res.body as never);
