@@ -62,10 +62,16 @@ function align(view: unknown, hint: unknown): unknown {
 
 /** The typed value of a field path of a view document. */
 function atPath(obj: unknown, path: string): unknown {
-  const v = path.includes('.') || !isPlainObject(obj) ? resolve(obj as Document, path) : obj[path];
+  const v = valueAt(obj, path);
   if (typeof v !== 'number' && !Array.isArray(v)) return v;
   const twin = obj !== null && typeof obj === 'object' ? origins.get(obj) : undefined;
-  return align(v, twin === undefined ? undefined : path.includes('.') || !isPlainObject(twin) ? resolve(twin as Document, path) : twin[path]);
+  return align(v, twin === undefined ? undefined : valueAt(twin, path));
+}
+
+/** mingo's resolve, with a shortcut for a top-level field */
+function valueAt(obj: unknown, path: string): unknown {
+  if (path.includes('.') || !isPlainObject(obj)) return resolve(obj as Document, path);
+  return Object.hasOwn(obj, path) ? obj[path] : undefined;
 }
 
 const rootOf = (options: Options) => (options as { local?: { root?: unknown } }).local?.root;

@@ -102,6 +102,7 @@ function run(job: WorkerJob): Uint8Array[] {
   for (const d of source) if (d._id !== undefined) byId.set(keyOf(d._id), d);
   const origins = beginRun();
   const lookups = new Map(job.lookups.map(([name, chunks]) => [name, documentsOf(chunks).map((d) => viewOf(d, origins) as Document)]));
+  // the pipeline's own view is remembered too: the typed operators read its literals' exact types
   const aggregator = new Aggregator(viewOf(pipeline, origins) as Document[], {
     context: AGGREGATE_CONTEXT,
     // mingo's $setWindowFields runs its windows through $function; users' JavaScript never gets

@@ -223,13 +223,13 @@ export function aggregationContract(name: string, make: () => Promise<EngineUnde
         const c = await seeded([{ _id: 1, g: 'x', d: d(1.5) }, { _id: 2, g: 'x', d: d(2.5) }, { _id: 3, g: 'y', d: d(3) }]);
         const out = await c.aggregate([
           { $group: { _id: '$g', t: { $sum: '$d' } } }, { $match: { t: { $gte: 3 } } }, { $sort: { t: -1 } },
-          { $project: { t: 1, copy: '$t', next: { $add: ['$t', 1] } } }, { $addFields: { one: 1, half: { $divide: ['$t', 2] } } },
+          { $project: { t: 1, copy: '$t', next: { $add: ['$t', 1] } } }, { $addFields: { one: 1, oneDouble: d(1), half: { $divide: ['$t', 2] } } },
         ]);
         assert.deepEqual(out.map(shape), [
-          shape({ _id: 'x', t: d(4), copy: d(4), next: d(5), one: i(1), half: d(2) }),
-          shape({ _id: 'y', t: d(3), copy: d(3), next: d(4), one: i(1), half: d(1.5) }),
+          shape({ _id: 'x', t: d(4), copy: d(4), next: d(5), one: i(1), oneDouble: d(1), half: d(2) }),
+          shape({ _id: 'y', t: d(3), copy: d(3), next: d(4), one: i(1), oneDouble: d(1), half: d(1.5) }),
         ]);
-        assert.deepEqual(out.map(plain), [{ _id: 'x', t: 4, copy: 4, next: 5, one: 1, half: 2 }, { _id: 'y', t: 3, copy: 3, next: 4, one: 1, half: 1.5 }]);
+        assert.deepEqual(out.map(plain), [{ _id: 'x', t: 4, copy: 4, next: 5, one: 1, oneDouble: 1, half: 2 }, { _id: 'y', t: 3, copy: 3, next: 4, one: 1, oneDouble: 1, half: 1.5 }]);
       });
       test('$cond, $ifNull and $switch keep the type of the value they choose; a $group _id keeps its type', async () => {
         const c = await seeded([{ _id: 1, q: i(2), p: d(10), l: l(7) }, { _id: 2, q: i(4), p: d(20), l: l(8) }]);
