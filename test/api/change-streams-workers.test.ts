@@ -2,29 +2,18 @@
 // workers in turn, so clients sit on both, and writes arrive through both; every client must get
 // every event, in the same (commit) order.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ADMIN } from '../helpers/server.ts';
+import { ADMIN, spawnWorkers } from '../helpers/server.ts';
 import { childrenOf } from '../../bench/proc.ts';
 import { openWs, sse, type SseStream } from '../helpers/stream-clients.ts';
 
-const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'docrest-streams-workers-'));
 let child: ChildProcess;
 let base: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function send(method: string, path: string, body?: unknown): Promise<number> {
   const r = await fetch(base + path, {
@@ -37,20 +26,7 @@ async function send(method: string, path: string, body?: unknown): Promise<numbe
 }
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
-    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR";/mongo/mongo-mounts->[{"what":"*","where":"/"}]' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let said = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-      if (said.includes('all 2 workers listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
-  });
+  ({ url: base, child } = await spawnWorkers({ dataDir, workers: 2, rho: '/mongo/mongo-mounts->[{"what":"*","where":"/"}]' }));
 });
 
 after(() => {

@@ -118,7 +118,7 @@ export interface ChildServer {
   child: ChildProcess;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const port = (s.address() as { port: number }).port;
@@ -152,11 +152,11 @@ export async function spawnServer(opts: { dataDir: string; port?: number; rho?: 
  * The real server with `--workers n` in a child process, once its primary says every worker
  * listens (a start under load can take many seconds).
  */
-export async function spawnWorkers(opts: { dataDir: string; workers: number; port?: number }): Promise<ChildServer> {
+export async function spawnWorkers(opts: { dataDir: string; workers: number; port?: number; rho?: string }): Promise<ChildServer> {
   const port = opts.port ?? (await freePort());
   const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', opts.dataDir, '--workers', String(opts.workers)], {
-    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
+    env: { ...process.env, RHO: ['/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"', opts.rho].filter(Boolean).join(';') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,43 +1,20 @@
 // Two workers: /metrics, whichever worker answers it, gives the figures of both, summed.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { spawnWorkers } from '../helpers/server.ts';
 import { parseText, samples, valueOf } from './prometheus-text.ts';
 
-const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
 const AUTH = { Authorization: `Basic ${Buffer.from('admin:secret').toString('base64')}` };
 const dataDir = mkdtempSync(join(tmpdir(), 'docrest-metrics-cluster-'));
 let child: ChildProcess;
 let base: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
-    env: { ...process.env, RHO: '/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let said = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-      if (said.includes('all 2 workers listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
-  });
+  ({ url: base, child } = await spawnWorkers({ dataDir, workers: 2 }));
 });
 
 after(() => {

@@ -5,12 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { keyWarnings } from '../../src/config/key-check.ts';
-import { call, startServer } from '../helpers/server.ts';
+import { call, freePort, spawnWorkers, startServer } from '../helpers/server.ts';
 import { manifest, pluginsDir, type PluginFiles } from './support.ts';
 
 const HELLO = "export const options = { name: 'hello', description: 'd', uri: '/hello' };\nexport function handle(req, res) { res.json({ hi: 1 }); }\n";
@@ -125,37 +124,15 @@ describe('loading', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 test('every worker of a two-worker server loads the plugins', async () => {
   const plugins = pluginsDir({ p: { 'package.json': manifest(['pid.mjs']), 'pid.mjs': svc('pid', '/pid').replace("{ from: 'pid' }", '{ pid: process.pid }') } });
   const dataDir = mkdtempSync(join(tmpdir(), 'docrest-plugins-workers-'));
-  const port = await freePort();
-  const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', dataDir, '--workers', '2'], {
-    env: { ...process.env, RHO: `/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR";${plugins.rho}` },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const { url, child } = await spawnWorkers({ dataDir, workers: 2, rho: plugins.rho });
   try {
-    await new Promise<void>((resolve, reject) => {
-      let said = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (said.includes('all 2 workers listening')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
-    });
     // a fresh connection per request: node:cluster hands connections to the workers in turn
     const pids = new Set<number>();
     for (let i = 0; i < 20 && pids.size < 2; i++) {
-      const r = await fetch(`http://127.0.0.1:${port}/pid`, { headers: { Connection: 'close' } });
+      const r = await fetch(`${url}/pid`, { headers: { Connection: 'close' } });
       assert.equal(r.status, 200);
       pids.add(((await r.json()) as { pid: number }).pid);
     }
