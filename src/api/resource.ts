@@ -1,13 +1,10 @@
 // Resource types of the MongoDB API (API.md §1.1): a mongo resource path → a typed resource.
 import { HttpError, badRequest, forbidden } from '../errors.ts';
 
-export type ResourceType =
-  | 'ROOT' | 'ROOT_SIZE' | 'DB' | 'DB_SIZE' | 'DB_META'
-  | 'COLLECTION' | 'COLLECTION_SIZE' | 'COLLECTION_META' | 'DOCUMENT' | 'BULK_DOCUMENTS'
-  | 'COLLECTION_INDEXES' | 'INDEX' | 'AGGREGATION' | 'CHANGE_STREAM'
-  | 'FILES_BUCKET' | 'FILES_BUCKET_SIZE' | 'FILES_BUCKET_META' | 'FILE' | 'FILE_BINARY' | 'BULK_FILES'
-  | 'SCHEMA_STORE' | 'SCHEMA_STORE_SIZE' | 'SCHEMA_STORE_META' | 'SCHEMA' | 'BULK_SCHEMAS'
-  | 'SESSIONS' | 'SESSION' | 'TRANSACTIONS' | 'TRANSACTION' | 'INVALID';
+// defined once, in the plugin types module (which must stay self-contained for plugin authors)
+import type { ResourceType } from '../plugins/api.ts';
+
+export type { ResourceType };
 
 export interface Resource {
   type: ResourceType;
