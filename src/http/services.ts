@@ -77,7 +77,7 @@ export function builtinServices(settings: Settings, engine: Engine, security: Se
     handle: (ex) => tokens.roles(ex.method, ex.path, ex.account!),
   });
   // static resources, proxies and CSV import (README): their uris win over the MongoDB mounts
-  services.push(...staticResourceServices(settings.staticResources), ...proxyServices(settings.proxies, settings.maxFileSize));
+  services.push(...staticResourceServices(settings.staticResources), ...proxyServices(settings.proxies, settings.maxFileSize, security.authCookieName));
   const csv = csvLoaderService(settings.csvLoader, engine, settings.maxBodySize, settings.aggregationSecurity.guarded);
   if (csv) services.push(csv);
   if (settings.adminUi.enabled) services.push(adminUiService(settings));

@@ -45,10 +45,12 @@ class Proxy {
 
   private readonly s: ProxySettings;
   private readonly bodyLimit: number;
+  private readonly authCookie: string;
 
-  constructor(s: ProxySettings, bodyLimit: number) {
+  constructor(s: ProxySettings, bodyLimit: number, authCookie: string) {
     this.s = s;
     this.bodyLimit = bodyLimit;
+    this.authCookie = authCookie;
   }
 
   service(): Service {
@@ -139,6 +141,12 @@ class Proxy {
       if (v === undefined || k.startsWith(':') || NOT_FORWARDED.has(k) || drop.has(k)) continue;
       h[k] = v;
     }
+    // docrest's auth cookie is a credential for docrest, like Authorization: the target never sees it
+    if (typeof h.cookie === 'string') {
+      const kept = h.cookie.split(';').filter((c) => c.trim().split('=', 1)[0] !== this.authCookie).join(';').trim();
+      if (kept) h.cookie = kept;
+      else delete h.cookie;
+    }
     h.host = this.s.rewriteHostHeader ? target.host : (ex.headers.host ?? target.host);
     const xff = ex.headers['x-forwarded-for'];
     h['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${ex.remoteIp}` : ex.remoteIp;
@@ -182,6 +190,7 @@ class Proxy {
   }
 }
 
-export function proxyServices(list: readonly ProxySettings[], bodyLimit: number): Service[] {
-  return list.map((s) => new Proxy(s, bodyLimit).service());
+/** `authCookie`: the name of docrest's auth cookie (authCookieSetter), never forwarded. */
+export function proxyServices(list: readonly ProxySettings[], bodyLimit: number, authCookie: string): Service[] {
+  return list.map((s) => new Proxy(s, bodyLimit, authCookie).service());
 }

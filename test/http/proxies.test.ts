@@ -146,6 +146,12 @@ describe('proxies', () => {
         assert.equal(h['x-forwarded-account-roles'], 'admin');
         assert.equal(h.authorization, undefined);
       } },
+    { name: "docrest's auth cookie is a credential: not forwarded; the client's other cookies are", method: 'GET', path: '/up/who',
+      headers: { Cookie: 'theme=dark; rh_auth=Bearer_abc; lang=it' }, status: 201,
+      check: (r) => assert.equal(r.json().headers.cookie, 'theme=dark; lang=it') },
+    { name: 'a request with only the auth cookie: no Cookie header at all', method: 'GET', path: '/up/who',
+      headers: { Cookie: 'rh_auth=Bearer_abc' }, status: 201,
+      check: (r) => assert.equal(r.json().headers.cookie, undefined) },
     { name: "a client's own account headers are dropped", method: 'GET', path: '/up/who',
       headers: { 'X-Forwarded-Account-Id': 'root', 'X-Forwarded-Account-Roles': 'superuser' }, status: 201,
       check: (r) => {
