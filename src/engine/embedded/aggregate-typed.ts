@@ -231,6 +231,10 @@ function perDocument(options: Options): (doc: unknown) => Options {
 
 /** An accumulator's argument evaluated on each document of a group. */
 function eachDocument(docs: unknown[], arg: unknown, exact: unknown, options: Options): unknown[] {
+  if (typeof arg === 'string' && arg.startsWith('$') && !arg.startsWith('$$')) {
+    const path = arg.slice(1);
+    return docs.map((doc) => atPath(doc, path));
+  }
   const at = perDocument(options);
   return docs.map((doc) => evalTyped(doc, arg, exact, at(doc)));
 }
@@ -320,7 +324,11 @@ const TYPED: Record<string, Typed> = {
   $toDouble: conversion('$toDouble', 2, 'double'),
   $toDecimal: conversion('$toDecimal', 3, 'decimal'),
   $convert,
-  $sum: (obj, arg, exact, options) => summed(inputs(obj, arg, exact, options)).result(),
+  $sum: (obj, arg, exact, options) => {
+    // a count ($sum: 1) over a group: the literal times the number of documents
+    if (Array.isArray(obj) && typeof arg === 'number') return arith('*', align(arg, exact) as Num, fromNumber(obj.length));
+    return summed(inputs(obj, arg, exact, options)).result();
+  },
   $avg: (obj, arg, exact, options) => summed(inputs(obj, arg, exact, options)).mean(),
   $min: (obj, arg, exact, options) => extreme(inputs(obj, arg, exact, options), -1),
   $max: (obj, arg, exact, options) => extreme(inputs(obj, arg, exact, options), 1),
