@@ -24,6 +24,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 // fastify's defaults, which it applies only to servers it creates itself
 const KEEP_ALIVE_MS = 72_000;
+/** how long close() waits for requests in flight before it drops their connections */
+const CLOSE_GRACE_MS = 5000;
 
 function port(cfg: Config, key: ListenerPlan['key'], dflt: number): number {
   const raw = section(cfg, key).port;
@@ -159,7 +161,13 @@ export class Listeners {
   async close(): Promise<void> {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => {
       if (!s.listening) return resolve();
-      s.close(() => resolve());
+      // requests in flight get a grace period; a connection that never sends a request (a client
+      // that gave up mid-response may leave one) would otherwise hold the close for minutes
+      const force = setTimeout(() => s.closeAllConnections?.(), CLOSE_GRACE_MS).unref();
+      s.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
       s.closeIdleConnections?.();
     })));
   }
