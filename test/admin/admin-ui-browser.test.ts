@@ -1,7 +1,8 @@
 // The admin UI in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core, as in
-// test/browser/): log in, list collections, create a document with an ObjectId, a date, an Int64
-// and a Decimal128 and check from Node that the stored types are exact, edit it (still exact), meet
-// an If-Match conflict, a bad filter's error, delete it; an ACL-limited user is refused what the
+// test/browser/): log in, list collections, create a collection, create a document with an
+// ObjectId, a date, an Int64 and a Decimal128 and check from Node that the stored types are exact,
+// edit it (still exact), meet an If-Match conflict, a bad filter's error, delete it; an
+// ACL-limited user is refused what the
 // ACL refuses; the default-password warning stays until the password is changed; aggregations,
 // a live change stream, a file bucket, metrics and the OpenAPI page. No CSP violation
 // and no script error on any screen. Screenshots of each screen go to test-artifacts/.
@@ -127,6 +128,14 @@ if (!existsSync(CHROMIUM) && !IN_CI) {
       await assert.doesNotReject(row.getByRole('cell', { name: '1', exact: true }).waitFor());
       for (const c of ['users', 'acl']) await page.getByRole('link', { name: c, exact: true }).waitFor();
       await shot(page, 'collections');
+    });
+
+    test('create a collection', { timeout: TEST_TIMEOUT }, async () => {
+      await page.getByRole('button', { name: 'New collection' }).click();
+      await page.getByRole('dialog').getByLabel('Name').fill('notes');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('link', { name: 'notes', exact: true }).waitFor();
+      assert.equal((await call(srv, 'GET', '/notes')).status, 200);
       await page.getByRole('link', { name: 'things' }).click();
       await page.getByRole('cell', { name: 'first' }).waitFor();
     });
