@@ -7,6 +7,7 @@ import { Aggregator } from 'mingo/aggregator';
 import { fromView, isPlainObject, numberOf, isNumeric, toView, type Document } from '../values.ts';
 import { AGGREGATE_CONTEXT } from './aggregate-stages.ts';
 import { beginRun, endRun } from './aggregate-typed.ts';
+import { bsonDocuments } from './bson-chunks.ts';
 import { encodeValue } from './keys.ts';
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
@@ -30,14 +31,7 @@ export type WorkerReply =
 
 function documentsOf(chunks: Uint8Array[]): Document[] {
   const docs: Document[] = [];
-  for (const c of chunks) {
-    const view = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    for (let at = 0; at < view.length;) {
-      const n = view.readInt32LE(at);
-      docs.push(deserialize(view.subarray(at, at + n), EXACT));
-      at += n;
-    }
-  }
+  for (const bson of bsonDocuments(chunks)) docs.push(deserialize(bson, EXACT));
   return docs;
 }
 

@@ -20,6 +20,7 @@ import { idOnlySort } from './query.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf, timeLimitExceeded } from './time-limit.ts';
+import { bsonDocuments } from './bson-chunks.ts';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 const PAGE_ROWS = 256;
@@ -265,14 +266,9 @@ async function sourceRows(engine: EmbeddedEngine, info: CollectionInfo, prefix: 
 async function unpack(chunks: Uint8Array[], deadline: number): Promise<Document[]> {
   const pace = pacer(deadline);
   const docs: Document[] = [];
-  for (const c of chunks) {
-    const buf = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-    for (let at = 0; at < buf.length;) {
-      const n = buf.readInt32LE(at);
-      docs.push(deserialize(buf.subarray(at, at + n), EXACT));
-      at += n;
-      await pace();
-    }
+  for (const bson of bsonDocuments(chunks)) {
+    docs.push(deserialize(bson, EXACT));
+    await pace();
   }
   return docs;
 }
