@@ -15,14 +15,15 @@
 // Chromium missing: skipped locally (with a message), a failure when CI is set.
 // Run: node_modules/.bin/node --test test/browser/
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { ADMIN, call, startServer, type TestServer } from '../helpers/server.ts';
+import { servePages } from './page-server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
@@ -100,21 +101,12 @@ async function seedColl(srv: TestServer): Promise<void> {
 }
 
 function startStatic(): Promise<Server> {
-  const files: Record<string, [string, string]> = {
+  // reachable as http://127.0.0.1:PORT2 and as http://localhost:PORT2: two origins, one server
+  return servePages(PAGE_DIR, {
     '/': ['index.html', 'text/html; charset=utf-8'],
     '/index.html': ['index.html', 'text/html; charset=utf-8'],
     '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
-  };
-  const server = createServer((req, res) => {
-    const f = files[(req.url ?? '/').split('?')[0]!];
-    if (!f) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': f[1], 'Cache-Control': 'no-store' }).end(readFileSync(join(PAGE_DIR, f[0])));
   });
-  // reachable as http://127.0.0.1:PORT2 and as http://localhost:PORT2: two origins, one server
-  return new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 // ------------------------------------------------------------------------------------------------

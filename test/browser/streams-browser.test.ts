@@ -6,13 +6,14 @@
 //
 // Chromium missing: skipped locally (with a message), a failure when CI is set.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN, call, startServer, type TestServer } from '../helpers/server.ts';
+import { servePages } from './page-server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const IN_CI = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
@@ -20,19 +21,10 @@ const PAGE_DIR = join(import.meta.dirname, 'streams-page');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function startStatic(): Promise<Server> {
-  const files: Record<string, [string, string]> = {
+  return servePages(PAGE_DIR, {
     '/': ['index.html', 'text/html; charset=utf-8'],
     '/streams.js': ['streams.js', 'text/javascript; charset=utf-8'],
-  };
-  const server = createServer((req, res) => {
-    const f = files[(req.url ?? '/').split('?')[0]!];
-    if (!f) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': f[1], 'Cache-Control': 'no-store' }).end(readFileSync(join(PAGE_DIR, f[0])));
   });
-  return new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 if (!existsSync(CHROMIUM) && !IN_CI) {
