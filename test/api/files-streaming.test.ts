@@ -85,6 +85,22 @@ describe('a 1 GiB file', () => {
   });
 });
 
+/** A multipart body that sends `head` and then `bytes` of file data, and stops coming (never ends). */
+function stalledBody(head: Buffer, bytes: number): { body: Readable; reachedAll: Promise<void> } {
+  let sent = 0;
+  let reached: () => void;
+  const reachedAll = new Promise<void>((resolve) => (reached = resolve));
+  const body = new Readable({
+    read() {
+      if (sent === 0) this.push(head);
+      if (sent >= bytes) return reached();
+      this.push(patternBytes(sent, MiB));
+      sent += MiB;
+    },
+  });
+  return { body, reachedAll };
+}
+
 describe('an upload cut short', () => {
   test('by kill -9 leaves no visible file, and its chunks are swept after the restart', async () => {
     const dataDir = tempDir();
@@ -93,17 +109,7 @@ describe('an upload cut short', () => {
     // the body stops coming after 24 MiB: by the time the client is asked for more, the server has
     // read (and committed, a chunk at a time) all but the few MiB that socket buffers hold
     const head = Buffer.from(partHead({ name: 'metadata', value: '' }) + '{"_id": "partial"}\r\n' + partHead({ name: 'file', filename: 'p.bin', data: Buffer.alloc(0) }));
-    let sent = 0;
-    let reached: () => void;
-    const reachedAll = new Promise<void>((resolve) => (reached = resolve));
-    const body = new Readable({
-      read() {
-        if (sent === 0) this.push(head);
-        if (sent >= 24 * MiB) return reached();
-        this.push(patternBytes(sent, MiB));
-        sent += MiB;
-      },
-    });
+    const { body, reachedAll } = stalledBody(head, 24 * MiB);
     const req = request(`${srv.url}/k.files`, { method: 'POST', headers: { ...AUTH, 'Content-Type': MULTIPART, 'Content-Length': 100 * MiB } });
     req.on('error', () => undefined);
     body.pipe(req);
@@ -125,19 +131,9 @@ describe('an upload cut short', () => {
     try {
       assert.equal((await fetch(`${srv.url}/gone.files`, { method: 'PUT', headers: AUTH })).status, 201);
       const head = Buffer.from(partHead({ name: 'file', filename: 'g.bin', data: Buffer.alloc(0) }));
-      let sent = 0;
-      let reached: () => void;
-      const reachedAll = new Promise<void>((resolve) => (reached = resolve));
+      const { body, reachedAll } = stalledBody(head, 24 * MiB);
       const req = request(`${srv.url}/gone.files`, { method: 'POST', headers: { ...AUTH, 'Content-Type': MULTIPART, 'Content-Length': 64 * MiB } });
       const closed = new Promise((resolve) => req.on('error', resolve));
-      const body = new Readable({
-        read() {
-          if (sent === 0) this.push(head);
-          if (sent >= 24 * MiB) return reached();
-          this.push(patternBytes(sent, MiB));
-          sent += MiB;
-        },
-      });
       body.pipe(req);
       await reachedAll;
       const chunks = srv.running.engine.db('restheart').collection('gone.chunks');
