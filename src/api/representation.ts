@@ -51,7 +51,7 @@ function lastUpdated(doc: Document): string | undefined {
 
 function fullDocument(doc: Document, self: string, type: string): Document {
   const out: Document = { ...doc, _type: type };
-  const lu = type === 'DOCUMENT' || type === 'SCHEMA' ? lastUpdated(doc) : undefined;
+  const lu = type === 'DOCUMENT' || type === 'SCHEMA' || type === 'FILE' ? lastUpdated(doc) : undefined;
   if (lu) out._lastupdated_on = lu;
   out._links = { self: { href: self } };
   return out;
@@ -103,6 +103,7 @@ function resourceLinks(req: MongoRequest, p: string, type: string): Document {
     default: return {
       ...(segs >= 2 ? { 'rh:db': { href: parent(p) } } : {}),
       ...(type === 'COLLECTION' ? { 'rh:coll': t(`${parent(p)}/{collname}`), 'rh:document': t(childHref(p, '{docid}{?id_type}')) } : {}),
+      ...(type === 'FILES_BUCKET' ? { 'rh:bucket': t(`${parent(p)}/{bucketname}.files`), 'rh:file': t(childHref(p, '{fileid}{?id_type}')) } : {}),
       'rh:indexes': { href: childHref(p, '_indexes') }, 'rh:filter': t(`${p}{?filter}`),
       'rh:sort': t(`${p}{?sort_by}`), 'rh:paging': t(`${p}{?page}{&pagesize}`),
     };
@@ -123,6 +124,7 @@ function metadataLinks(p: string, props: Document | undefined): Document {
 function hal(req: MongoRequest, l: Listing): Document {
   const type = TYPE_OF[req.resource.type] ?? 'COLLECTION';
   const schemas = type === 'SCHEMA_STORE';
+  const files = type === 'FILES_BUCKET';
   const full = req.params.halFull;
   const p = requestPath(req);
   const out: Document = req.params.np || !l.props ? {} : { ...l.props };
@@ -145,9 +147,13 @@ function hal(req: MongoRequest, l: Listing): Document {
     else if (schemas) {
       rel = 'rh:schema';
       itemType = 'SCHEMA';
+    } else if (files) {
+      rel = 'rh:file';
+      itemType = 'FILE';
     }
     const self = l.relation === 'rh:doc' ? childHref(p, idLink(item._id)) : childHref(p, String(item._id));
     const shaped = full ? fullDocument(item, self, itemType) : item;
+    if (full && files) (shaped._links as Document)['rh:data'] = { href: `${self}/binary` };
     (embedded[rel] ??= []).push(l.relation === 'rh:doc' && !schemas ? withRelationships(req, shaped, l.props) : shaped);
   }
   if (Object.keys(embedded).length) out._embedded = embedded;
@@ -182,9 +188,18 @@ export async function documentRepresentation(req: MongoRequest, doc: Document): 
   const props = req.resource.type === 'DOCUMENT' ? await collProps(req.engine, db!, coll!) : null;
   if (!req.params.halFull) return withRelationships(req, doc, props);
   const p = requestPath(req);
-  const out = fullDocument(doc, childHref(parent(p), idLink(doc._id)), req.resource.type === 'SCHEMA' ? 'SCHEMA' : 'DOCUMENT');
-  (out._links as Document)['rh:coll'] = { href: parent(p) };
-  (out._links as Document)['rh:document'] = { href: childHref(parent(p), '{docid}{?id_type}'), templated: true };
+  const type = req.resource.type === 'SCHEMA' || req.resource.type === 'FILE' ? req.resource.type : 'DOCUMENT';
+  const self = childHref(parent(p), idLink(doc._id));
+  const out = fullDocument(doc, self, type);
+  const links = out._links as Document;
+  if (type === 'FILE') {
+    links['rh:data'] = { href: `${self}/binary` };
+    links['rh:bucket'] = { href: parent(p) };
+    links['rh:file'] = { href: childHref(parent(p), '{fileid}{?id_type}'), templated: true };
+    return out;
+  }
+  links['rh:coll'] = { href: parent(p) };
+  links['rh:document'] = { href: childHref(parent(p), '{docid}{?id_type}'), templated: true };
   return withRelationships(req, out, props);
 }
 

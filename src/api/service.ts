@@ -168,7 +168,7 @@ export class MongoService {
     if (!handler) throw notImplemented(`${type.toLowerCase().replaceAll('_', ' ')} resources are not implemented yet`);
     const res = await handler(req);
     if (req.params.rep !== 'STANDARD' && res.body !== undefined) {
-      if (type === 'DOCUMENT' || type === 'SCHEMA') res.body = await documentRepresentation(req, res.body as never);
+      if (type === 'DOCUMENT' || type === 'SCHEMA' || type === 'FILE') res.body = await documentRepresentation(req, res.body as never);
       if (res.status !== 207 && !type.endsWith('_SIZE') && !type.endsWith('_META')) res.contentType = 'application/hal+json';
     }
     return res;
