@@ -112,7 +112,11 @@ export class Scanner {
     // compiling mingo costs 10–25 µs: a fully compiled filter needs it only for UNSURE cells
     let matcher = compiled.complete ? undefined : matcherFor(filter, filterKey);
     const sortPaths = idDir === undefined ? opts.sort!.map(([f]) => f) : [];
-    await this.columns.ensure(info.table, [ROWS, ...compiled.paths, ...sortPaths], deadline);
+    const paths = [ROWS, ...compiled.paths, ...sortPaths];
+    await this.columns.ensure(info.table, paths, deadline);
+    // a build that failed (its rows changed under it) is started again, under the same deadline:
+    // only columns refused over the budget fall back to reading every document in one go
+    if (!this.columns.get(info.table, ROWS)) await this.columns.ensure(info.table, paths, deadline);
     const rows = this.columns.get(info.table, ROWS);
     if (!rows) {
       const hits = this.run(info, filter, opts);
