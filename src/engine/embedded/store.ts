@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Durability } from './durability.ts';
+import { createLayout } from './layout.ts';
 import { RowLog } from './row-log.ts';
 
 type Statement = Database.Statement;
@@ -98,14 +99,7 @@ export class Store {
     this.sql.pragma(this.exclusive ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.durability = this.exclusive ? new Durability(join(dataDir, 'docrest.sqlite-wal')) : undefined;
     this.sql.pragma('busy_timeout = 10000');
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS catalog (
-      db TEXT NOT NULL, name TEXT NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (db, name)) WITHOUT ROWID`);
-    this.sql.exec('CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY AUTOINCREMENT)');
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS idx (
-      coll TEXT NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (coll, name)) WITHOUT ROWID`);
-    // one row per collection table, bumped by every write: how other processes learn what changed
-    this.sql.exec('CREATE TABLE IF NOT EXISTS versions (tbl TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID');
-    this.migrateTables();
+    createLayout(this.sql);
     this.rowLog = this.exclusive ? undefined : new RowLog(this.sql);
     this.stmts = {
       schemaVersion: this.sql.prepare('PRAGMA schema_version').pluck(),
@@ -121,20 +115,6 @@ export class Store {
       commit: this.sql.prepare('COMMIT'),
       bumpVersion: this.sql.prepare('INSERT INTO versions (tbl, v) VALUES (?, 1) ON CONFLICT (tbl) DO UPDATE SET v = v + 1 RETURNING v'),
     };
-  }
-
-  /** Collection tables of earlier versions (WITHOUT ROWID, keyed by k) get a rowid, once. */
-  private migrateTables(): void {
-    const old = this.sql.prepare(`SELECT c.tbl FROM catalog c JOIN sqlite_master m ON m.name = c.tbl
-      WHERE m.type = 'table' AND m.sql LIKE '%WITHOUT ROWID%'`).pluck().all() as string[];
-    if (old.length === 0) return;
-    this.sql.transaction(() => {
-      for (const t of old) {
-        this.sql.exec(`CREATE TABLE ${t}_m (k BLOB NOT NULL UNIQUE, doc BLOB NOT NULL);
-          INSERT INTO ${t}_m (k, doc) SELECT k, doc FROM ${t} ORDER BY k;
-          DROP TABLE ${t}; ALTER TABLE ${t}_m RENAME TO ${t}`);
-      }
-    })();
   }
 
   private checked = false;
