@@ -121,6 +121,17 @@ export class ChangeLog {
     this.append.run(Date.now(), db, '', 'dropDatabase', null, null, null);
   }
 
+  /**
+   * A transaction's commit: the entries its writes appended after `seq` give way to the events of
+   * its operations as they ran (as MongoDB reports a transaction: an update as an update); inside a
+   * store write.
+   */
+  replaceAfter(seq: number, rows: ChangeRow[]): void {
+    this.sql.prepare('DELETE FROM changes WHERE seq > ?').run(seq);
+    const ts = Date.now();
+    for (const r of rows) this.append.run(ts, r.db, r.coll, r.op, r.doc, r.key, r.upd);
+  }
+
   /** Deletes what the retention no longer keeps; inside a store write. */
   trim(now = Date.now()): void {
     const last = this.lastSeq();

@@ -277,6 +277,8 @@ export class Store {
   onForeignRows: ((rows: Map<string, number[]>) => void) | undefined;
   /** The table was dropped. */
   onDropped: ((table: string) => void) | undefined;
+  /** A collection table was created, inside the write that creates it (transactions' snapshots watch it). */
+  onTableCreated: ((table: string) => void) | undefined;
 
   /**
    * Tells other processes which tables this batch wrote: one versions row per table and batch,
@@ -342,6 +344,7 @@ export class Store {
     if (existing) return existing;
     const table = this.newTable('c');
     this.sql.exec(`CREATE TABLE ${table} (k BLOB NOT NULL UNIQUE, doc BLOB NOT NULL)`);
+    this.onTableCreated?.(table);
     this.stmts.insertCatalog.run(db, name, table);
     const info = { db, name, table };
     this.catalog.set(catKey(db, name), info);

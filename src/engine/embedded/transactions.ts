@@ -3,30 +3,33 @@
 // set of pending document versions (its overlay), kept in the shared SQLite file so that every
 // worker sees it, and applied in one durable commit.
 //
-// - An operation in a transaction runs inside one store write: the transaction's pending versions
-//   of the collection are written into the real table in a savepoint, the operation runs through
-//   the normal paths (so its results are exactly what it would do on those rows), the versions it
-//   wrote are read back, and the savepoint is rolled back. Reads of a collection the transaction has
-//   not written skip this and take the normal (cached) read path.
-// - Each pending version remembers a hash of the committed version it replaced (its base), and
-//   every document a read of the transaction returned is remembered the same way (a read entry),
-//   so that a later write of it by the transaction has the version it saw as its base. A write
-//   conflicts (WriteConflict, 112: the transaction is aborted, as MongoDB does) when another
-//   transaction in progress has a pending version of the same document, or when the committed
-//   version is no longer the base (a plain write got there first); the commit checks the base of
-//   every pending version again inside its own write. Read entries are not checked at commit:
-//   like MongoDB's snapshot isolation, only write-write conflicts abort.
+// - Reads see a snapshot as of the transaction's first operation (snapshots.ts: copy on write by
+//   triggers, in the shared file).
+// - An operation in a transaction runs inside one store write: in a savepoint, the collection is
+//   put back as of the snapshot, the transaction's pending versions are written over it, the
+//   operation runs through the normal paths (so its results are exactly what it would do on those
+//   rows), the versions it wrote and the change events it appended are read back, and the
+//   savepoint is rolled back. A read of a collection that neither the transaction nor anyone since
+//   its snapshot has written takes the normal (cached, sliced) read path instead, and is run again
+//   as above if a write reached the collection meanwhile.
+// - A write conflicts (WriteConflict, 112: the transaction is aborted, as MongoDB does) when
+//   another transaction in progress has a pending version of the same document, or when others
+//   changed the document since the snapshot; the commit checks again inside its own write (each
+//   pending version also keeps a hash of the committed version it replaced, its base). Like
+//   MongoDB's snapshot isolation, only write-write conflicts abort.
 // - The commit applies the overlay through the collections' normal write paths (indexes, unique
 //   constraints, caches and columns stay right) in one SQLite transaction: commit() is the one
-//   place a commit happens.
+//   place a commit happens. The change events of that apply give way to the ones the operations
+//   appended as they ran (txn_event), so an update in a transaction is an `update` event with its
+//   updateDescription, one event per operation, as MongoDB reports a transaction.
 import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'bson';
 import { EngineError } from '../../errors.ts';
 import type { TransactionStatus } from '../types.ts';
-import type { Document } from '../values.ts';
+import type { ChangeRow } from './change-log.ts';
 import { EmbeddedCollection } from './collection.ts';
 import type { EmbeddedEngine } from './engine.ts';
-import { idKey } from './keys.ts';
+import { Snapshots } from './snapshots.ts';
 
 const NO_SUCH_TRANSACTION = 251;
 const WRITE_CONFLICT = 112;
@@ -79,6 +82,7 @@ export class Transactions {
   /** how long a transaction may stay in progress before it is aborted */
   lifetimeMs: number;
   private readonly sweeper: NodeJS.Timeout;
+  private readonly snapshots: Snapshots;
 
   constructor(engine: EmbeddedEngine, opts: { lifetimeMs?: number; exclusive: boolean }) {
     this.engine = engine;
@@ -88,12 +92,20 @@ export class Transactions {
       CREATE TABLE IF NOT EXISTS txn_doc (sid TEXT NOT NULL, db TEXT NOT NULL, coll TEXT NOT NULL, k BLOB NOT NULL,
         id BLOB NOT NULL, base BLOB, doc BLOB, w INTEGER NOT NULL, PRIMARY KEY (sid, db, coll, k)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS txn_doc_key ON txn_doc (db, coll, k);
-      CREATE INDEX IF NOT EXISTS txn_expires ON txn (status, expires)`);
+      CREATE INDEX IF NOT EXISTS txn_expires ON txn (status, expires);
+      CREATE TABLE IF NOT EXISTS txn_event (sid TEXT NOT NULL, i INTEGER NOT NULL, db TEXT NOT NULL, coll TEXT NOT NULL, op TEXT NOT NULL,
+        doc BLOB, key BLOB, upd BLOB, PRIMARY KEY (sid, i)) WITHOUT ROWID`);
+    // snap: the transaction's snapshot is taken (at its first operation); files from before it lack the column
+    if (!(sql.prepare('SELECT name FROM pragma_table_info(\'txn\')').pluck().all() as string[]).includes('snap')) {
+      sql.exec('ALTER TABLE txn ADD COLUMN snap INTEGER NOT NULL DEFAULT 0');
+    }
+    this.snapshots = new Snapshots(engine.store);
     // alone with the file, this process starts after a stop: as after a mongod restart, no transaction survives it
     if (opts.exclusive) {
       sql.transaction(() => {
         sql.exec("UPDATE txn SET status = 'ABORTED' WHERE status = 'IN'");
-        sql.exec('DELETE FROM txn_doc');
+        sql.exec('DELETE FROM txn_doc; DELETE FROM txn_event');
+        this.snapshots.drop();
       })();
     }
     this.sweeper = setInterval(() => void this.sweep(), 1000).unref();
@@ -130,17 +142,25 @@ export class Transactions {
       const r = this.row(sid);
       if (r?.status === 'IN') return { ok: true, value: null };
       const n = (r?.n ?? 0) + 1;
-      this.store.prepared('DELETE FROM txn_doc WHERE sid = ?').run(sid);
-      this.store.prepared('INSERT INTO txn (sid, n, status, expires) VALUES (?, ?, \'IN\', ?) ON CONFLICT (sid) DO UPDATE SET n = excluded.n, status = excluded.status, expires = excluded.expires')
+      this.forget(sid);
+      this.store.prepared(`INSERT INTO txn (sid, n, status, expires, snap) VALUES (?, ?, 'IN', ?, 0)
+        ON CONFLICT (sid) DO UPDATE SET n = excluded.n, status = excluded.status, expires = excluded.expires, snap = 0`)
         .run(sid, n, Date.now() + this.lifetimeMs);
       return { ok: true, value: n };
     });
   }
 
+  /** Drops the transaction's overlay, events and snapshot; only inside a write. */
+  private forget(sid: string): void {
+    this.store.prepared('DELETE FROM txn_doc WHERE sid = ?').run(sid);
+    this.store.prepared('DELETE FROM txn_event WHERE sid = ?').run(sid);
+    this.snapshots.drop(sid);
+  }
+
   /** Marks the transaction aborted and drops its overlay; only inside a write. */
   private abortNow(sid: string): void {
     this.store.prepared("UPDATE txn SET status = 'ABORTED' WHERE sid = ? AND status = 'IN'").run(sid);
-    this.store.prepared('DELETE FROM txn_doc WHERE sid = ?').run(sid);
+    this.forget(sid);
   }
 
   abort(sid: string, n: number): Promise<void> {
@@ -180,43 +200,38 @@ export class Transactions {
     }
   }
 
+  /** The transaction has pending versions in the collection, or others changed it since its snapshot. */
+  private overlaid(sid: string, c: EmbeddedCollection): boolean {
+    const info = this.store.collectionInfo(c.dbName, c.name);
+    return (info !== undefined && this.snapshots.changed(sid, info.table))
+      || this.store.prepared('SELECT 1 FROM txn_doc WHERE sid = ? AND db = ? AND coll = ? AND w = 1 LIMIT 1').get(sid, c.dbName, c.name) !== undefined;
+  }
+
   /**
-   * Runs a read of transaction (sid, n): on the committed rows when the transaction has not written
-   * the collection (`direct`), else over its overlay inside a store write.
+   * Runs a read of transaction (sid, n): on the committed rows when they are the snapshot
+   * (`direct`), else over the snapshot and the overlay inside a store write.
    */
   async read<T>(sid: string, n: number, c: EmbeddedCollection, op: (s: Steps) => T, direct: () => Promise<T>): Promise<T> {
     if (!this.inProgress(sid, n)) throw notInProgress();
-    if (this.store.prepared('SELECT 1 FROM txn_doc WHERE sid = ? AND db = ? AND coll = ? AND w = 1 LIMIT 1').get(sid, c.dbName, c.name) === undefined) {
-      let value: T;
-      try {
-        value = await direct();
-      } catch (e) {
-        await this.inWrite(() => {
-          if (this.inProgress(sid, n)) this.abortNow(sid);
-          return { ok: true, value: undefined };
-        });
-        throw e;
-      }
-      if (Array.isArray(value) && value.length) {
-        await this.inWrite(() => {
-          if (this.inProgress(sid, n)) this.remember(sid, c, value as Document[]);
-          return { ok: true, value: undefined };
-        });
-      }
-      return value;
+    if (!this.snapshots.taken(sid)) {
+      await this.inWrite(() => {
+        if (this.inProgress(sid, n)) this.snapshots.take(sid);
+        return { ok: true, value: undefined };
+      });
     }
-    return this.run(sid, n, c, op, false);
-  }
-
-  /** Read entries for the documents a read returned (those without an entry yet); only inside a write. */
-  private remember(sid: string, c: EmbeddedCollection, docs: Document[]): void {
-    const add = this.store.prepared(`INSERT INTO txn_doc (sid, db, coll, k, id, base, doc, w) VALUES (?, ?, ?, ?, ?, ?, NULL, 0)
-      ON CONFLICT (sid, db, coll, k) DO NOTHING`);
-    for (const doc of docs) {
-      if (doc._id === undefined) continue;
-      const k = idKey(doc._id);
-      add.run(sid, c.dbName, c.name, k, Buffer.from(serialize({ _id: doc._id })), hashOf(this.committedBytes(c.dbName, c.name, k)));
+    if (this.overlaid(sid, c)) return this.run(sid, n, c, op, false);
+    let value: T;
+    try {
+      value = await direct();
+    } catch (e) {
+      await this.inWrite(() => {
+        if (this.inProgress(sid, n)) this.abortNow(sid);
+        return { ok: true, value: undefined };
+      });
+      throw e;
     }
+    // a write reached the collection while the read ran: read it again as of the snapshot
+    return this.overlaid(sid, c) ? this.run(sid, n, c, op, false) : value;
   }
 
   /** Runs a write (or a read over the overlay) of transaction (sid, n). */
@@ -227,14 +242,20 @@ export class Transactions {
   private run<T>(sid: string, n: number, c: EmbeddedCollection, op: (s: Steps) => T, writes: boolean): Promise<T> {
     return this.inWrite(() => {
       if (!this.inProgress(sid, n)) return { ok: false, error: notInProgress() };
+      this.snapshots.take(sid);
       const store = this.store;
+      const changes = this.engine.changes;
       const written = new Map<string, Buffer>();
       const after = new Map<string, Buffer | undefined>();
+      let events: ChangeRow[] = [];
       let value: T | undefined;
       let failure: unknown;
       store.sql.exec('SAVEPOINT txn');
       try {
+        const info = store.collectionInfo(c.dbName, c.name);
+        if (info) this.snapshots.restore(sid, c, info.table);
         this.apply(c, this.entries(sid, c.dbName, c.name));
+        const from = changes.lastSeq();
         const previous = store.onRowWritten;
         if (writes) {
           store.onRowWritten = (table, k) => {
@@ -248,6 +269,7 @@ export class Transactions {
           store.onRowWritten = previous;
         }
         for (const [hex, k] of written) after.set(hex, this.committedBytes(c.dbName, c.name, k));
+        if (written.size) events = changes.read(from, Number.MAX_SAFE_INTEGER, changes.lastSeq());
       } catch (e) {
         failure = e;
       } finally {
@@ -264,7 +286,7 @@ export class Transactions {
         this.abortNow(sid);
         return { ok: false, error: writeConflict() };
       }
-      if (Array.isArray(value)) this.remember(sid, c, value as Document[]);
+      this.keepEvents(sid, events);
       return { ok: true, value: value as T };
     });
   }
@@ -276,7 +298,9 @@ export class Transactions {
       WHERE d.db = ? AND d.coll = ? AND d.k = ? AND d.sid <> ? AND d.w = 1 AND t.status = 'IN' AND t.expires > ? LIMIT 1`);
     const rows: Entry[] = [];
     const now = Date.now();
+    const table = this.store.collectionInfo(c.dbName, c.name)?.table;
     for (const [hex, k] of written) {
+      if (table !== undefined && this.snapshots.changedKey(sid, table, k)) return false;
       const committed = this.committedBytes(c.dbName, c.name, k);
       const base = hashOf(committed);
       const mine = existing.get(sid, c.dbName, c.name, k) as { id: Buffer; base: Buffer | null } | undefined;
@@ -294,23 +318,35 @@ export class Transactions {
     return true;
   }
 
+  /** The change events of one operation, in order after those of the transaction's earlier ones; only inside a write. */
+  private keepEvents(sid: string, events: ChangeRow[]): void {
+    if (!events.length) return;
+    let i = this.store.prepared('SELECT coalesce(max(i), 0) FROM txn_event WHERE sid = ?').pluck().get(sid) as number;
+    const put = this.store.prepared('INSERT INTO txn_event (sid, i, db, coll, op, doc, key, upd) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of events) put.run(sid, ++i, e.db, e.coll, e.op, e.doc, e.key, e.upd);
+  }
+
   /** Commits transaction (sid, n): every base checked, then every write applied, in one SQLite transaction. */
   commit(sid: string, n: number): Promise<void> {
     return this.inWrite(() => {
       if (!this.inProgress(sid, n)) return { ok: false, error: notInProgress() };
       const entries = this.entries(sid);
       for (const e of entries) {
-        if (!sameBase(e.base, hashOf(this.committedBytes(e.db, e.coll, e.k)))) {
+        const table = this.store.collectionInfo(e.db, e.coll)?.table;
+        if ((table !== undefined && this.snapshots.changedKey(sid, table, e.k)) || !sameBase(e.base, hashOf(this.committedBytes(e.db, e.coll, e.k)))) {
           this.abortNow(sid);
           return { ok: false, error: writeConflict() };
         }
       }
       const sql = this.store.sql;
+      const changes = this.engine.changes;
       sql.exec('SAVEPOINT txc');
       try {
+        const from = changes.lastSeq();
         const byColl = new Map<string, Entry[]>();
         for (const e of entries) (byColl.get(`${e.db}\u0000${e.coll}`) ?? byColl.set(`${e.db}\u0000${e.coll}`, []).get(`${e.db}\u0000${e.coll}`)!).push(e);
         for (const list of byColl.values()) this.apply(new EmbeddedCollection(this.engine, list[0]!.db, list[0]!.coll), list);
+        changes.replaceAfter(from, this.store.prepared('SELECT db, coll, op, doc, key, upd FROM txn_event WHERE sid = ? ORDER BY i').all(sid) as ChangeRow[]);
         sql.exec('RELEASE txc');
       } catch (e) {
         sql.exec('ROLLBACK TO txc');
@@ -320,7 +356,7 @@ export class Transactions {
         return { ok: false, error: e };
       }
       this.store.prepared("UPDATE txn SET status = 'COMMITTED' WHERE sid = ?").run(sid);
-      this.store.prepared('DELETE FROM txn_doc WHERE sid = ?').run(sid);
+      this.forget(sid);
       return { ok: true, value: undefined };
     });
   }
@@ -335,7 +371,7 @@ export class Transactions {
     const idle = this.store.prepared("SELECT 1 FROM txn WHERE status <> 'IN' AND expires <= ? LIMIT 1").get(now - SESSION_IDLE_MS) !== undefined;
     if (!expired && !idle) return;
     await this.store.write(() => {
-      this.store.prepared(`DELETE FROM txn_doc WHERE sid IN (SELECT sid FROM txn WHERE status = 'IN' AND expires <= ?)`).run(now);
+      for (const t of ['txn_doc', 'txn_event', 'txn_snap']) this.store.prepared(`DELETE FROM ${t} WHERE sid IN (SELECT sid FROM txn WHERE status = 'IN' AND expires <= ?)`).run(now);
       this.store.prepared("UPDATE txn SET status = 'ABORTED' WHERE status = 'IN' AND expires <= ?").run(now);
       this.store.prepared("DELETE FROM txn WHERE status <> 'IN' AND expires <= ?").run(now - SESSION_IDLE_MS);
     }).catch(() => undefined); // retried on the next tick

@@ -144,6 +144,105 @@ export function transactionsContract(name: string, make: () => Promise<Transacti
         assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'ABORTED' });
         assert.equal(num((await c.findOne({ _id: 1 }))?.n), 5);
       }],
+      ['reads see a snapshot as of the first operation: later plain writes, inserts and deletes are not seen', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, v: 1 });
+        await c.insertOne({ _id: 2, v: 2 });
+        await c.insertOne({ _id: 3, v: 3 });
+        const { s, t, n } = await begin();
+        // written after startTransaction but before the first operation: inside the snapshot
+        await c.updateOne({ _id: 3 }, { $set: { v: 30 } });
+        assert.deepEqual(ids(await c.find({}, { session: t })), [1, 2, 3]);
+        await c.updateOne({ _id: 1 }, { $set: { v: 10 } });
+        await c.deleteOne({ _id: 2 });
+        await c.insertOne({ _id: 4, v: 4 });
+        assert.deepEqual(ids(await c.find({}, { session: t })), [1, 2, 3]);
+        assert.equal(num((await c.findOne({ _id: 1 }, { session: t }))?.v), 1);
+        assert.equal(num((await c.findOne({ _id: 3 }, { session: t }))?.v), 30);
+        assert.equal(await c.findOne({ _id: 4 }, { session: t }), null);
+        assert.equal(await c.countDocuments({ v: { $gte: 2 } }, { session: t }), 2);
+        assert.equal(await c.estimatedDocumentCount({ session: t }), 3);
+        assert.deepEqual(ids(await c.find({ v: { $gte: 4 } }, { session: t })), [3]);
+        // its own writes over the snapshot
+        await c.insertOne({ _id: 5, v: 5 }, { session: t });
+        assert.deepEqual(ids(await c.find({}, { session: t })), [1, 2, 3, 5]);
+        assert.deepEqual((await c.find({}, { session: t, sort: [['v', -1]], limit: 2 })).map((d) => num(d._id)), [3, 5]);
+        assert.deepEqual(ids(await c.find({})), [1, 3, 4]);
+        await s.commitTransaction(n);
+        assert.deepEqual(ids(await c.find({})), [1, 3, 4, 5]);
+      }],
+      ['another transaction\'s commit after the snapshot is not seen either', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, v: 1 });
+        const a = await begin();
+        assert.equal(await c.countDocuments({}, { session: a.t }), 1);
+        const b = await begin();
+        await c.updateOne({ _id: 1 }, { $set: { v: 2 } }, { session: b.t });
+        await c.insertOne({ _id: 2 }, { session: b.t });
+        await b.s.commitTransaction(b.n);
+        assert.deepEqual(ids(await c.find({}, { session: a.t })), [1]);
+        assert.equal(num((await c.findOne({ _id: 1 }, { session: a.t }))?.v), 1);
+        await a.s.commitTransaction(a.n);
+      }],
+      ['a write to a document changed, deleted or inserted by others since the snapshot conflicts', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, v: 1 });
+        await c.insertOne({ _id: 2, v: 2 });
+        const writes: Array<[string, () => Promise<unknown>, (t: Session) => Promise<unknown>]> = [
+          ['changed', () => c.updateOne({ _id: 1 }, { $set: { v: 10 } }), (t) => c.updateOne({ _id: 1 }, { $inc: { v: 1 } }, { session: t })],
+          ['deleted', () => c.deleteOne({ _id: 2 }), (t) => c.replaceOne({ _id: 2 }, { v: 0 }, { session: t })],
+          ['inserted', () => c.insertOne({ _id: 3, by: 'plain' }), (t) => c.insertOne({ _id: 3, by: 'txn' }, { session: t })],
+        ];
+        for (const [what, plain, mine] of writes) {
+          const { s, t, n } = await begin();
+          assert.ok(Array.isArray(await c.find({ _id: 0 }, { session: t })), what);
+          await plain();
+          await fails(mine(t), WRITE_CONFLICT);
+          assert.deepEqual(await s.currentTransaction(), { txnNumber: n, status: 'ABORTED' }, what);
+        }
+        assert.equal(num((await c.findOne({ _id: 1 }))?.v), 10);
+        assert.equal((await c.findOne({ _id: 3 }))?.by, 'plain');
+        assert.deepEqual(ids(await c.find({})), [1, 3]);
+      }],
+      ['a committed transaction reports each operation as its change event: insert, update with its fields, replace, delete', async () => {
+        const c = coll();
+        await c.insertOne({ _id: 1, a: 1, b: { x: 1, y: 1 } });
+        await c.insertOne({ _id: 2, a: 2 });
+        await c.insertOne({ _id: 3 });
+        const events: Array<Record<string, unknown>> = [];
+        const stream = c.watch();
+        const opened = new Promise<void>((resolve, reject) => stream.on('init', resolve).on('error', reject));
+        let arrived: () => void = () => undefined;
+        stream.on('change', (e) => {
+          events.push(e);
+          arrived();
+        });
+        await opened;
+        try {
+          const { s, t, n } = await begin();
+          await c.updateOne({ _id: 1 }, { $set: { 'b.x': 2 }, $unset: { a: '' } }, { session: t });
+          await c.replaceOne({ _id: 2 }, { r: true }, { session: t });
+          await c.deleteOne({ _id: 3 }, { session: t });
+          await c.insertOne({ _id: 4 }, { session: t });
+          assert.equal(events.length, 0, 'nothing before the commit');
+          await s.commitTransaction(n);
+          while (events.length < 4) await new Promise<void>((r) => (arrived = r));
+          const byId = new Map(events.map((e) => [num((e.documentKey as { _id: unknown })._id), e]));
+          assert.deepEqual(events.map((e) => e.operationType).sort(), ['delete', 'insert', 'replace', 'update']);
+          const upd = byId.get(1)!;
+          assert.equal(upd.operationType, 'update');
+          const desc = upd.updateDescription as { updatedFields: Record<string, unknown>; removedFields: string[] };
+          assert.deepEqual(Object.keys(desc.updatedFields), ['b.x']);
+          assert.equal(num(desc.updatedFields['b.x']), 2);
+          assert.deepEqual(desc.removedFields, ['a']);
+          assert.equal(byId.get(2)!.operationType, 'replace');
+          assert.equal((byId.get(2)!.fullDocument as { r?: unknown }).r, true);
+          assert.equal(byId.get(3)!.operationType, 'delete');
+          assert.equal(byId.get(4)!.operationType, 'insert');
+        } finally {
+          await stream.close();
+        }
+      }],
       ['a failed operation aborts its transaction, as in MongoDB', async () => {
         const c = coll();
         await c.insertOne({ _id: 1 });
