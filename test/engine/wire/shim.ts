@@ -1,54 +1,57 @@
 // A MongoDB wire-protocol server over the embedded engine, for tests only: the official driver
-// talks to it as to a standalone mongod, so the MongoDB engine's whole path (commands the driver
-// builds from its options, raw replies, write results and errors, reconnection) runs here.
+// talks to it as to a mongod, so the MongoDB engine's whole path (commands the driver builds from
+// its options, raw replies, write results and errors, sessions, transactions, change streams,
+// reconnection) runs here. Two modes: a standalone server (the default: no transactions, a
+// transaction number answers IllegalOperation 20 and $changeStream answers 40573, as a standalone
+// mongod) or, with `replicaSet`, the one primary of a one-member replica set (connect with
+// ?replicaSet=<name> or directConnection=true).
 //
 // It proves the plumbing, not MongoDB's semantics: answers are the embedded engine's. Replies
 // follow MongoDB's command reply shapes (find/aggregate cursors, insert/update/delete with n,
-// nModified, upserted and writeErrors, command errors with ok 0, code, codeName, errmsg).
-// Only OP_MSG and the legacy OP_QUERY handshake are spoken; every cursor fits one batch.
-import { Long, deserialize, serialize } from 'bson';
+// nModified, upserted and writeErrors, command errors with ok 0, code, codeName, errmsg and
+// errorLabels). Where it does not follow mongod:
+// - only OP_MSG and the legacy OP_QUERY handshake are spoken; find and aggregate answer in one
+//   batch; only change stream cursors (change-streams.ts) have more;
+// - no operationTime or $clusterTime: no causal consistency tokens, no startAtOperationTime, no
+//   cluster-wide change streams; readConcern and writeConcern are accepted and ignored;
+// - retryable writes run once: a retried write (same lsid and txnNumber) is not recognised;
+// - in a transaction, aggregations read the committed data (the embedded engine's rule) except
+//   the driver's countDocuments pipeline, which counts through the transaction (commands.ts);
+// - the transaction lifetime is the embedded engine's (Transactions.lifetimeMs), not a server
+//   parameter (transactions.ts).
+import { ObjectId, deserialize, serialize } from 'bson';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
-import { isOperatorUpdate } from '../../../src/engine/update.ts';
-import type { Filter, FindOptions, Sort } from '../../../src/engine/types.ts';
-import { isPlainObject, numberOf, type Document } from '../../../src/engine/values.ts';
+import { isPlainObject, type Document } from '../../../src/engine/values.ts';
 import { EngineError } from '../../../src/errors.ts';
+import { WireCursors } from './change-streams.ts';
+import { crud, errorReply, num } from './commands.ts';
+import { errorLabels, WireTransactions } from './transactions.ts';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
 const OP_MSG = 2013;
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
+// the one primary's election id (the driver tracks the newest to tell a stale primary)
+const ELECTION_ID = new ObjectId('7fffffff0000000000000001');
 
-
-const num = (v: unknown, dflt = 0) => (v === undefined || v === null ? dflt : numberOf(v));
-const bool = (v: unknown) => v === true || (v !== undefined && v !== null && v !== false && num(v) !== 0);
-
-function sortOf(spec: unknown): Sort | undefined {
-  if (!isPlainObject(spec)) return undefined;
-  const out = Object.entries(spec).map(([k, v]) => [k, num(v) < 0 ? -1 : 1] as [string, 1 | -1]);
-  return out.length ? out : undefined;
-}
-
-function errorReply(e: unknown): Document {
-  if (e instanceof EngineError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName };
-  return { ok: 0, errmsg: (e as Error).message ?? String(e), code: 8, codeName: 'UnknownError' };
-}
-
-function writeError(index: number, e: unknown): Document {
-  const r = errorReply(e);
-  return { index, code: r.code, errmsg: r.errmsg };
-}
 
 export class WireShim {
   readonly engine: EmbeddedEngine;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private connectionId = 0;
+  private readonly setName: string | undefined;
+  private readonly transactions: WireTransactions;
+  private readonly cursors = new WireCursors();
   port = 0;
 
-  constructor(dataDir: string) {
+  /** replicaSet: the set's name, to be its one primary; absent: a standalone server. */
+  constructor(dataDir: string, opts: { replicaSet?: string } = {}) {
     this.engine = new EmbeddedEngine(dataDir, { exclusive: true });
+    this.setName = opts.replicaSet;
+    this.transactions = new WireTransactions(this.engine, this.setName !== undefined);
   }
 
   /** Listens on 127.0.0.1 (the given port, or a free one). */
@@ -74,6 +77,7 @@ export class WireShim {
 
   async close(): Promise<void> {
     await this.stop();
+    await this.cursors.closeAll();
     await this.engine.close();
   }
 
@@ -166,139 +170,58 @@ export class WireShim {
     const name = Object.keys(body)[0] ?? '';
     const dbName = typeof body.$db === 'string' ? body.$db : 'admin';
     try {
-      return { ...(await this.run(name, body, dbName)), ok: 1 };
+      return { ...(await this.run(name.toLowerCase(), body, dbName)), ok: 1 };
     } catch (e) {
-      return errorReply(e);
+      const reply = errorReply(e);
+      const labels = errorLabels(body, reply.code);
+      return labels ? { ...reply, errorLabels: labels } : reply;
     }
   }
 
-  private cursor(ns: string, docs: Document[]): Document {
-    return { cursor: { id: Long.fromNumber(0), ns, firstBatch: docs } };
+  private hello(): Document {
+    const base: Document = {
+      helloOk: true, ismaster: true, isWritablePrimary: true, maxBsonObjectSize: 16 * 1024 * 1024,
+      maxMessageSizeBytes: 48_000_000, maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30,
+      connectionId: ++this.connectionId, minWireVersion: 0, maxWireVersion: 21, readOnly: false,
+    };
+    if (!this.setName) return base;
+    const me = `127.0.0.1:${this.port}`;
+    return { ...base, setName: this.setName, setVersion: 1, electionId: ELECTION_ID, secondary: false, hosts: [me], primary: me, me };
   }
 
   private async run(name: string, body: Document, dbName: string): Promise<Document> {
-    const db = this.engine.db(dbName);
-    const collName = String(body[name]);
-    const coll = db.collection(collName);
-    const ns = `${dbName}.${collName}`;
-    switch (name.toLowerCase()) {
+    switch (name) {
       case 'hello': case 'ismaster':
-        return {
-          helloOk: true, ismaster: true, isWritablePrimary: true, maxBsonObjectSize: 16 * 1024 * 1024,
-          maxMessageSizeBytes: 48_000_000, maxWriteBatchSize: 100_000, localTime: new Date(), logicalSessionTimeoutMinutes: 30,
-          connectionId: ++this.connectionId, minWireVersion: 0, maxWireVersion: 21, readOnly: false,
-        };
-      case 'ping': case 'endsessions': case 'killcursors':
+        return this.hello();
+      case 'ping':
         return {};
       case 'buildinfo':
         return { version: '7.0.0-wire-shim', versionArray: [7, 0, 0, 0] };
-      case 'find': {
-        const opts: FindOptions = { sort: sortOf(body.sort), skip: num(body.skip), limit: Math.abs(num(body.limit)) };
-        if (isPlainObject(body.projection)) opts.projection = body.projection;
-        if (body.hint !== undefined) opts.hint = body.hint as string | Document;
-        if (body.maxTimeMS !== undefined) opts.maxTimeMS = num(body.maxTimeMS);
-        return this.cursor(ns, await coll.find((body.filter ?? {}) as Filter, opts));
-      }
-      case 'aggregate': {
-        const opts = { allowDiskUse: bool(body.allowDiskUse), ...(body.maxTimeMS !== undefined ? { maxTimeMS: num(body.maxTimeMS) } : {}) };
-        return this.cursor(ns, await coll.aggregate(body.pipeline as Document[], opts));
-      }
-      case 'count':
-        return { n: await coll.countDocuments((body.query ?? {}) as Filter) };
-      case 'insert': {
-        const docs = body.documents as Document[];
-        const ordered = body.ordered === undefined || bool(body.ordered);
-        if (!ordered) {
-          // one engine write for the whole batch (the embedded engine's bulk writes are unordered)
-          const r = await coll.bulkWrite(docs.map((document) => ({ insertOne: { document } })));
-          const errors = r.writeErrors.map((w) => ({ index: w.index, code: w.code, errmsg: w.message }));
-          return errors.length ? { n: r.insertedCount, writeErrors: errors } : { n: r.insertedCount };
-        }
-        const writeErrors: Document[] = [];
-        let n = 0;
-        for (const [index, doc] of docs.entries()) {
-          try {
-            await coll.insertOne(doc);
-            n++;
-          } catch (e) {
-            writeErrors.push(writeError(index, e));
-            if (ordered) break;
-          }
-        }
-        return writeErrors.length ? { n, writeErrors } : { n };
-      }
-      case 'update': {
-        const ordered = body.ordered === undefined || bool(body.ordered);
-        const writeErrors: Document[] = [];
-        const upserted: Document[] = [];
-        let n = 0;
-        let nModified = 0;
-        for (const [index, st] of (body.updates as Document[]).entries()) {
-          try {
-            const q = (st.q ?? {}) as Filter;
-            const u = st.u as Document | Document[];
-            const upsert = bool(st.upsert);
-            const opts = { upsert, ...(Array.isArray(st.arrayFilters) ? { arrayFilters: st.arrayFilters as Document[] } : {}) };
-            const r = !Array.isArray(u) && !isOperatorUpdate(u)
-              ? await coll.replaceOne(q, u, opts)
-              : bool(st.multi) ? await coll.updateMany(q, u, opts) : await coll.updateOne(q, u, opts);
-            n += r.matchedCount + r.upsertedCount;
-            nModified += r.modifiedCount;
-            if (r.upsertedCount) upserted.push({ index, _id: r.upsertedId });
-          } catch (e) {
-            writeErrors.push(writeError(index, e));
-            if (ordered) break;
-          }
-        }
-        return { n, nModified, ...(upserted.length ? { upserted } : {}), ...(writeErrors.length ? { writeErrors } : {}) };
-      }
-      case 'delete': {
-        const ordered = body.ordered === undefined || bool(body.ordered);
-        const writeErrors: Document[] = [];
-        let n = 0;
-        for (const [index, st] of (body.deletes as Document[]).entries()) {
-          try {
-            const q = (st.q ?? {}) as Filter;
-            n += (num(st.limit) === 1 ? await coll.deleteOne(q) : await coll.deleteMany(q)).deletedCount;
-          } catch (e) {
-            writeErrors.push(writeError(index, e));
-            if (ordered) break;
-          }
-        }
-        return writeErrors.length ? { n, writeErrors } : { n };
-      }
-      case 'createindexes': {
-        const before = (await coll.listIndexes()).length;
-        const existed = (await db.listCollections()).includes(collName);
-        for (const spec of body.indexes as Document[]) await coll.createIndex(spec as never);
-        return { numIndexesBefore: existed ? before : 1, numIndexesAfter: (await coll.listIndexes()).length, createdCollectionAutomatically: !existed };
-      }
-      case 'listindexes':
-        if (!(await db.listCollections()).includes(collName)) throw new EngineError(26, 'NamespaceNotFound', `ns does not exist: ${ns}`);
-        return this.cursor(ns, await coll.listIndexes());
-      case 'dropindexes':
-        if (!(await db.listCollections()).includes(collName)) throw new EngineError(26, 'NamespaceNotFound', `ns not found ${ns}`);
-        await coll.dropIndex(String(body.index));
-        return { nIndexesWas: 2 };
-      case 'listcollections': {
-        const filter = isPlainObject(body.filter) ? body.filter : {};
-        const names = (await db.listCollections()).filter((n) => filter.name === undefined || filter.name === n);
-        return this.cursor(`${dbName}.$cmd.listCollections`, names.map((n) => ({ name: n, type: 'collection' })));
-      }
-      case 'create':
-        if ((await db.listCollections()).includes(collName)) throw new EngineError(48, 'NamespaceExists', `Collection ${ns} already exists.`);
-        await db.createCollection(collName);
-        return {};
-      case 'drop':
-        if (!(await db.dropCollection(collName))) throw new EngineError(26, 'NamespaceNotFound', 'ns not found');
-        return { ns, nIndexesWas: 1 };
-      case 'dropdatabase':
-        await db.dropDatabase();
-        return { dropped: dbName };
-      case 'listdatabases':
-        return { databases: (await this.engine.listDatabases()).map((n) => ({ name: n, sizeOnDisk: 0, empty: false })), totalSize: 0 };
-      default:
-        throw new EngineError(59, 'CommandNotFound', `no such command: '${name}'`);
+      case 'endsessions':
+        return this.transactions.end(body);
+      case 'committransaction':
+        return this.transactions.commit(body);
+      case 'aborttransaction':
+        return this.transactions.abort(body);
+      case 'getmore':
+        return this.cursors.getMore(body);
+      case 'killcursors':
+        return this.cursors.kill((body.cursors ?? []) as unknown[]);
     }
+    const db = this.engine.db(dbName);
+    const collName = String(body[Object.keys(body)[0]!]);
+    const pipeline = name === 'aggregate' && Array.isArray(body.pipeline) ? (body.pipeline as Document[]) : [];
+    if (pipeline[0] && isPlainObject(pipeline[0]) && '$changeStream' in pipeline[0]) {
+      if (!this.setName) throw new EngineError(40573, 'Location40573', 'The $changeStream stage is only supported on replica sets');
+      const whole = typeof body.aggregate !== 'string';
+      const ns = whole ? `${dbName}.$cmd.aggregate` : `${dbName}.${collName}`;
+      const batchSize = isPlainObject(body.cursor) ? num(body.cursor.batchSize) : 0;
+      return this.cursors.changeStream(db, whole ? undefined : collName, ns, pipeline, batchSize);
+    }
+    const session = await this.transactions.sessionOf(body);
+    const target = { engine: this.engine, db, coll: db.collection(collName), dbName, collName, ns: `${dbName}.${collName}`, session };
+    const reply = await crud(name, body, target);
+    if (!reply) throw new EngineError(59, 'CommandNotFound', `no such command: '${name}'`);
+    return reply;
   }
 }
