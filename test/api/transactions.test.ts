@@ -1,6 +1,6 @@
 // Sessions and transactions over HTTP (API.md §11, §14): every status of the table, isolation and
 // own-writes visibility, two concurrent conflicting transactions, a transaction against a plain
-// write, kill -9 safety, and two workers sharing one transaction.
+// write, kill -9 safety, and two workers sharing one transaction and its snapshot.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -271,6 +271,24 @@ describe('sessions and transactions: two workers', () => {
     assert.deepEqual(errorOf(await call(srv, 'PATCH', `/w/3?id_type=NUMBER&sid=${s2}&txn=1`, { headers: closing, body: { $set: { by: 2 } } })), CONFLICT);
     assert.equal((await call(srv, 'PATCH', `/_sessions/${s1}/_txns/1`, { headers: closing })).status, 200);
     for (let i = 0; i < 4; i++) assert.equal((await call(srv, 'GET', '/w/3?id_type=NUMBER', { headers: closing })).json().by, 1);
+  });
+
+  test('a snapshot holds whichever worker serves the request: writes by others after the first read are not seen, and writing them conflicts', async () => {
+    assert.equal((await call(srv, 'PUT', '/snap', { headers: closing })).status, 201);
+    for (const doc of [{ _id: 'a', v: 1 }, { _id: 'b', v: 1 }]) assert.equal((await call(srv, 'POST', '/snap', { headers: closing, body: doc })).status, 201);
+    const s = await startTxn(srv);
+    const inTxn = async () => (await call(srv, 'GET', `/snap?sort={"_id":1}&sid=${s}&txn=1`, { headers: closing })).json().map((d: { _id: string; v: number }) => [d._id, d.v]);
+    assert.deepEqual(await inTxn(), [['a', 1], ['b', 1]]);
+    assert.equal((await call(srv, 'PATCH', '/snap/a', { headers: closing, body: { $set: { v: 2 } } })).status, 200);
+    assert.equal((await call(srv, 'DELETE', '/snap/b', { headers: closing })).status, 204);
+    assert.equal((await call(srv, 'POST', '/snap', { headers: closing, body: { _id: 'c', v: 1 } })).status, 201);
+    for (let i = 0; i < 4; i++) {
+      assert.deepEqual(await inTxn(), [['a', 1], ['b', 1]]);
+      assert.deepEqual((await call(srv, 'GET', `/snap/_size?sid=${s}&txn=1`, { headers: closing })).json(), { _size: 2 });
+      assert.equal((await call(srv, 'GET', `/snap/c?sid=${s}&txn=1`, { headers: closing })).status, 404);
+    }
+    assert.deepEqual(errorOf(await call(srv, 'PATCH', `/snap/a?sid=${s}&txn=1`, { headers: closing, body: { $set: { v: 3 } } })), CONFLICT);
+    assert.equal((await call(srv, 'GET', '/snap/a', { headers: closing })).json().v, 2);
   });
 });
 
