@@ -20,6 +20,8 @@ import { exactKeyLookup, exactOf, type Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
+import { BulkRun, type BulkOp, type BulkSteps } from './bulk-write.ts';
+import { inSlices } from './bulk-slices.ts';
 import { aggregate } from './aggregate.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
@@ -206,7 +208,17 @@ export class EmbeddedCollection implements Collection {
   private updateSync(info: CollectionInfo, filter: Filter, update: UpdateSpec, opts: UpdateOptions, many: boolean, pre?: WriteTargets): UpdateResult {
     const hits = this.targets(info, filter, many, pre);
     const now = new Date();
-    let modifiedCount = 0;
+    const modifiedCount = this.updateHits(info, filter, update, opts, hits, now);
+    if (hits.length || !opts.upsert) {
+      return { matchedCount: hits.length, modifiedCount, upsertedCount: 0, upsertedId: null };
+    }
+    const id = this.upsertSync(info, filter, update, opts, now);
+    return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: id };
+  }
+
+  /** Applies the update to these matching rows; how many changed. */
+  private updateHits(info: CollectionInfo, filter: Filter, update: UpdateSpec, opts: UpdateOptions, hits: Hit[], now: Date): number {
+    let modified = 0;
     for (const hit of hits) {
       const old = fresh(hit.parsed.bytes);
       const next = applyUpdate(old, update, {
@@ -219,19 +231,21 @@ export class EmbeddedCollection implements Collection {
       const bytes = serialize(next);
       if (Buffer.compare(bytes, hit.parsed.bytes) !== 0) {
         this.writeRow(info, hit, bytes, old, next, 'update');
-        modifiedCount++;
+        modified++;
       }
     }
-    if (hits.length || !opts.upsert) {
-      return { matchedCount: hits.length, modifiedCount, upsertedCount: 0, upsertedId: null };
-    }
-    const doc = applyUpdate(upsertSeed(filter), update, { isUpsertInsert: true, now, arrayFilters: opts.arrayFilters });
-    const id = this.insertSync(info, doc);
-    return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: id };
+    return modified;
+  }
+
+  private upsertSync(info: CollectionInfo, filter: Filter, update: UpdateSpec, opts: UpdateOptions, now: Date): unknown {
+    return this.insertSync(info, applyUpdate(upsertSeed(filter), update, { isUpsertInsert: true, now, arrayFilters: opts.arrayFilters }));
   }
 
   private deleteSync(info: CollectionInfo, filter: Filter, many: boolean, pre?: WriteTargets): DeleteResult {
-    const hits = this.targets(info, filter, many, pre);
+    return { deletedCount: this.deleteHits(info, this.targets(info, filter, many, pre)) };
+  }
+
+  private deleteHits(info: CollectionInfo, hits: Hit[]): number {
     const del = this.stmt(info, 'DELETE FROM $T WHERE rowid = ?');
     for (const h of hits) {
       del.run(h.rowid);
@@ -241,12 +255,12 @@ export class EmbeddedCollection implements Collection {
       this.engine.indexes.onWrite(info, h.k, old, undefined);
     }
     if (hits.length) this.store.bump(info.table);
-    return { deletedCount: hits.length };
+    return hits.length;
   }
 
-  /** Runs a write by filter, with its targets found first when the collection is large. */
-  private async byFilter<T>(filter: Filter, one: boolean, run: (pre: WriteTargets | undefined) => T): Promise<T> {
-    const pre = await WriteTargets.find(this.engine, this.info(), filter, one);
+  /** Runs a write by filter of one document, with its target found first when the collection is large. */
+  private async byFilter<T>(filter: Filter, run: (pre: WriteTargets | undefined) => T): Promise<T> {
+    const pre = await WriteTargets.find(this.engine, this.info(), filter, true);
     try {
       return await this.store.write(() => run(pre));
     } finally {
@@ -255,88 +269,69 @@ export class EmbeddedCollection implements Collection {
   }
 
   replaceOne(filter: Filter, doc: Document, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.byFilter(filter, true, (pre) => this.replaceSync(this.ensure(), filter, doc, opts.upsert ?? false, pre));
+    return this.byFilter(filter, (pre) => this.replaceSync(this.ensure(), filter, doc, opts.upsert ?? false, pre));
   }
 
   updateOne(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.byFilter(filter, true, (pre) => this.updateSync(this.ensure(), filter, update, opts, false, pre));
+    return this.byFilter(filter, (pre) => this.updateSync(this.ensure(), filter, update, opts, false, pre));
   }
 
-  updateMany(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.byFilter(filter, false, (pre) => this.updateSync(this.ensure(), filter, update, opts, true, pre));
+  async updateMany(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
+    const { result: r } = await this.sliced([{ updateMany: { filter, update, upsert: opts.upsert, arrayFilters: opts.arrayFilters } }]);
+    return { matchedCount: r.matchedCount, modifiedCount: r.modifiedCount, upsertedCount: r.upsertedCount, upsertedId: r.upsertedIds.get(0) ?? null };
   }
 
   deleteOne(filter: Filter): Promise<DeleteResult> {
-    return this.byFilter(filter, true, (pre) => {
+    return this.byFilter(filter, (pre) => {
       const info = this.info();
       return info ? this.deleteSync(info, filter, false, pre) : { deletedCount: 0 };
     });
   }
 
-  deleteMany(filter: Filter): Promise<DeleteResult> {
-    return this.byFilter(filter, false, (pre) => {
-      const info = this.info();
-      return info ? this.deleteSync(info, filter, true, pre) : { deletedCount: 0 };
-    });
+  async deleteMany(filter: Filter): Promise<DeleteResult> {
+    // unlike an update, a delete does not create the collection
+    if (!this.info()) return { deletedCount: 0 };
+    return { deletedCount: (await this.sliced([{ deleteMany: { filter } }])).result.deletedCount };
   }
 
   async bulkWrite(ops: BulkOperation[]): Promise<BulkResult> {
+    return (await this.sliced(ops, true)).result;
+  }
+
+  /**
+   * Runs operations in slices that give way to other requests (bulk-write.ts); once every slice is
+   * on disk, the run, or (a single updateMany/deleteMany, `report` false) its error.
+   */
+  private async sliced(ops: BulkOp[], report = false): Promise<BulkRun> {
     const info0 = this.info();
-    const pres = await Promise.all(ops.map((op) => {
-      const f = 'insertOne' in op ? undefined : Object.values(op)[0]!.filter as Filter;
-      return f && WriteTargets.find(this.engine, info0, f, !('updateMany' in op || 'deleteMany' in op));
-    }));
+    const pres = await Promise.all(ops.map((op) => 'updateMany' in op || 'deleteMany' in op
+      ? WriteTargets.findMany(this.engine, info0, 'updateMany' in op ? op.updateMany.filter : op.deleteMany.filter)
+      : 'insertOne' in op ? undefined : WriteTargets.find(this.engine, info0, Object.values(op)[0]!.filter as Filter, true)));
+    const run = new BulkRun(this.bulkSteps, this.store.sql, ops, pres);
     try {
-      return await this.bulkWriteNow(ops, pres);
+      await inSlices(this.store, (until) => run.step(until));
     } finally {
       for (const p of pres) p?.done();
     }
+    if (!report && run.errors.length) throw run.errors[0];
+    return run;
   }
 
-  private bulkWriteNow(ops: BulkOperation[], pres: Array<WriteTargets | undefined>): Promise<BulkResult> {
-    return this.store.write(() => this.bulkWriteSync(ops, pres));
-  }
-
-  private bulkWriteSync(ops: BulkOperation[], pres: Array<WriteTargets | undefined>): BulkResult {
-    const info = this.ensure();
-    const r: BulkResult = {
-      insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0,
-      insertedIds: new Map(), upsertedIds: new Map(), writeErrors: [],
-    };
-    const sql = this.store.sql;
-    ops.forEach((op, index) => {
-      sql.exec('SAVEPOINT op');
-      try {
-        if ('insertOne' in op) {
-          r.insertedIds.set(index, this.insertSync(info, op.insertOne.document));
-          r.insertedCount++;
-        } else if ('deleteOne' in op || 'deleteMany' in op) {
-          const many = 'deleteMany' in op;
-          r.deletedCount += this.deleteSync(info, many ? op.deleteMany.filter : op.deleteOne.filter, many, pres[index]).deletedCount;
-        } else {
-          const u = 'replaceOne' in op
-            ? this.replaceSync(info, op.replaceOne.filter, op.replaceOne.replacement, op.replaceOne.upsert ?? false, pres[index])
-            : 'updateOne' in op
-              ? this.updateSync(info, op.updateOne.filter, op.updateOne.update, { upsert: op.updateOne.upsert }, false, pres[index])
-              : this.updateSync(info, op.updateMany.filter, op.updateMany.update, {}, true, pres[index]);
-          r.matchedCount += u.matchedCount;
-          r.modifiedCount += u.modifiedCount;
-          if (u.upsertedCount) {
-            r.upsertedCount++;
-            r.upsertedIds.set(index, u.upsertedId);
-          }
-        }
-        sql.exec('RELEASE op');
-      } catch (e) {
-        sql.exec('ROLLBACK TO op');
-        sql.exec('RELEASE op');
-        this.store.restampTouched();
-        if (!(e instanceof EngineError)) throw e;
-        r.writeErrors.push({ index, code: e.code, message: e.message });
-      }
-    });
-    return r;
-  }
+  private readonly bulkSteps: BulkSteps = {
+    ensure: () => this.ensure(),
+    insert: (info, doc) => this.insertSync(info, doc),
+    replace: (info, filter, doc, upsert, pre) => this.replaceSync(info, filter, doc, upsert, pre),
+    updateOne: (info, filter, update, upsert, pre) => this.updateSync(info, filter, update, { upsert }, false, pre),
+    deleteOne: (info, filter, pre) => this.deleteSync(info, filter, false, pre).deletedCount,
+    candidates: (info, filter, pre) => pre?.candidates(info) ?? this.scan(info, filter).map((h) => h.rowid),
+    updateRows: (info, op, rowids, now) => {
+      const hits = this.engine.scanner.recheck(info, op.filter, rowids);
+      return { matched: hits.length, modified: this.updateHits(info, op.filter, op.update, op, hits, now) };
+    },
+    deleteRows: (info, filter, rowids) => this.deleteHits(info, this.engine.scanner.recheck(info, filter, rowids)),
+    upsert: (info, op, now) => this.upsertSync(info, op.filter, op.update, op, now),
+    rolledBack: () => this.store.restampTouched(),
+  };
 
   /**
    * The operations as synchronous steps on the committed rows, for a caller already inside a store
@@ -365,7 +360,11 @@ export class EmbeddedCollection implements Collection {
       const info = this.info();
       return info ? this.deleteSync(info, filter, true) : { deletedCount: 0 };
     },
-    bulkWrite: (ops: BulkOperation[]): BulkResult => this.bulkWriteSync(ops, ops.map(() => undefined)),
+    bulkWrite: (ops: BulkOperation[]): BulkResult => {
+      const run = new BulkRun(this.bulkSteps, this.store.sql, ops, ops.map(() => undefined));
+      run.step(Infinity);
+      return run.result;
+    },
   };
 
   async aggregate(pipeline: Document[], options?: AggregateOptions): Promise<Document[]> {

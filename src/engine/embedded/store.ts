@@ -35,6 +35,8 @@ interface PendingWrite {
   run: () => unknown;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** called right after the COMMIT that holds a successful run, before it is on disk */
+  committed?: () => void;
 }
 
 export class Store {
@@ -371,10 +373,13 @@ export class Store {
     return true;
   }
 
-  /** Runs `run` inside the next group commit; resolves with its result once it is durable. */
-  write<T>(run: () => T): Promise<T> {
+  /**
+   * Runs `run` inside the next group commit; resolves with its result once it is durable.
+   * `committed`: told as soon as that commit is made (a long write queues its next slice then).
+   */
+  write<T>(run: () => T, committed?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject, committed });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -427,6 +432,9 @@ export class Store {
     }
     if (this.touchedRows.size) this.onCommitted?.(this.touchedRows);
     const published = this.onCommit?.();
+    batch.forEach((w, i) => {
+      if (results[i]!.ok) w.committed?.();
+    });
     const settle = () => {
       published?.();
       batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
