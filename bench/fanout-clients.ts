@@ -2,6 +2,7 @@
 // SSE clients on one change stream. Each event carries its write's send time (`t`, ms); a client
 // records now − t per event. Reports over IPC: 'connected', then on 'stop' the counts and latencies.
 import { request, Agent } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
 interface Start {
@@ -15,13 +16,23 @@ interface Start {
 const latencies: number[] = [];
 let received = 0;
 let closed = 0;
+// this process's own load: when it is busy, the latencies it records include its own delay
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+let cpuAt = process.cpuUsage();
 
-/** The `"t":<ms>` of each event in a chunk; events are small and one per frame or SSE block. */
-function record(text: string): void {
+const T = Buffer.from('"t":');
+
+/**
+ * The `"t":<ms>` of each event in a chunk (events are small and one per frame or SSE block), read
+ * from the bytes: this process measures the server, so it spends as little as it can per event.
+ */
+function record(data: Buffer): void {
   const now = Date.now();
-  for (let i = text.indexOf('"t":'); i >= 0; i = text.indexOf('"t":', i + 4)) {
-    const t = Number.parseInt(text.slice(i + 4, i + 24), 10);
-    if (Number.isFinite(t)) {
+  for (let i = data.indexOf(T); i >= 0; i = data.indexOf(T, i + 4)) {
+    let t = 0;
+    let j = i + 4;
+    for (let d = data[j]! - 48; d >= 0 && d <= 9; d = data[++j]! - 48) t = t * 10 + d;
+    if (j > i + 4) {
       latencies.push(now - t);
       received++;
     }
@@ -30,8 +41,8 @@ function record(text: string): void {
 
 function openWs(s: Start): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(s.url.replace(/^http/, 'ws') + s.path, { headers: { Authorization: s.auth }, perMessageDeflate: false });
-    ws.on('message', (m) => record(m.toString()));
+    const ws = new WebSocket(s.url.replace(/^http/, 'ws') + s.path, { headers: { Authorization: s.auth }, perMessageDeflate: false, skipUTF8Validation: true });
+    ws.on('message', (m: Buffer) => record(m));
     ws.once('open', () => resolve());
     ws.once('error', reject);
     ws.on('close', () => closed++);
@@ -44,7 +55,6 @@ function openSse(s: Start): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(s.url + s.path, { agent, headers: { Accept: 'text/event-stream', Authorization: s.auth } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`SSE ${res.statusCode}`));
-      res.setEncoding('utf8');
       res.on('data', record);
       res.on('close', () => closed++);
       resolve();
@@ -73,9 +83,15 @@ process.on('message', (m: { type: string } & Partial<Start>) => {
   } else if (m.type === 'reset') {
     latencies.length = 0;
     received = 0;
+    loopDelay.reset();
+    loopDelay.enable();
+    cpuAt = process.cpuUsage();
   } else if (m.type === 'stop') {
+    const cpu = process.cpuUsage(cpuAt);
+    loopDelay.disable();
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    process.send!({ type: 'stats', received, closed, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN }, () => process.exit(0));
+    process.send!({ type: 'stats', received, closed, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN,
+      cpuMs: (cpu.user + cpu.system) / 1000, lagP99Ms: loopDelay.percentile(99) / 1e6, lagMaxMs: loopDelay.max / 1e6 }, () => process.exit(0));
   }
 });

@@ -17,6 +17,8 @@ export interface FanoutOptions {
   seconds: number;
   /** resident memory of the server (MB) */
   rss: () => number;
+  /** CPU time of the server and its workers (clock ticks, 100 a second) */
+  cpuTicks?: () => number;
 }
 
 export interface FanoutResult {
@@ -31,6 +33,11 @@ export interface FanoutResult {
   missed: number;
   clientsClosed: number;
   rssPer1000MB: number;
+  /** server CPU per notification delivered (µs) */
+  serverCpuUs: number;
+  /** the clients' process: CPU per notification received (µs) and its event-loop delay p99 */
+  clientCpuUs: number;
+  clientLagP99Ms: number;
   target: string;
   met: boolean;
 }
@@ -69,6 +76,7 @@ export async function fanout(o: FanoutOptions): Promise<FanoutResult> {
   const timer = setInterval(write, every);
   await sleep(1000);
   clients.send({ type: 'reset' });
+  const ticks = o.cpuTicks?.() ?? NaN;
   const counted = sent;
   const started = Date.now();
   await sleep(o.seconds * 1000);
@@ -79,6 +87,7 @@ export async function fanout(o: FanoutOptions): Promise<FanoutResult> {
   await sleep(1000);
   clients.send({ type: 'stop' });
   const stats = await message('stats');
+  const serverCpuMs = ((o.cpuTicks?.() ?? NaN) - ticks) * 10;
   const after = Math.max(connected, o.rss());
   const nps = stats.received / elapsed;
   const result: FanoutResult = {
@@ -92,6 +101,9 @@ export async function fanout(o: FanoutOptions): Promise<FanoutResult> {
     missed: Math.max(0, writes * o.clients - stats.received),
     clientsClosed: stats.closed,
     rssPer1000MB: ((after - before) / o.clients) * 1000,
+    serverCpuUs: (serverCpuMs * 1000) / stats.received,
+    clientCpuUs: (stats.cpuMs * 1000) / stats.received,
+    clientLagP99Ms: stats.lagP99Ms,
     target: '≥ 5,000 clients, p99 < 500 ms, ≥ 50,000 notifications/s',
     met: o.clients >= 5000 && stats.p99 < 500 && nps >= 50_000 && failed === 0,
   };
@@ -100,8 +112,8 @@ export async function fanout(o: FanoutOptions): Promise<FanoutResult> {
 
 export function fanoutTable(r: FanoutResult): string[] {
   return [
-    '| workload | clients (WS + SSE) | writes/s | notifications/s | p50 ms | p99 ms | max ms | missed | closed | RSS MB / 1,000 clients | target |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    `| ${r.workload} | ${r.clients} | ${f(r.writesPerSecond)} | ${f(r.notificationsPerSecond)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.maxMs)} | ${r.missed} | ${r.clientsClosed} | ${f(r.rssPer1000MB, 1)} | ${r.target}: ${r.met ? 'met' : '**missed**'} |`,
+    '| workload | clients (WS + SSE) | writes/s | notifications/s | p50 ms | p99 ms | max ms | missed | closed | RSS MB / 1,000 clients | server µs CPU / notification | clients µs CPU / notification, loop delay p99 ms | target |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| ${r.workload} | ${r.clients} | ${f(r.writesPerSecond)} | ${f(r.notificationsPerSecond)} | ${f(r.p50Ms)} | ${f(r.p99Ms)} | ${f(r.maxMs)} | ${r.missed} | ${r.clientsClosed} | ${f(r.rssPer1000MB, 1)} | ${f(r.serverCpuUs, 1)} | ${f(r.clientCpuUs, 1)}, ${f(r.clientLagP99Ms)} | ${r.target}: ${r.met ? 'met' : '**missed**'} |`,
   ];
 }

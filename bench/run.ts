@@ -217,7 +217,7 @@ async function main(): Promise<void> {
   try {
     await waitUp(`${base}/ping`);
     if (!ONLY || fanoutOnly) {
-      fanoutResult = await fanout({ clients: FANOUT_CLIENTS, rate: FANOUT_RATE, seconds: SECONDS * RUNS, rss: () => workerRss(pid) });
+      fanoutResult = await fanout({ clients: FANOUT_CLIENTS, rate: FANOUT_RATE, seconds: SECONDS * RUNS, rss: () => workerRss(pid), cpuTicks: () => treeCpuTicks(pid) });
       console.log(fanoutTable(fanoutResult).join('\n'));
     }
     if (fanoutOnly) return;

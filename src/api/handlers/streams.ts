@@ -117,7 +117,7 @@ export async function getChangeStream(req: MongoRequest): Promise<TakeoverRespon
         t.socket.once('close', () => attached || shared.release());
         wss.handleUpgrade(t.req, t.socket, t.head ?? Buffer.alloc(0), (socket) => {
           attached = true;
-          shared.attach(new WsClient(socket, limit, bound));
+          shared.attach(new WsClient(socket, t.socket, limit, bound));
         });
         return;
       }
