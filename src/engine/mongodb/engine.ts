@@ -18,7 +18,7 @@ import {
   type DriverBulkReport, type DriverWriteError,
 } from './mapping.ts';
 import { MongoBucket } from './bucket.ts';
-import { MongoSession, MongoSessions } from './sessions.ts';
+import { MongoSession, MongoSessions, type Probe } from './sessions.ts';
 import { MongoChangeStream } from './watch.ts';
 
 const NAMESPACE_NOT_FOUND = 26;
@@ -49,14 +49,17 @@ class MongoCollection implements Collection {
     this.sessions = sessions;
   }
 
+  /** A read in a transaction that matches nothing (an empty $in: no scan): whether the server still holds it. */
+  private readonly probe: Probe = (session) => this.c.findOne({ _id: { $in: [] } }, { session, projection: { _id: 1 } });
+
   /** Runs a driver call in the transaction the options name, if any (sessions.ts). */
   private inSession<T>(opts: SessionOption | undefined, op: (s: { session?: ClientSession }) => Promise<T>): Promise<T> {
     return run(async () => {
-      const s = this.sessions.optionOf(opts);
+      const s = this.sessions.optionOf(opts, this.probe);
       try {
         return await op(s);
       } catch (e) {
-        this.sessions.failed(opts, engineErrorOf(e));
+        await this.sessions.failed(opts, engineErrorOf(e));
         throw e;
       }
     });
@@ -139,14 +142,14 @@ class MongoCollection implements Collection {
     let writeErrors: DriverWriteError[] = [];
     let s: { session?: ClientSession };
     try {
-      s = this.sessions.optionOf(opts);
+      s = this.sessions.optionOf(opts, this.probe);
     } catch (e) {
       throw engineErrorOf(e);
     }
     try {
       report = await this.c.bulkWrite(driverOps as Parameters<DriverCollection<Document>['bulkWrite']>[0], { ordered: false, ...s });
     } catch (e) {
-      this.sessions.failed(opts, engineErrorOf(e));
+      await this.sessions.failed(opts, engineErrorOf(e));
       const err = e as Error & { writeErrors?: unknown; result?: DriverBulkReport; writeConcernError?: unknown };
       // write errors are results; anything else (network, write concern, bad command) fails the call
       if (err.name !== 'MongoBulkWriteError' || !err.result || !Array.isArray(err.writeErrors) || err.writeErrors.length === 0) {

@@ -3,6 +3,14 @@
 // transactionLifetimeLimitSeconds); this registry only maps an id and a transaction number to
 // the driver session that runs it. A standalone server refuses transactions: the driver's error
 // surfaces (API.md §11: 502).
+//
+// The server may end a transaction by itself: a failed operation aborts it, and so does its
+// lifetime limit (transactionLifetimeLimitSeconds). The driver's session is then told (an
+// abortTransaction the server answers NoSuchTransaction, which the driver ignores) so that the
+// session's next transaction can start. Nothing tells a client of the lifetime abort: before
+// reporting or replacing a transaction in progress this asks the server, as RESTHeart does, with
+// a read in the transaction that matches nothing (on the collection of its first operation, which
+// docrest's MongoDB user can read).
 import type { ClientSession, MongoClient } from 'mongodb';
 import { EngineError } from '../../errors.ts';
 import type { Session, SessionOption, TransactionStatus } from '../types.ts';
@@ -17,7 +25,12 @@ interface Held {
   n: number;
   status: TransactionStatus;
   used: number;
+  /** a read in the transaction that matches nothing, once an operation was sent in it */
+  probe?: (session: ClientSession) => Promise<unknown>;
 }
+
+/** An operation's collection, for the probe of its transaction. */
+export type Probe = NonNullable<Held['probe']>;
 
 function notInProgress(): EngineError {
   return new EngineError(NO_SUCH_TRANSACTION, 'NoSuchTransaction', 'Given transaction number does not match any in-progress transactions');
@@ -44,13 +57,33 @@ export class MongoSessions {
     return h;
   }
 
-  current(sid: string): { txnNumber: number; status: TransactionStatus } | null {
+  async current(sid: string): Promise<{ txnNumber: number; status: TransactionStatus } | null> {
     const h = this.get(sid);
+    if (h) await this.refresh(h);
     return h && h.n > 0 ? { txnNumber: h.n, status: h.status } : null;
+  }
+
+  /** Whether the server still holds the transaction in progress (it aborts one at its lifetime limit). */
+  private async refresh(h: Held): Promise<void> {
+    if (h.status !== 'IN' || !h.probe) return;
+    try {
+      await h.probe(h.driver);
+    } catch (e) {
+      const err = engineErrorOf(e);
+      if (!(err instanceof EngineError) || err.code !== NO_SUCH_TRANSACTION) throw err;
+      await this.ended(h);
+    }
+  }
+
+  /** The server ended the transaction: so does the driver's session. */
+  private async ended(h: Held): Promise<void> {
+    h.status = 'ABORTED';
+    if (h.driver.inTransaction()) await h.driver.abortTransaction().catch(() => undefined);
   }
 
   async start(sid: string): Promise<number | null> {
     let h = this.get(sid);
+    if (h) await this.refresh(h);
     if (h?.status === 'IN') return null;
     if (!h) {
       h = { driver: this.client.startSession(), n: 0, status: 'NONE', used: Date.now() };
@@ -63,6 +96,7 @@ export class MongoSessions {
     }
     h.n++;
     h.status = 'IN';
+    h.probe = undefined;
     return h.n;
   }
 
@@ -78,13 +112,14 @@ export class MongoSessions {
       await h.driver.commitTransaction();
       h.status = 'COMMITTED';
     } catch (e) {
-      h.status = 'ABORTED';
-      await h.driver.abortTransaction().catch(() => undefined);
+      await this.ended(h);
       throw engineErrorOf(e);
     }
   }
 
   async abort(sid: string, n: number): Promise<void> {
+    const held = this.get(sid);
+    if (held) await this.refresh(held);
     const h = this.inProgress(sid, n);
     h.status = 'ABORTED';
     try {
@@ -101,17 +136,19 @@ export class MongoSessions {
   }
 
   /** The driver option of an operation in this session's transaction; throws when it is not in progress. */
-  optionOf(opts: SessionOption | undefined): { session?: ClientSession } {
+  optionOf(opts: SessionOption | undefined, probe: Probe): { session?: ClientSession } {
     const s = opts?.session;
     if (!s || s.txnNumber === undefined) return {};
-    return { session: this.inProgress(s.id, s.txnNumber).driver };
+    const h = this.inProgress(s.id, s.txnNumber);
+    h.probe ??= probe;
+    return { session: h.driver };
   }
 
   /** A failed operation ends its transaction on the server: mirror that. */
-  failed(opts: SessionOption | undefined, e: unknown): void {
+  async failed(opts: SessionOption | undefined, e: unknown): Promise<void> {
     const s = opts?.session;
     const h = s && this.held.get(s.id);
-    if (h && h.n === s.txnNumber && h.status === 'IN' && e instanceof EngineError) h.status = 'ABORTED';
+    if (h && h.n === s.txnNumber && h.status === 'IN' && e instanceof EngineError) await this.ended(h);
   }
 
   async close(): Promise<void> {

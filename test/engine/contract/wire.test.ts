@@ -25,6 +25,14 @@ async function fresh() {
       await shim.close();
       rmSync(dir, { recursive: true, force: true });
     },
+    // the server's transaction lifetime limit: the embedded engine's under the shim
+    lifetime: async (ms: number) => {
+      const was = shim.engine.transactions.lifetimeMs;
+      shim.engine.transactions.lifetimeMs = ms;
+      return async () => {
+        shim.engine.transactions.lifetimeMs = was;
+      };
+    },
   };
 }
 
