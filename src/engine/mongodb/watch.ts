@@ -1,7 +1,9 @@
 // Change streams of the MongoDB engine: the driver's watch(), its events converted to the exact
 // model. The driver's stream is read as an iterator so that `init` can tell when MongoDB accepted
 // it (a standalone server refuses $changeStream; a resume point no longer in the oplog fails
-// with ChangeStreamHistoryLost) before the first event arrives.
+// with ChangeStreamHistoryLost) before the first event arrives: the first answer with no event
+// sets the stream's resume token from its postBatchResumeToken (`resumeTokenChanged`), which is
+// sooner than the first tryNext, whose getMore waits up to a second for an event.
 import { EventEmitter } from 'node:events';
 import type { ChangeStream as DriverChangeStream } from 'mongodb';
 import type { ChangeStream, ChangeStreamOptions } from '../types.ts';
@@ -28,10 +30,17 @@ export class MongoChangeStream extends EventEmitter implements ChangeStream {
   }
 
   private async pump(): Promise<void> {
+    let opened = false;
+    const open = () => {
+      if (opened || this.closed) return;
+      opened = true;
+      this.emit('init');
+    };
+    this.cs.once('resumeTokenChanged', open);
     try {
       let change = await this.cs.tryNext();
       if (this.closed) return;
-      this.emit('init');
+      open();
       for (;;) {
         if (change) {
           const exact = toExact(change as unknown as Document);

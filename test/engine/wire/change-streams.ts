@@ -66,7 +66,7 @@ class StreamCursor {
     const taken = this.queue.splice(0, size > 0 ? size : this.queue.length);
     if (taken.length) this.lastToken = taken.at(-1)!.token;
     const s = this.stream;
-    const token = this.queue.length === 0 && s instanceof EmbeddedChangeStream && s.pos > 0 ? tokenOf(s.pos) : this.lastToken;
+    const token = this.queue.length === 0 && s instanceof EmbeddedChangeStream ? tokenOf(s.pos) : this.lastToken;
     return { events: taken.map((t) => t.event), done: this.queue.length === 0 && (s.closed || this.failure !== undefined), token };
   }
 }
