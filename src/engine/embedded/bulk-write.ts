@@ -5,12 +5,11 @@
 //
 // - Operations run in order; a failed one is reported (writeErrors) and the next one runs
 //   (unordered bulk write, as RESTHeart's bulk POST and the driver's insertMany({ordered:false})).
-// - A write by filter (updateMany, deleteMany) fixes the rows it considers at its start: every row
-//   its query found and every row written since (write-targets.ts). Each slice takes the next of
-//   them in chunks and judges each again on the stored document, so a document is written at most
-//   once, one that still matches is never missed, and one another client changed meanwhile is
-//   judged as it is now (as MongoDB re-checks a document after yielding). Rows inserted after the
-//   start are not considered.
+// - A write by filter (updateMany, deleteMany) fixes the rows it goes through at its start
+//   (bulk-rows.ts); each slice takes the next of them in chunks and judges each on the stored
+//   document, so a document is written at most once, one that matched at the start and still
+//   matches is never missed, and one another client changed meanwhile is judged as it is now (as
+//   MongoDB re-checks a document after yielding).
 // - Every operation's share of a slice runs in a savepoint: an error (a unique index violated, an
 //   _id changed) rolls back that share and ends the operation; what its earlier slices wrote stays,
 //   counted, as MongoDB keeps the documents a multi-update wrote before failing. An operation that
@@ -20,6 +19,8 @@ import { EngineError } from '../../errors.ts';
 import type { BulkOperation, BulkResult, Filter, UpdateResult, UpdateSpec } from '../types.ts';
 import type { Document } from '../values.ts';
 import type { CollectionInfo } from './store.ts';
+import type { RowCursor, Targets } from './bulk-rows.ts';
+import type { Hit } from './scan.ts';
 import type { WriteTargets } from './write-targets.ts';
 
 /** updateMany with the options of Collection.updateMany */
@@ -40,25 +41,24 @@ export interface BulkSteps {
   replace(info: CollectionInfo, filter: Filter, doc: Document, upsert: boolean, pre: WriteTargets | undefined): UpdateResult;
   updateOne(info: CollectionInfo, filter: Filter, update: UpdateSpec, upsert: boolean, pre: WriteTargets | undefined): UpdateResult;
   deleteOne(info: CollectionInfo, filter: Filter, pre: WriteTargets | undefined): number;
-  /** the rows a write by filter considers, fixed at its start */
-  candidates(info: CollectionInfo, filter: Filter, pre: WriteTargets | undefined): number[];
-  /** updates those of these rows that match the filter now */
-  updateRows(info: CollectionInfo, op: ManyUpdate, rowids: number[], now: Date): { matched: number; modified: number };
-  /** deletes those of these rows that match the filter now */
-  deleteRows(info: CollectionInfo, filter: Filter, rowids: number[]): number;
-  /** a share of the bulk was rolled back: caches must not keep what it wrote */
+  /** the rows a write by filter goes through (bulk-rows.ts), at its start */
+  cursor(info: CollectionInfo, filter: Filter, targets: Targets): RowCursor;
+  /** applies the update to these matching rows; how many changed */
+  updateHits(info: CollectionInfo, op: ManyUpdate, hits: Hit[], now: Date): number;
+  /** deletes these matching rows */
+  deleteHits(info: CollectionInfo, hits: Hit[]): number;
+  /** a share of the bulk was rolled back: cached results must not keep what it wrote */
   rolledBack(): void;
   /** the document an updateMany with upsert inserts when it matched nothing; its _id */
   upsert(info: CollectionInfo, op: ManyUpdate, now: Date): unknown;
 }
 
-/** rows judged and written between two looks at the clock */
+/** rows judged (and written) between two looks at the clock */
 const CHUNK = 32;
 
-/** A write by filter under way: its rows, how far it got, what it did so far. */
+/** A write by filter under way: its rows, when it began, how many matched so far. */
 interface Many {
-  rowids: number[];
-  at: number;
+  rows: RowCursor;
   now: Date;
   matched: number;
 }
@@ -74,14 +74,17 @@ export class BulkRun {
   private readonly sql: Database;
   private readonly ops: BulkOp[];
   private readonly pres: Array<WriteTargets | undefined>;
+  private readonly targets: Array<Targets | undefined>;
   private next = 0;
   private many: Many | undefined;
 
-  constructor(steps: BulkSteps, sql: Database, ops: BulkOp[], pres: Array<WriteTargets | undefined>) {
+  /** `pres`: the targets of single-document operations, `targets` those of writes by filter, per operation */
+  constructor(steps: BulkSteps, sql: Database, ops: BulkOp[], pres: Array<WriteTargets | undefined>, targets: Array<Targets | undefined>) {
     this.steps = steps;
     this.sql = sql;
     this.ops = ops;
     this.pres = pres;
+    this.targets = targets;
   }
 
   /** Inside a store write: runs operations until `until` (performance.now()); true once all ran. */
@@ -143,25 +146,21 @@ export class BulkRun {
    */
   private runMany(info: CollectionInfo, op: ManyOp, index: number, until: number): boolean {
     const filter = 'updateMany' in op ? op.updateMany.filter : op.deleteMany.filter;
-    const m = (this.many ??= { rowids: this.steps.candidates(info, filter, this.pres[index]), at: 0, now: new Date(), matched: 0 });
+    const m = (this.many ??= { rows: this.steps.cursor(info, filter, this.targets[index] ?? { kind: 'plan' }), now: new Date(), matched: 0 });
     let matched = 0;
     let modified = 0;
     let deleted = 0;
-    let at = m.at;
-    while (at < m.rowids.length) {
-      const chunk = m.rowids.slice(at, at + CHUNK);
-      at += chunk.length;
+    while (!m.rows.done) {
+      const hits = m.rows.next(CHUNK);
       if ('updateMany' in op) {
-        const u = this.steps.updateRows(info, op.updateMany, chunk, m.now);
-        matched += u.matched;
-        modified += u.modified;
-      } else deleted += this.steps.deleteRows(info, filter, chunk);
+        matched += hits.length;
+        modified += this.steps.updateHits(info, op.updateMany, hits, m.now);
+      } else deleted += this.steps.deleteHits(info, hits);
       if (performance.now() >= until) break;
     }
-    const complete = at >= m.rowids.length;
+    const complete = m.rows.done;
     let upserted: unknown;
     if (complete && 'updateMany' in op && op.updateMany.upsert && m.matched + matched === 0) upserted = this.steps.upsert(info, op.updateMany, m.now);
-    m.at = at;
     m.matched += matched;
     this.count(index, { matchedCount: matched, modifiedCount: modified, upsertedCount: upserted === undefined ? 0 : 1, upsertedId: upserted ?? null });
     this.result.deletedCount += deleted;

@@ -22,6 +22,7 @@ import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
 import { BulkRun, type BulkOp, type BulkSteps } from './bulk-write.ts';
 import { inSlices } from './bulk-slices.ts';
+import { ListCursor, RangeCursor, targetsOf, type Targets } from './bulk-rows.ts';
 import { aggregate } from './aggregate.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
@@ -304,14 +305,17 @@ export class EmbeddedCollection implements Collection {
    */
   private async sliced(ops: BulkOp[], report = false): Promise<BulkRun> {
     const info0 = this.info();
-    const pres = await Promise.all(ops.map((op) => 'updateMany' in op || 'deleteMany' in op
-      ? WriteTargets.findMany(this.engine, info0, 'updateMany' in op ? op.updateMany.filter : op.deleteMany.filter)
-      : 'insertOne' in op ? undefined : WriteTargets.find(this.engine, info0, Object.values(op)[0]!.filter as Filter, true)));
-    const run = new BulkRun(this.bulkSteps, this.store.sql, ops, pres);
+    const many = (op: BulkOp) => 'updateMany' in op || 'deleteMany' in op;
+    const found = (t: Targets | undefined) => (t?.kind === 'found' ? t.pre : undefined);
+    const [pres, targets] = await Promise.all([
+      Promise.all(ops.map((op) => ('insertOne' in op || many(op) ? undefined : WriteTargets.find(this.engine, info0, Object.values(op)[0]!.filter as Filter, true)))),
+      Promise.all(ops.map((op) => (many(op) ? targetsOf(this.engine, info0, Object.values(op)[0]!.filter as Filter) : undefined))),
+    ]);
+    const run = new BulkRun(this.bulkSteps, this.store.sql, ops, pres, targets);
     try {
       await inSlices(this.store, (until) => run.step(until));
     } finally {
-      for (const p of pres) p?.done();
+      for (const p of [...pres, ...targets.map(found)]) p?.done();
     }
     if (!report && run.errors.length) throw run.errors[0];
     return run;
@@ -323,12 +327,13 @@ export class EmbeddedCollection implements Collection {
     replace: (info, filter, doc, upsert, pre) => this.replaceSync(info, filter, doc, upsert, pre),
     updateOne: (info, filter, update, upsert, pre) => this.updateSync(info, filter, update, { upsert }, false, pre),
     deleteOne: (info, filter, pre) => this.deleteSync(info, filter, false, pre).deletedCount,
-    candidates: (info, filter, pre) => pre?.candidates(info) ?? this.scan(info, filter).map((h) => h.rowid),
-    updateRows: (info, op, rowids, now) => {
-      const hits = this.engine.scanner.recheck(info, op.filter, rowids);
-      return { matched: hits.length, modified: this.updateHits(info, op.filter, op.update, op, hits, now) };
+    cursor: (info, filter, t) => {
+      if (t.kind === 'range') return new RangeCursor(this.engine, info, filter);
+      const rowids = t.kind === 'found' ? t.pre.candidates(info) : this.scan(info, filter).map((h) => h.rowid);
+      return new ListCursor(rowids, (chunk) => this.engine.scanner.recheck(info, filter, chunk));
     },
-    deleteRows: (info, filter, rowids) => this.deleteHits(info, this.engine.scanner.recheck(info, filter, rowids)),
+    updateHits: (info, op, hits, now) => this.updateHits(info, op.filter, op.update, op, hits, now),
+    deleteHits: (info, hits) => this.deleteHits(info, hits),
     upsert: (info, op, now) => this.upsertSync(info, op.filter, op.update, op, now),
     rolledBack: () => this.store.restampTouched(),
   };
@@ -361,7 +366,7 @@ export class EmbeddedCollection implements Collection {
       return info ? this.deleteSync(info, filter, true) : { deletedCount: 0 };
     },
     bulkWrite: (ops: BulkOperation[]): BulkResult => {
-      const run = new BulkRun(this.bulkSteps, this.store.sql, ops, ops.map(() => undefined));
+      const run = new BulkRun(this.bulkSteps, this.store.sql, ops, [], []);
       run.step(Infinity);
       return run.result;
     },

@@ -8,7 +8,7 @@ import type { Filter } from '../types.ts';
 import { renderJson } from '../../json/render.ts';
 import { deadlineOf } from './time-limit.ts';
 import type { EmbeddedEngine } from './engine.ts';
-import { exactKeyLookup, type Hit } from './scan.ts';
+import type { Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 
 export class WriteTargets {
@@ -29,19 +29,6 @@ export class WriteTargets {
   /** The targets of a write by filter, or undefined when the write may simply scan (small or indexed). */
   static async find(engine: EmbeddedEngine, info: CollectionInfo | undefined, filter: Filter, one: boolean): Promise<WriteTargets | undefined> {
     if (!info || !engine.scanner.largeScan(info, filter)) return undefined;
-    return WriteTargets.query(engine, info, filter, one);
-  }
-
-  /**
-   * The targets of a write by filter of any number of documents (updateMany, deleteMany in
-   * slices, bulk-write.ts), whatever the collection's size: undefined only for a lookup of one _id.
-   */
-  static async findMany(engine: EmbeddedEngine, info: CollectionInfo | undefined, filter: Filter): Promise<WriteTargets | undefined> {
-    if (!info || exactKeyLookup(filter)) return undefined;
-    return WriteTargets.query(engine, info, filter, false);
-  }
-
-  private static async query(engine: EmbeddedEngine, info: CollectionInfo, filter: Filter, one: boolean): Promise<WriteTargets> {
     const t = new WriteTargets(engine, info.table, one);
     try {
       const hits = await engine.scanner.query(info, filter, renderJson(filter, 'extended'), one ? { limit: 1 } : {}, deadlineOf(undefined), false);
@@ -71,7 +58,7 @@ export class WriteTargets {
   }
 
   /**
-   * Inside the write: the rows a write of many documents considers, not judged yet (bulk-write.ts
+   * Inside the write: the rows a write of many documents goes through, not judged yet (bulk-rows.ts
    * judges them chunk by chunk): those the query found and every row written since it began.
    */
   candidates(info: CollectionInfo): number[] {
