@@ -75,6 +75,17 @@ const steps: Step[] = [
   { name: 'c writes and commits it', method: 'POST', path: () => `/db/tx?${q('c', 2)}`, body: { _id: 2, by: 'c' }, status: 201 },
   { name: 'c commits → 200', method: 'PATCH', path: () => `/_sessions/${sid.c}/_txns/2`, status: 200 },
   { name: 'both documents are stored', method: 'GET', path: () => '/db/tx?filter={"by":{"$exists":true}}&sort={"_id":1}', status: 200, check: (r) => assert.deepEqual(r.json().map((d: { by: string }) => d.by), ['b', 'c']) },
+  // a plain write to a document a transaction wrote: the commit conflicts (the shim's embedded
+  // engine lets the plain write through; mongod would make it wait for the transaction)
+  newSession('d'),
+  { name: 'd starts a transaction', method: 'POST', path: () => `/_sessions/${sid.d}/_txns`, status: 201 },
+  { name: 'd updates a1', method: 'PATCH', path: () => `/db/tx/a1?${q('d', 1)}`, body: { $set: { v: 9 } }, status: 200 },
+  { name: 'a plain write updates a1', method: 'PATCH', path: () => '/db/tx/a1', body: { $set: { v: 5 } }, status: 200 },
+  { name: 'd\'s commit → 409', method: 'PATCH', path: () => `/_sessions/${sid.d}/_txns/1`, status: 409, expectBody: CONFLICT },
+  { name: 'd was aborted', method: 'GET', path: () => `/_sessions/${sid.d}/_txns`, status: 200, expectBody: { currentTxn: { id: 1, status: 'ABORTED' } } },
+  { name: 'd starts its next transaction → 201', method: 'POST', path: () => `/_sessions/${sid.d}/_txns`, status: 201, check: (r) => assert.equal(r.headers.get('location'), `/_sessions/${sid.d}/_txns/2`) },
+  { name: 'd commits it empty → 200', method: 'PATCH', path: () => `/_sessions/${sid.d}/_txns/2`, status: 200 },
+  { name: 'the plain write stands', method: 'GET', path: () => '/db/tx/a1', status: 200, check: (r) => assert.equal(r.json().v, 5) },
   // ending a session aborts its transaction
   { name: 'b starts transaction 2', method: 'POST', path: () => `/_sessions/${sid.b}/_txns`, status: 201 },
   { name: 'b writes in it', method: 'POST', path: () => `/db/tx?${q('b', 2)}`, body: { _id: 'ended' }, status: 201 },
