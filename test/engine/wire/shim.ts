@@ -66,10 +66,11 @@ export class WireShim {
     return this.port;
   }
 
-  /** Stops listening and drops every connection (what a crashed mongod looks like). */
+  /** Stops listening and drops every connection and cursor (what a crashed mongod looks like). */
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    await this.cursors.closeAll();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -77,7 +78,6 @@ export class WireShim {
 
   async close(): Promise<void> {
     await this.stop();
-    await this.cursors.closeAll();
     await this.engine.close();
   }
 
