@@ -53,6 +53,19 @@ describe('wire shim: standalone and replica set', () => {
     assert.equal(await r.engine.supportsTransactions(), true);
   });
 
+  test('replica set: a command mongod refuses in a transaction answers 263 and aborts it', async () => {
+    const r = await running({ replicaSet: 'rs0' }, '?replicaSet=rs0');
+    open.push(r.close);
+    const c = r.engine.client.db('d').collection('c');
+    const session = r.engine.client.startSession();
+    session.startTransaction();
+    await c.insertOne({ _id: 1 } as never, { session });
+    await assert.rejects(c.estimatedDocumentCount({ session }), { code: 263, codeName: 'OperationNotSupportedInTransaction' });
+    await assert.rejects(session.commitTransaction(), { code: 251 });
+    await session.endSession();
+    assert.equal(await c.countDocuments({}), 0);
+  });
+
   test('replica set through directConnection=true: transactions run', async () => {
     const r = await running({ replicaSet: 'rs0' }, '?directConnection=true');
     open.push(r.close);

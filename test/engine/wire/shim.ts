@@ -15,10 +15,15 @@
 // - no operationTime or $clusterTime: no causal consistency tokens, no startAtOperationTime, no
 //   cluster-wide change streams; readConcern and writeConcern are accepted and ignored;
 // - retryable writes run once: a retried write (same lsid and txnNumber) is not recognised;
-// - in a transaction, aggregations read the committed data (the embedded engine's rule) except
+// - in a transaction, the catalog commands mongod refuses (count, list*, drop*) answer 263 and
+//   abort it, as mongod; aggregations read the committed data (the embedded engine's rule) except
 //   the driver's countDocuments pipeline, which counts through the transaction (commands.ts);
+// - snapshots and conflicts are the embedded engine's: a plain write to a document a transaction
+//   wrote goes through and the transaction's commit conflicts, where mongod makes the write wait;
 // - the transaction lifetime is the embedded engine's (Transactions.lifetimeMs), not a server
-//   parameter (transactions.ts).
+//   parameter (transactions.ts);
+// - change events are the embedded engine's: no clusterTime, lsid or txnNumber fields, and resume
+//   tokens are its change log positions (change-streams.ts).
 import { ObjectId, deserialize, serialize } from 'bson';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -218,7 +223,7 @@ export class WireShim {
       const batchSize = isPlainObject(body.cursor) ? num(body.cursor.batchSize) : 0;
       return this.cursors.changeStream(db, whole ? undefined : collName, ns, pipeline, batchSize);
     }
-    const session = await this.transactions.sessionOf(body);
+    const session = await this.transactions.sessionOf(name, body);
     const target = { engine: this.engine, db, coll: db.collection(collName), dbName, collName, ns: `${dbName}.${collName}`, session };
     const reply = await crud(name, body, target);
     if (!reply) throw new EngineError(59, 'CommandNotFound', `no such command: '${name}'`);

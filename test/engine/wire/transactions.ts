@@ -15,6 +15,9 @@ import { bool, num } from './commands.ts';
 const ILLEGAL_OPERATION = 20;
 const WRITE_CONFLICT = 112;
 const NO_SUCH_TRANSACTION = 251;
+const NOT_IN_TRANSACTION = 263;
+// catalog commands mongod refuses in a transaction; the refusal aborts it
+const REFUSED = new Set(['count', 'listcollections', 'listindexes', 'listdatabases', 'drop', 'dropdatabase', 'dropindexes']);
 
 function noSuchTransaction(t: number): EngineError {
   return new EngineError(NO_SUCH_TRANSACTION, 'NoSuchTransaction', `Transaction with { txnNumber: ${t} } has been aborted or is not in progress.`);
@@ -48,8 +51,17 @@ export class WireTransactions {
     this.replicaSet = replicaSet;
   }
 
-  /** The session a command runs in: undefined outside a transaction. */
-  async sessionOf(body: Document): Promise<Session | undefined> {
+  /** The session the command `name` runs in: undefined outside a transaction. */
+  async sessionOf(name: string, body: Document): Promise<Session | undefined> {
+    const session = await this.transactionOf(body);
+    if (session && REFUSED.has(name)) {
+      await this.engine.session(session.id).abortTransaction(session.txnNumber!);
+      throw new EngineError(NOT_IN_TRANSACTION, 'OperationNotSupportedInTransaction', `Cannot run '${Object.keys(body)[0]}' in a multi-document transaction.`);
+    }
+    return session;
+  }
+
+  private async transactionOf(body: Document): Promise<Session | undefined> {
     if (body.txnNumber !== undefined && !this.replicaSet) {
       throw new EngineError(ILLEGAL_OPERATION, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
     }
