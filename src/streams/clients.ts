@@ -52,14 +52,14 @@ function sseChunk(ev: PreparedEvent): Buffer {
   return (ev.sseChunk = Buffer.concat([Buffer.from(`${block.length.toString(16)}\r\n`), block, Buffer.from('\r\n')]));
 }
 
-/** The buffers in one write (one system call for several). */
-function writeAll(socket: Duplex, bufs: Buffer[]): void {
-  if (bufs.length === 1) {
-    socket.write(bufs[0]);
+/** The events, framed, in one write (one system call for several). */
+function writeAll(socket: Duplex, events: PreparedEvent[], frame: (ev: PreparedEvent) => Buffer): void {
+  if (events.length === 1) {
+    socket.write(frame(events[0]!));
     return;
   }
   socket.cork();
-  for (const b of bufs) socket.write(b);
+  for (const ev of events) socket.write(frame(ev));
   socket.uncork();
 }
 
@@ -162,7 +162,7 @@ export class WsClient extends QueuedClient {
 
   protected write(events: PreparedEvent[]): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    writeAll(this.socket, events.map(wsFrame));
+    writeAll(this.socket, events, wsFrame);
   }
 
   protected buffered(): number {
@@ -199,7 +199,7 @@ export class SseClient extends QueuedClient {
 
   protected write(events: PreparedEvent[]): void {
     if (this.res.destroyed) return;
-    if (this.socket) writeAll(this.socket, events.map(sseChunk));
+    if (this.socket) writeAll(this.socket, events, sseChunk);
     else for (const ev of events) this.res.write(sseBlock(ev));
   }
 
