@@ -36,7 +36,8 @@ type ManyOp = { updateMany: ManyUpdate } | { deleteMany: { filter: Filter } };
 
 /** The collection's write paths, synchronous, inside a store write. */
 export interface BulkSteps {
-  ensure(): CollectionInfo;
+  /** the collection, created if need be (a delete alone does not create it: undefined, nothing to do) */
+  ensure(): CollectionInfo | undefined;
   insert(info: CollectionInfo, doc: Document): unknown;
   replace(info: CollectionInfo, filter: Filter, doc: Document, upsert: boolean, pre: WriteTargets | undefined): UpdateResult;
   updateOne(info: CollectionInfo, filter: Filter, update: UpdateSpec, upsert: boolean, pre: WriteTargets | undefined): UpdateResult;
@@ -58,6 +59,7 @@ const CHUNK = 32;
 
 /** A write by filter under way: its rows, when it began, how many matched so far. */
 interface Many {
+  table: string;
   rows: RowCursor;
   now: Date;
   matched: number;
@@ -90,8 +92,9 @@ export class BulkRun {
   /** Inside a store write: runs operations until `until` (performance.now()); true once all ran. */
   step(until: number): boolean {
     const info = this.steps.ensure();
+    if (!info) this.next = this.ops.length;
     while (this.next < this.ops.length) {
-      this.runOne(info, this.next, until);
+      this.runOne(info!, this.next, until);
       if (performance.now() >= until) break;
     }
     return this.next >= this.ops.length;
@@ -146,7 +149,12 @@ export class BulkRun {
    */
   private runMany(info: CollectionInfo, op: ManyOp, index: number, until: number): boolean {
     const filter = 'updateMany' in op ? op.updateMany.filter : op.deleteMany.filter;
-    const m = (this.many ??= { rows: this.steps.cursor(info, filter, this.targets[index] ?? { kind: 'plan' }), now: new Date(), matched: 0 });
+    const m = (this.many ??= { table: info.table, rows: this.steps.cursor(info, filter, this.targets[index] ?? { kind: 'plan' }), now: new Date(), matched: 0 });
+    // the collection was dropped (and maybe created again) between two slices: its rows are gone
+    if (m.table !== info.table) {
+      this.many = undefined;
+      return true;
+    }
     let matched = 0;
     let modified = 0;
     let deleted = 0;

@@ -278,7 +278,7 @@ export class EmbeddedCollection implements Collection {
   }
 
   async updateMany(filter: Filter, update: UpdateSpec, opts: UpdateOptions = {}): Promise<UpdateResult> {
-    const { result: r } = await this.sliced([{ updateMany: { filter, update, upsert: opts.upsert, arrayFilters: opts.arrayFilters } }]);
+    const { result: r } = await this.sliced([{ updateMany: { filter, update, upsert: opts.upsert, arrayFilters: opts.arrayFilters } }], false);
     return { matchedCount: r.matchedCount, modifiedCount: r.modifiedCount, upsertedCount: r.upsertedCount, upsertedId: r.upsertedIds.get(0) ?? null };
   }
 
@@ -290,9 +290,7 @@ export class EmbeddedCollection implements Collection {
   }
 
   async deleteMany(filter: Filter): Promise<DeleteResult> {
-    // unlike an update, a delete does not create the collection
-    if (!this.info()) return { deletedCount: 0 };
-    return { deletedCount: (await this.sliced([{ deleteMany: { filter } }])).result.deletedCount };
+    return { deletedCount: (await this.sliced([{ deleteMany: { filter } }], false, false)).result.deletedCount };
   }
 
   async bulkWrite(ops: BulkOperation[]): Promise<BulkResult> {
@@ -303,7 +301,7 @@ export class EmbeddedCollection implements Collection {
    * Runs operations in slices that give way to other requests (bulk-write.ts); once every slice is
    * on disk, the run, or (a single updateMany/deleteMany, `report` false) its error.
    */
-  private async sliced(ops: BulkOp[], report = false): Promise<BulkRun> {
+  private async sliced(ops: BulkOp[], report: boolean, create = true): Promise<BulkRun> {
     const info0 = this.info();
     const many = (op: BulkOp) => 'updateMany' in op || 'deleteMany' in op;
     const found = (t: Targets | undefined) => (t?.kind === 'found' ? t.pre : undefined);
@@ -311,7 +309,9 @@ export class EmbeddedCollection implements Collection {
       Promise.all(ops.map((op) => ('insertOne' in op || many(op) ? undefined : WriteTargets.find(this.engine, info0, Object.values(op)[0]!.filter as Filter, true)))),
       Promise.all(ops.map((op) => (many(op) ? targetsOf(this.engine, info0, Object.values(op)[0]!.filter as Filter) : undefined))),
     ]);
-    const run = new BulkRun(this.bulkSteps, this.store.sql, ops, pres, targets);
+    // unlike an update, a delete does not create the collection
+    const steps = create ? this.bulkSteps : { ...this.bulkSteps, ensure: () => this.info() };
+    const run = new BulkRun(steps, this.store.sql, ops, pres, targets);
     try {
       await inSlices(this.store, (until) => run.step(until));
     } finally {
