@@ -8,6 +8,7 @@ import type {
 import type { Document } from '../values.ts';
 import type { EmbeddedCollection } from './collection.ts';
 import type { Transactions } from './transactions.ts';
+import { overlaidCount, overlaidFind } from './txn-reads.ts';
 
 export class EmbeddedSession implements Session {
   readonly id: string;
@@ -66,7 +67,7 @@ export class SessionCollection implements Collection {
 
   find(filter: Filter, opts: FindOptions = {}): Promise<Document[]> {
     const t = txnOf(opts);
-    return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.find(filter, opts), () => this.c.find(filter, opts)) : this.c.find(filter, opts);
+    return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.find(filter, opts), (o) => overlaidFind(this.c, filter, opts, o)) : this.c.find(filter, opts);
   }
 
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {
@@ -76,12 +77,12 @@ export class SessionCollection implements Collection {
 
   countDocuments(filter: Filter, opts: { maxTimeMS?: number; session?: Session } = {}): Promise<number> {
     const t = txnOf(opts);
-    return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.count(filter), () => this.c.countDocuments(filter, opts)) : this.c.countDocuments(filter, opts);
+    return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.count(filter), (o) => overlaidCount(this.c, filter, opts, o)) : this.c.countDocuments(filter, opts);
   }
 
   estimatedDocumentCount(opts?: SessionOption): Promise<number> {
     const t = txnOf(opts);
-    return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.count({}), () => this.c.estimatedDocumentCount()) : this.c.estimatedDocumentCount();
+    return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.count({}), (o) => overlaidCount(this.c, {}, {}, o)) : this.c.estimatedDocumentCount();
   }
 
   insertOne(doc: Document, opts?: SessionOption): Promise<{ insertedId: unknown }> {

@@ -56,6 +56,11 @@ export class Snapshots {
     return this.store.prepared('SELECT snap FROM txn WHERE sid = ?').pluck().get(sid) === 1;
   }
 
+  /** The snapshot's versions of the documents of this table others changed since (null: absent then). */
+  versions(sid: string, table: string): Array<{ k: Buffer; pre: Buffer | null }> {
+    return this.store.prepared('SELECT k, pre FROM txn_snap WHERE sid = ? AND tbl = ?').all(sid, table) as Array<{ k: Buffer; pre: Buffer | null }>;
+  }
+
   /** Others changed documents of this table since the snapshot of (sid). */
   changed(sid: string, table: string): boolean {
     return this.store.prepared('SELECT 1 FROM txn_snap WHERE sid = ? AND tbl = ? LIMIT 1').get(sid, table) !== undefined;
@@ -72,7 +77,7 @@ export class Snapshots {
    * snapshot's versions come back after, so a unique index never sees two at once.
    */
   restore(sid: string, c: EmbeddedCollection, table: string): void {
-    const rows = this.store.prepared('SELECT k, pre FROM txn_snap WHERE sid = ? AND tbl = ?').all(sid, table) as Array<{ k: Buffer; pre: Buffer | null }>;
+    const rows = this.versions(sid, table);
     const current = this.store.prepared(`SELECT doc FROM ${table} WHERE k = ?`).pluck();
     for (const r of rows) {
       const now = current.get(r.k) as Buffer | undefined;

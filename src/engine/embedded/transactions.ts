@@ -9,9 +9,10 @@
 //   put back as of the snapshot, the transaction's pending versions are written over it, the
 //   operation runs through the normal paths (so its results are exactly what it would do on those
 //   rows), the versions it wrote and the change events it appended are read back, and the
-//   savepoint is rolled back. A read of a collection that neither the transaction nor anyone since
-//   its snapshot has written takes the normal (cached, sliced) read path instead, and is run again
-//   as above if a write reached the collection meanwhile.
+//   savepoint is rolled back. Reads instead take the normal (cached, sliced) read path merged with
+//   the overlay (txn-reads.ts), so a read never holds the event loop longer than a plain one; it
+//   is done again if a write reached its collection meanwhile, and runs as above after a few such
+//   tries or with a hint. Writes still run as one synchronous step.
 // - A write conflicts (WriteConflict, 112: the transaction is aborted, as MongoDB does) when
 //   another transaction in progress has a pending version of the same document, or when others
 //   changed the document since the snapshot; the commit checks again inside its own write (each
@@ -30,10 +31,14 @@ import type { ChangeRow } from './change-log.ts';
 import { EmbeddedCollection } from './collection.ts';
 import type { EmbeddedEngine } from './engine.ts';
 import { Snapshots } from './snapshots.ts';
+import type { Overlay } from './txn-reads.ts';
 
 const NO_SUCH_TRANSACTION = 251;
 const WRITE_CONFLICT = 112;
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
+// a read merged with the overlay is done again when a write reached its collection meanwhile;
+// after that many, it runs inside a store write
+const READ_ATTEMPTS = 3;
 
 /** MongoDB's transactionLifetimeLimitSeconds default */
 export const DEFAULT_TRANSACTION_LIFETIME_MS = 60_000;
@@ -200,18 +205,35 @@ export class Transactions {
     }
   }
 
-  /** The transaction has pending versions in the collection, or others changed it since its snapshot. */
-  private overlaid(sid: string, c: EmbeddedCollection): boolean {
+  /** What the transaction sees of the collection instead of its committed documents, and what identifies it. */
+  private overlay(sid: string, c: EmbeddedCollection): { overlay: Overlay; signature: string } {
     const info = this.store.collectionInfo(c.dbName, c.name);
-    return (info !== undefined && this.snapshots.changed(sid, info.table))
-      || this.store.prepared('SELECT 1 FROM txn_doc WHERE sid = ? AND db = ? AND coll = ? AND w = 1 LIMIT 1').get(sid, c.dbName, c.name) !== undefined;
+    const versions: Overlay['versions'] = new Map();
+    const snap = info ? this.snapshots.versions(sid, info.table) : [];
+    for (const r of snap) versions.set(r.k.toString('hex'), { k: r.k, doc: r.pre });
+    const own = this.entries(sid, c.dbName, c.name);
+    for (const e of own) versions.set(e.k.toString('hex'), { k: e.k, doc: e.doc });
+    return { overlay: { versions, committed: (k) => this.committedBytes(c.dbName, c.name, k) }, signature: this.signature(info?.table, snap.length, own.length) };
+  }
+
+  /** Changes whenever the overlay may have: snapshot rows are only ever added, and only this transaction writes its entries. */
+  private signature(table: string | undefined, snapRows: number, ownRows: number): string {
+    return `${table ?? ''}:${snapRows}:${ownRows}`;
+  }
+
+  private signatureNow(sid: string, c: EmbeddedCollection): string {
+    const table = this.store.collectionInfo(c.dbName, c.name)?.table;
+    const snapRows = table === undefined ? 0 : this.store.prepared('SELECT count(*) FROM txn_snap WHERE sid = ? AND tbl = ?').pluck().get(sid, table) as number;
+    const ownRows = this.store.prepared('SELECT count(*) FROM txn_doc WHERE sid = ? AND db = ? AND coll = ? AND w = 1').pluck().get(sid, c.dbName, c.name) as number;
+    return this.signature(table, snapRows, ownRows);
   }
 
   /**
-   * Runs a read of transaction (sid, n): on the committed rows when they are the snapshot
-   * (`direct`), else over the snapshot and the overlay inside a store write.
+   * Runs a read of transaction (sid, n) through the normal read path, merged with the overlay
+   * (txn-reads.ts); again if a write reached the collection meanwhile; over the snapshot and the
+   * overlay inside a store write (`op`) when that keeps happening, or when `merged` cannot answer.
    */
-  async read<T>(sid: string, n: number, c: EmbeddedCollection, op: (s: Steps) => T, direct: () => Promise<T>): Promise<T> {
+  async read<T>(sid: string, n: number, c: EmbeddedCollection, op: (s: Steps) => T, merged: (o: Overlay) => Promise<T | undefined>): Promise<T> {
     if (!this.inProgress(sid, n)) throw notInProgress();
     if (!this.snapshots.taken(sid)) {
       await this.inWrite(() => {
@@ -219,19 +241,22 @@ export class Transactions {
         return { ok: true, value: undefined };
       });
     }
-    if (this.overlaid(sid, c)) return this.run(sid, n, c, op, false);
-    let value: T;
-    try {
-      value = await direct();
-    } catch (e) {
-      await this.inWrite(() => {
-        if (this.inProgress(sid, n)) this.abortNow(sid);
-        return { ok: true, value: undefined };
-      });
-      throw e;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const { overlay, signature } = this.overlay(sid, c);
+      let value: T | undefined;
+      try {
+        value = await merged(overlay);
+      } catch (e) {
+        await this.inWrite(() => {
+          if (this.inProgress(sid, n)) this.abortNow(sid);
+          return { ok: true, value: undefined };
+        });
+        throw e;
+      }
+      if (value === undefined) break;
+      if (this.signatureNow(sid, c) === signature) return value;
     }
-    // a write reached the collection while the read ran: read it again as of the snapshot
-    return this.overlaid(sid, c) ? this.run(sid, n, c, op, false) : value;
+    return this.run(sid, n, c, op, false);
   }
 
   /** Runs a write (or a read over the overlay) of transaction (sid, n). */

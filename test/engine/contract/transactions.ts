@@ -171,6 +171,33 @@ export function transactionsContract(name: string, make: () => Promise<Transacti
         await s.commitTransaction(n);
         assert.deepEqual(ids(await c.find({})), [1, 3, 4, 5]);
       }],
+      ['sorted, paged, projected and counted reads over the snapshot and the transaction\'s own writes', async () => {
+        const c = coll();
+        for (let i = 1; i <= 10; i++) await c.insertOne({ _id: i, v: i });
+        const { s, t, n } = await begin();
+        assert.equal(await c.countDocuments({}, { session: t }), 10);
+        await c.updateOne({ _id: 3 }, { $set: { v: 100 } });
+        await c.deleteOne({ _id: 4 });
+        await c.insertOne({ _id: 11, v: 11 });
+        await c.updateOne({ _id: 5 }, { $set: { v: 50 } }, { session: t });
+        await c.deleteOne({ _id: 6 }, { session: t });
+        await c.insertOne({ _id: 12, v: 0 }, { session: t });
+        // seen: 1,2,3,4 (as of the snapshot), 5 (v 50), 7..10, 12 (v 0)
+        const vs = (docs: Array<{ v?: unknown }>) => docs.map((d) => num(d.v));
+        assert.deepEqual(vs(await c.find({}, { session: t, sort: [['v', -1]], skip: 1, limit: 3 })), [10, 9, 8]);
+        const projected = await c.find({}, { session: t, sort: [['v', 1]], limit: 2, projection: { _id: 0, v: 1 } });
+        assert.deepEqual(projected.map((d) => Object.keys(d)), [['v'], ['v']]);
+        assert.deepEqual(vs(projected), [0, 1]);
+        assert.deepEqual((await c.find({ v: { $gte: 3 } }, { session: t, sort: [['_id', 1]] })).map((d) => num(d._id)), [3, 4, 5, 7, 8, 9, 10]);
+        assert.deepEqual((await c.find({}, { session: t, limit: 4 })).map((d) => num(d._id)), [1, 2, 3, 4]);
+        assert.deepEqual((await c.find({}, { session: t, skip: 8 })).map((d) => num(d._id)), [10, 12]);
+        assert.equal(await c.countDocuments({ v: { $lt: 5 } }, { session: t }), 5);
+        assert.equal(await c.estimatedDocumentCount({ session: t }), 10);
+        assert.equal(num((await c.findOne({ v: 50 }, { session: t }))?._id), 5);
+        await s.commitTransaction(n);
+        assert.deepEqual((await c.find({}, { sort: [['_id', 1]] })).map((d) => [num(d._id), num(d.v)]),
+          [[1, 1], [2, 2], [3, 100], [5, 50], [7, 7], [8, 8], [9, 9], [10, 10], [11, 11], [12, 0]]);
+      }],
       ['another transaction\'s commit after the snapshot is not seen either', async () => {
         const c = coll();
         await c.insertOne({ _id: 1, v: 1 });
