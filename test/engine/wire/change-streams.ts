@@ -67,7 +67,8 @@ class StreamCursor {
     if (taken.length) this.lastToken = taken.at(-1)!.token;
     const s = this.stream;
     const token = this.queue.length === 0 && s instanceof EmbeddedChangeStream ? tokenOf(s.pos) : this.lastToken;
-    return { events: taken.map((t) => t.event), done: this.queue.length === 0 && (s.closed || this.failure !== undefined), token };
+    // a failure after these events is the next getMore's answer
+    return { events: taken.map((t) => t.event), done: this.queue.length === 0 && s.closed && this.failure === undefined, token };
   }
 }
 
