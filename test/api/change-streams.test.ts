@@ -305,8 +305,8 @@ describe('change streams: security and limits', () => {
 });
 
 describe('change streams: the MongoDB engine on a server without change streams', () => {
-  // the wire shim is a standalone server that does not know $changeStream (a real standalone
-  // mongod answers 40573): the stream request fails at once with 502 and the server's message
+  // the wire shim in its default mode is a standalone server, which answers $changeStream with
+  // 40573 as mongod does: the stream request fails at once with 502 and the server's message
   let shim: WireShim;
   let srv: TestServer;
   const shimDir = mkdtempSync(join(tmpdir(), 'docrest-streams-shim-'));
