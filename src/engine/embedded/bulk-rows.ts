@@ -3,7 +3,7 @@
 // filter as it is stored when its chunk comes (inside that slice's write): a row is visited once,
 // and one another client changed between two slices is judged as it is now.
 //
-// Which rows, chosen before the write (targetsOf):
+// Which rows, chosen before the write (targetsOf; bulkTargets for every operation of a bulk):
 // - a lookup of one _id, or a plan on _id or an index: the rows that plan reads, at the start
 //   (bounded, as for a read);
 // - a large collection (write-targets.ts) where a column query (sliced) counts at most FEW
@@ -13,6 +13,7 @@
 //   match's document in one go at its end (~25 µs a match, measured: 10k matches held the loop
 //   ~250 ms), so with many matches reading the rows in slices costs less than that block.
 import type { Filter } from '../types.ts';
+import type { BulkOp } from './bulk-write.ts';
 import type { EmbeddedEngine } from './engine.ts';
 import { plan } from './planner.ts';
 import { compileFilter, idOnlySort, type Matcher } from './query.ts';
@@ -44,6 +45,35 @@ export async function targetsOf(engine: EmbeddedEngine, info: CollectionInfo | u
   if ((n as number) > FEW) return { kind: 'range' };
   const pre = await WriteTargets.find(engine, engine.store.collectionInfo(info.db, info.name), filter, false);
   return pre ? { kind: 'found', pre } : { kind: 'plan' };
+}
+
+/** The targets of each operation of a bulk, found before it runs; `done` once it ran. */
+export interface BulkTargets {
+  /** single-document writes by filter (write-targets.ts) */
+  pres: Array<WriteTargets | undefined>;
+  /** writes by filter of many documents */
+  targets: Array<Targets | undefined>;
+  done: () => void;
+}
+
+export async function bulkTargets(engine: EmbeddedEngine, info: CollectionInfo | undefined, ops: BulkOp[]): Promise<BulkTargets> {
+  const settled = await Promise.allSettled(ops.map((op) => {
+    if ('insertOne' in op) return undefined;
+    const filter = Object.values(op)[0]!.filter as Filter;
+    return 'updateMany' in op || 'deleteMany' in op ? targetsOf(engine, info, filter) : WriteTargets.find(engine, info, filter, true);
+  }));
+  const got = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+  const pres = got.map((t) => (t instanceof WriteTargets ? t : undefined));
+  const targets = got.map((t) => (t && !(t instanceof WriteTargets) ? t : undefined));
+  const done = () => {
+    for (const t of [...pres, ...targets.map((x) => (x?.kind === 'found' ? x.pre : undefined))]) t?.done();
+  };
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    done();
+    throw failed.reason;
+  }
+  return { pres, targets, done };
 }
 
 /** Rowids known at the start, judged again chunk by chunk. */

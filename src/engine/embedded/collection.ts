@@ -22,7 +22,7 @@ import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
 import { BulkRun, type BulkOp, type BulkSteps } from './bulk-write.ts';
 import { inSlices } from './bulk-slices.ts';
-import { ListCursor, RangeCursor, targetsOf, type Targets } from './bulk-rows.ts';
+import { bulkTargets, ListCursor, RangeCursor } from './bulk-rows.ts';
 import { aggregate } from './aggregate.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
@@ -302,20 +302,14 @@ export class EmbeddedCollection implements Collection {
    * on disk, the run, or (a single updateMany/deleteMany, `report` false) its error.
    */
   private async sliced(ops: BulkOp[], report: boolean, create = true): Promise<BulkRun> {
-    const info0 = this.info();
-    const many = (op: BulkOp) => 'updateMany' in op || 'deleteMany' in op;
-    const found = (t: Targets | undefined) => (t?.kind === 'found' ? t.pre : undefined);
-    const [pres, targets] = await Promise.all([
-      Promise.all(ops.map((op) => ('insertOne' in op || many(op) ? undefined : WriteTargets.find(this.engine, info0, Object.values(op)[0]!.filter as Filter, true)))),
-      Promise.all(ops.map((op) => (many(op) ? targetsOf(this.engine, info0, Object.values(op)[0]!.filter as Filter) : undefined))),
-    ]);
+    const t = await bulkTargets(this.engine, this.info(), ops);
     // unlike an update, a delete does not create the collection
     const steps = create ? this.bulkSteps : { ...this.bulkSteps, ensure: () => this.info() };
-    const run = new BulkRun(steps, this.store.sql, ops, pres, targets);
+    const run = new BulkRun(steps, this.store.sql, ops, t.pres, t.targets);
     try {
       await inSlices(this.store, (until) => run.step(until));
     } finally {
-      for (const p of [...pres, ...targets.map(found)]) p?.done();
+      t.done();
     }
     if (!report && run.errors.length) throw run.errors[0];
     return run;
