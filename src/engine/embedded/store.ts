@@ -99,7 +99,9 @@ export class Store {
     if (this.exclusive) this.sql.pragma('locking_mode = EXCLUSIVE');
     this.sql.pragma('journal_mode = WAL');
     this.sql.pragma(this.exclusive ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    this.durability = this.exclusive ? new Durability(join(dataDir, 'docrest.sqlite-wal')) : undefined;
+    // exclusive: checkpoints are run by durability.ts, their fsyncs off the event loop
+    if (this.exclusive) this.sql.pragma('wal_autocheckpoint = 0');
+    this.durability = this.exclusive ? new Durability(join(dataDir, 'docrest.sqlite-wal'), join(dataDir, 'docrest.sqlite')) : undefined;
     this.sql.pragma('busy_timeout = 10000');
     createLayout(this.sql);
     this.rowLog = this.exclusive ? undefined : new RowLog(this.sql);
@@ -387,7 +389,24 @@ export class Store {
     });
   }
 
-  private flush(): void {
+  /** while set, no write transaction starts (a checkpoint is running: durability.ts) */
+  private checkpointing: Promise<void> | undefined;
+
+  private closed = false;
+
+  /** `now`: at close, no checkpoint first (SQLite's own at close syncs). */
+  private flush(now = false): void {
+    if (this.closed || (this.checkpointing && !now)) return;
+    if (!now && this.durability?.checkpointDue()) {
+      this.checkpointing = this.durability.checkpoint(() => this.copyWal())
+        .catch(() => undefined) // a failed checkpoint leaves the frames in the WAL, still valid
+        .finally(() => {
+          this.checkpointing = undefined;
+          if (this.pending.length) this.flush();
+          else this.flushScheduled = false;
+        });
+      return;
+    }
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
@@ -454,8 +473,24 @@ export class Store {
     return this.durability?.pending(table);
   }
 
+  /** Copies the WAL into the database file without syncing either: every frame is on disk already. */
+  private copyWal(): void {
+    this.endRead();
+    this.sql.pragma('synchronous = OFF');
+    try {
+      this.sql.pragma('wal_checkpoint(PASSIVE)');
+    } finally {
+      this.sql.pragma('synchronous = NORMAL');
+    }
+  }
+
   close(): void {
-    if (this.pending.length) this.flush();
+    if (this.checkpointing) {
+      this.durability!.syncDatabaseFile();
+      this.checkpointing = undefined;
+    }
+    if (this.pending.length) this.flush(true);
+    this.closed = true;
     this.endRead();
     this.durability?.close();
     this.sql.close();

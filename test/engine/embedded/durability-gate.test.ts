@@ -10,7 +10,9 @@ function gate(): { d: Durability; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-durability-'));
   const wal = join(dir, 'docrest.sqlite-wal');
   writeFileSync(wal, 'frames');
-  const d = new Durability(wal);
+  const db = join(dir, 'docrest.sqlite');
+  writeFileSync(db, 'pages');
+  const d = new Durability(wal, db);
   return { d, done: () => { d.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -64,4 +66,23 @@ test('close flushes what is pending and acknowledges it', async () => {
   const acked = d.whenDurable(seq);
   done();
   await acked;
+});
+
+test('a checkpoint is due after 100 commits and copies only once every commit is on disk', async () => {
+  const { d, done } = gate();
+  try {
+    assert.equal(d.checkpointDue(), false, 'nothing written, nothing to copy');
+    let last = 0;
+    for (let i = 0; i < 100; i++) last = d.committed(['a'], false);
+    assert.equal(d.checkpointDue(), true);
+    let durableWhenCopied: boolean | undefined;
+    await d.checkpoint(() => {
+      durableWhenCopied = d.pending() === undefined;
+    });
+    assert.equal(durableWhenCopied, true, 'the copy ran after the fsync of every commit');
+    await d.whenDurable(last);
+    assert.equal(d.checkpointDue(), false, 'the checkpoint starts a new count');
+  } finally {
+    done();
+  }
 });
