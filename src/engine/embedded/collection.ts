@@ -24,6 +24,7 @@ import { BulkRun, type BulkOp, type BulkSteps } from './bulk-write.ts';
 import { inSlices } from './bulk-slices.ts';
 import { bulkTargets, ListCursor, RangeCursor } from './bulk-rows.ts';
 import { aggregate } from './aggregate.ts';
+import { buildIndex } from './index-build.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
@@ -385,7 +386,7 @@ export class EmbeddedCollection implements Collection {
   }
 
   createIndex(spec: IndexSpec): Promise<void> {
-    return this.store.write(() => this.engine.indexes.create(this.ensure(), spec));
+    return buildIndex(this.store, this.engine.indexes, () => this.ensure(), spec);
   }
 
   dropIndex(name: string): Promise<void> {

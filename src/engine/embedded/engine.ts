@@ -10,6 +10,7 @@ import { EmbeddedCollection } from './collection.ts';
 import { DocCache, ResultCache } from './doc-cache.ts';
 import { EmbeddedBucket } from './gridfs.ts';
 import { Indexes } from './indexes.ts';
+import { dropAbandonedBuilds } from './index-build.ts';
 import { Scanner, type Hit } from './scan.ts';
 import { Columns } from './columns.ts';
 import { EmbeddedSession, SessionCollection } from './sessions.ts';
@@ -109,6 +110,7 @@ export class EmbeddedEngine implements Engine {
   } = { exclusive: false }) {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
+    dropAbandonedBuilds(this.store, this.indexes);
     const docs = new DocCache();
     this.store.onRowWritten = (table, k) => docs.delete(table, k);
     this.scanner = new Scanner(this.store, this.indexes, docs, new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));

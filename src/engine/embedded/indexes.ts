@@ -2,6 +2,8 @@
 // key = the compound encoding of the indexed values (keys.ts). Unique indexes key on `key` alone,
 // so SQLite itself refuses a second document with the same values. Entries are maintained inside
 // the same write (and savepoint) as the document, so an index never disagrees with its collection.
+// An index being built (index-build.ts) is maintained by every write like a complete one, but
+// only complete ones are offered to planners, hints, TTL sweeps and listings (`of`).
 import { deserialize, serialize } from 'bson';
 import { DUPLICATE_KEY, EngineError, INDEX_NOT_FOUND, INDEX_OPTIONS_CONFLICT, BAD_VALUE } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
@@ -31,6 +33,8 @@ export interface IndexDef {
   sparse: boolean;
   partial: Matcher | undefined;
   ttlSeconds: number | undefined;
+  /** the pid of the process building it; undefined once complete */
+  builder: number | undefined;
 }
 
 const MAX_KEYS_PER_DOC = 10_000;
@@ -70,26 +74,38 @@ function defOf(row: IndexRow): IndexDef {
     sparse: spec.sparse === true,
     partial: spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined,
     ttlSeconds: ttl === undefined ? undefined : numberOf(ttl),
+    builder: row.builder ?? undefined,
   };
 }
 
 export class Indexes {
   private readonly store: Store;
-  private defs = new Map<string, IndexDef[]>();
+  private defs = new Map<string, { all: IndexDef[]; complete: IndexDef[] }>();
 
   constructor(store: Store) {
     this.store = store;
     store.onSchemaChange = () => this.defs.clear();
   }
 
-  of(table: string): IndexDef[] {
+  private load(table: string): { all: IndexDef[]; complete: IndexDef[] } {
     let defs = this.defs.get(table);
     if (!defs) {
       // creation order, as MongoDB lists them: index tables are numbered in sequence
-      defs = this.store.indexesOf(table).map(defOf).sort((a, b) => Number(a.table.slice(1)) - Number(b.table.slice(1)));
+      const all = this.store.indexesOf(table).map(defOf).sort((a, b) => Number(a.table.slice(1)) - Number(b.table.slice(1)));
+      defs = { all, complete: all.filter((d) => d.builder === undefined) };
       this.defs.set(table, defs);
     }
     return defs;
+  }
+
+  /** The complete indexes: the only ones a query, a hint, a TTL sweep or a listing may use. */
+  of(table: string): IndexDef[] {
+    return this.load(table).complete;
+  }
+
+  /** Every index, including those being built: what writes maintain. */
+  all(table: string): IndexDef[] {
+    return this.load(table).all;
   }
 
   /** The index keys of a document (deduplicated; none when sparse/partial leave it out). */
@@ -128,9 +144,24 @@ export class Indexes {
     for (const key of keys) del.run(key, k);
   }
 
-  /** Keeps every index of the collection in step with one document write (undefined = absent). */
+  /**
+   * A backfilled document's entries (index-build.ts). A write since the build began may have
+   * added them already: only another document holding the same unique key is a duplicate.
+   */
+  addEntries(info: CollectionInfo, def: IndexDef, k: Buffer, doc: Document): void {
+    const ins = this.store.prepared(`INSERT OR IGNORE INTO ${def.table} (key, k) VALUES (?, ?)`);
+    const owner = this.store.prepared(`SELECT k FROM ${def.table} WHERE key = ?`).pluck();
+    for (const key of this.keys(def, doc)) {
+      if (ins.run(key, k).changes === 0 && def.unique && !k.equals(owner.get(key) as Buffer)) throw this.duplicate(info, def, doc);
+    }
+  }
+
+  /**
+   * Keeps every index of the collection in step with one document write (undefined = absent),
+   * those being built included: a write that breaks a unique index being built is refused.
+   */
   onWrite(info: CollectionInfo, k: Buffer, before: Document | undefined, after: Document | undefined): void {
-    for (const def of this.of(info.table)) {
+    for (const def of this.all(info.table)) {
       const oldKeys = before ? this.keys(def, before) : [];
       const newKeys = after ? this.keys(def, after) : [];
       const oldSet = new Set(oldKeys.map((x) => x.toString('latin1')));
@@ -140,49 +171,42 @@ export class Indexes {
     }
   }
 
-  /** Only inside a write: creates the index and builds it from every document. */
-  create(info: CollectionInfo, spec: IndexSpec): void {
+  /**
+   * Only inside a write: registers the index as being built by this process (index-build.ts fills
+   * it). 'exists': the same index is complete; an IndexDef being built: the same index, still
+   * being built (perhaps by a process that died: index-build.ts decides).
+   */
+  begin(info: CollectionInfo, spec: IndexSpec): { def: IndexDef } | { building: IndexDef } | 'exists' {
     if (spec.name === '_id_') throw new EngineError(INDEX_OPTIONS_CONFLICT, 'IndexOptionsConflict', 'the _id index already exists');
     const { special } = parseKey(spec.key);
     if (special && spec.unique === true) throw cannotCreate('a text, geospatial or hashed index cannot be unique');
     const isText = (key: Document) => Object.values(key).includes('text');
-    if (isText(spec.key) && this.of(info.table).some((d) => isText(d.spec.key) && d.name !== spec.name)) {
+    if (isText(spec.key) && this.all(info.table).some((d) => isText(d.spec.key) && d.name !== spec.name)) {
       throw new EngineError(INDEX_OPTIONS_CONFLICT, 'IndexOptionsConflict', 'only one text index per collection allowed');
     }
     if (spec.partialFilterExpression) compileFilter(spec.partialFilterExpression);
-    const existing = this.of(info.table).find((d) => d.name === spec.name);
+    const existing = this.all(info.table).find((d) => d.name === spec.name);
     if (existing) {
-      if (Buffer.compare(serialize(existing.spec), serialize(spec)) === 0) return;
+      if (Buffer.compare(serialize(existing.spec), serialize(spec)) === 0) return existing.builder === undefined ? 'exists' : { building: existing };
       throw new EngineError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index: ${spec.name}`);
     }
     // MongoDB allows one index per key pattern, unless partial filters (or collations) tell them apart
     const same = (a: unknown, b: unknown) => Buffer.compare(serialize({ v: a ?? null }), serialize({ v: b ?? null })) === 0;
-    const twin = this.of(info.table).find((d) => same(toView(d.spec.key), toView(spec.key))
+    const twin = this.all(info.table).find((d) => same(toView(d.spec.key), toView(spec.key))
       && same(d.spec.partialFilterExpression, spec.partialFilterExpression) && same(d.spec.collation, spec.collation));
     if (twin) throw new EngineError(INDEX_OPTIONS_CONFLICT, 'IndexOptionsConflict', `Index already exists with a different name: ${twin.name}`);
     const table = this.store.newTable('i');
     const pk = spec.unique === true ? 'key BLOB PRIMARY KEY, k BLOB NOT NULL' : 'key BLOB NOT NULL, k BLOB NOT NULL, PRIMARY KEY (key, k)';
     this.store.sql.exec(`CREATE TABLE ${table} (${pk}) WITHOUT ROWID`);
-    const row: IndexRow = { coll: info.table, name: spec.name, spec: Buffer.from(serialize(spec)), table };
+    const row: IndexRow = { coll: info.table, name: spec.name, spec: Buffer.from(serialize(spec)), table, builder: process.pid, beat: Date.now() };
     this.store.addIndexRow(row);
-    const def = defOf(row);
-    // in batches: SQLite refuses writes while a query over the same connection is still open
-    const batch = this.store.prepared(`SELECT k, doc FROM ${info.table} WHERE k > ? ORDER BY k LIMIT 1000`);
-    for (let after: Buffer = Buffer.alloc(0); ;) {
-      const rows = batch.all(after) as Array<{ k: Buffer; doc: Buffer }>;
-      for (const r of rows) {
-        const doc = deserialize(r.doc, { promoteValues: false, bsonRegExp: true });
-        this.insertEntries(info, def, r.k, doc, this.keys(def, doc));
-      }
-      if (rows.length < 1000) break;
-      after = rows[rows.length - 1]!.k;
-    }
     this.defs.delete(info.table);
+    return { def: defOf(row) };
   }
 
   /** Only inside a write. */
   drop(info: CollectionInfo, name: string): void {
-    const def = this.of(info.table).find((d) => d.name === name);
+    const def = this.all(info.table).find((d) => d.name === name);
     if (!def) throw new EngineError(INDEX_NOT_FOUND, 'IndexNotFound', `index not found with name [${name}]`);
     this.store.sql.exec(`DROP TABLE IF EXISTS ${def.table}`);
     this.store.forget(def.table);

@@ -11,6 +11,20 @@ export function createLayout(sql: Database.Database): void {
   // one row per collection table, bumped by every write: how other processes learn what changed
   sql.exec('CREATE TABLE IF NOT EXISTS versions (tbl TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID');
   migrateTables(sql);
+  addBuildColumns(sql);
+}
+
+/**
+ * Index builds run in slices (index-build.ts): an index still being built names its builder's pid
+ * and when it last did a slice (NULL when complete). Added once to files of earlier versions;
+ * checked again inside the write lock because several workers may open the file together.
+ */
+function addBuildColumns(sql: Database.Database): void {
+  const has = () => (sql.prepare("SELECT name FROM pragma_table_info('idx')").pluck().all() as string[]).includes('builder');
+  if (has()) return;
+  sql.transaction(() => {
+    if (!has()) sql.exec('ALTER TABLE idx ADD COLUMN builder INTEGER; ALTER TABLE idx ADD COLUMN beat INTEGER');
+  }).immediate();
 }
 
 /** Collection tables of earlier versions (WITHOUT ROWID, keyed by k) get a rowid, once. */

@@ -29,6 +29,9 @@ export interface IndexRow {
   name: string;
   spec: Buffer;
   table: string;
+  /** while the index is being built: the builder's pid and when it last worked (index-build.ts) */
+  builder: number | null;
+  beat: number | null;
 }
 
 interface PendingWrite {
@@ -163,7 +166,7 @@ export class Store {
     this.names = undefined;
     for (const row of this.stmts.listCatalog.all() as CollectionInfo[]) this.catalog.set(catKey(row.db, row.name), row);
     this.indexRows.clear();
-    for (const row of this.sql.prepare('SELECT coll, name, spec, tbl AS "table" FROM idx').all() as IndexRow[]) {
+    for (const row of this.sql.prepare('SELECT coll, name, spec, tbl AS "table", builder, beat FROM idx').all() as IndexRow[]) {
       (this.indexRows.get(row.coll) ?? this.indexRows.set(row.coll, []).get(row.coll)!).push(row);
     }
     this.schemaVersion = this.stmts.schemaVersion.get() as number;
@@ -192,7 +195,15 @@ export class Store {
   }
 
   addIndexRow(row: IndexRow): void {
-    this.sql.prepare('INSERT INTO idx (coll, name, spec, tbl) VALUES (?, ?, ?, ?)').run(row.coll, row.name, row.spec, row.table);
+    this.sql.prepare('INSERT INTO idx (coll, name, spec, tbl, builder, beat) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(row.coll, row.name, row.spec, row.table, row.builder, row.beat);
+    this.invalidateSchema();
+  }
+
+  /** An index's catalog row changed in place (index-build.ts); only inside a write. */
+  indexRowChanged(): void {
+    // an UPDATE does not move schema_version, which is how other processes learn the catalog changed
+    this.sql.exec('CREATE TABLE schema_touch (x); DROP TABLE schema_touch');
     this.invalidateSchema();
   }
 
