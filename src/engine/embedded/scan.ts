@@ -280,14 +280,32 @@ export class Scanner {
       case 'table': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
         if (idDir === undefined) return finish([...this.tableRows(info, order, matcher(), stamp)]);
-        if (Object.keys(filter).length === 0) {
-          const rows = this.sql(info, `SELECT rowid, k, doc FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`)
-            .all(limit === Infinity ? -1 : limit, skip) as RawRow[];
-          return rows.map(([rowid, k, bytes]) => ({ k, rowid, parsed: this.parse(info, rowid, k, bytes, stamp) }));
-        }
+        if (Object.keys(filter).length === 0) return this.page(info, order, skip, limit, stamp);
         return this.stream(this.tableRows(info, order, matcher(), stamp), skip, limit);
       }
     }
+  }
+
+  /**
+   * A page of the collection in _id order. The keys come first: a cached document of an unchanged
+   * table needs no read, which saves a Buffer per row (pages of a collection that inserts keep
+   * changing miss the result cache, not the document cache).
+   */
+  private page(info: CollectionInfo, order: string, skip: number, limit: number, stamp: number): Hit[] {
+    const keys = this.sql(info, `SELECT rowid, k FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`).all(limit === Infinity ? -1 : limit, skip) as Array<[number, Buffer]>;
+    let get: ReturnType<Scanner['sql']> | undefined;
+    const hits: Hit[] = [];
+    for (const [rowid, k] of keys) {
+      let parsed = this.docs.current(info.table, k, stamp);
+      if (parsed?.rowid !== rowid) {
+        get ??= this.sql(info, 'SELECT doc FROM $T WHERE rowid = ?');
+        const row = get.get(rowid) as [Buffer] | undefined;
+        if (!row) continue;
+        parsed = this.parse(info, rowid, k, row[0], stamp);
+      }
+      hits.push({ k, rowid, parsed });
+    }
+    return hits;
   }
 
   private *tableRows(info: CollectionInfo, order: string, matcher: Matcher, stamp: number): Generator<Hit> {
