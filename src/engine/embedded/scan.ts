@@ -4,6 +4,7 @@ import { deserialize } from 'bson';
 import type { Filter, FindOptions } from '../types.ts';
 import { markImmutable, renderJson } from '../../json/render.ts';
 import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
+import { FrequencySketch, hashString } from './admission.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
 import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
@@ -26,31 +27,43 @@ type RawRow = [number, Buffer, Buffer];
 const matchAll: Matcher = () => true;
 
 // Compiling a mingo query costs 10–25 µs; clients repeat the same filters.
-const compiled = new Map<string, Matcher>();
 const MAX_COMPILED = 1000;
-
-const predicates = new Map<string, CompiledFilter>();
 
 /** collections above this many rows are scanned for writes before the write (write-targets.ts) */
 const LARGE_SCAN_ROWS = 16_384;
 
-/** A compiled form of a filter, kept by its rendering (clients repeat the same filters). */
-function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = make();
-    if (cache.size >= MAX_COMPILED) cache.clear();
-    cache.set(key, v);
+/**
+ * Compiled forms of filters, kept by their rendering (clients repeat the same filters) once asked
+ * for before: a filter with a new value in every request would only fill the cache with closures
+ * that die in V8's old generation (admission.ts).
+ */
+class Compiled<T> {
+  private readonly cache = new Map<string, T>();
+  private readonly asked = new FrequencySketch(MAX_COMPILED);
+
+  get(key: string, make: () => T): T {
+    let v = this.cache.get(key);
+    if (v === undefined) {
+      v = make();
+      const h = hashString(key);
+      this.asked.increment(h);
+      if (this.asked.frequency(h) < 2) return v;
+      if (this.cache.size >= MAX_COMPILED) this.cache.clear();
+      this.cache.set(key, v);
+    }
+    return v;
   }
-  return v;
 }
 
+const matchers = new Compiled<Matcher>();
+const predicates = new Compiled<CompiledFilter>();
+
 function matcherFor(filter: Filter, key = renderJson(filter, 'extended')): Matcher {
-  return Object.keys(filter).length === 0 ? matchAll : memo(compiled, key, () => compileFilter(filter));
+  return Object.keys(filter).length === 0 ? matchAll : matchers.get(key, () => compileFilter(filter));
 }
 
 function predicateFor(filter: Filter, key: string): CompiledFilter {
-  return memo(predicates, key, () => compilePredicate(filter));
+  return predicates.get(key, () => compilePredicate(filter));
 }
 
 /**
