@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN, spawnServer, type ChildServer } from '../../helpers/server.ts';
+import { ADMIN, spawnServer, spawnWorkers, type ChildServer } from '../../helpers/server.ts';
 
 const N = 40_000;
 const BIG = 1_000_000;
@@ -15,6 +15,7 @@ const enc = encodeURIComponent;
 const pad = 'x'.repeat(150);
 const idOf = (i: number) => `a${String(i).padStart(5, '0')}`;
 
+/** the server the helpers below talk to: the single-process one, or the workers in their suite */
 let srv: ChildServer;
 let dataDir: string;
 
@@ -130,5 +131,39 @@ describe('index builds in slices', () => {
     assert.equal((await req('DELETE', `/dup/${idOf(N - 1)}`)).status, 204);
     assert.equal((await req('PUT', '/dup/_indexes/u', { keys: { u: 1 }, ops: { unique: true } })).status, 201);
     assert.equal((await req('POST', '/dup', { _id: 'y', u: 5 })).status, 409);
+  });
+});
+
+describe('index builds with --workers 2', () => {
+  let workers: ChildServer;
+  let dir: string;
+  let single: ChildServer;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'docrest-index-build-workers-'));
+    workers = await spawnWorkers({ dataDir: dir, workers: 2 });
+    single = srv;
+    srv = workers;
+  });
+  after(() => {
+    srv = single;
+    workers.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('writes through every worker during a build are in the index, a second request for it joins, every worker uses it', async () => {
+    await fill('m', (i) => ({ _id: idOf(i), n: i % 1000, s: pad }));
+    const first = startBuild('/m/_indexes/n', { keys: { n: 1 } });
+    // concurrent requests open several connections, which the workers share
+    const writes = Array.from({ length: 40 }, (_, j) => req('POST', '/m', { _id: `z${String(j).padStart(2, '0')}`, n: BIG + j }));
+    const updates = Array.from({ length: 20 }, (_, j) => req('PATCH', `/m/${idOf(j * 2000 + 1)}`, { $set: { n: BIG + 100 + j } }));
+    const second = req('PUT', '/m/_indexes/n', { keys: { n: 1 } });
+    for (const w of await Promise.all(writes)) assert.equal(w.status, 201);
+    for (const u of await Promise.all(updates)) assert.equal(u.status, 200);
+    assert.equal((await second).status, 201);
+    assert.equal(await first.done, 201);
+    const expected = [...Array.from({ length: 40 }, (_, j) => `z${String(j).padStart(2, '0')}`), ...Array.from({ length: 20 }, (_, j) => idOf(j * 2000 + 1))].sort();
+    const filter = enc(JSON.stringify({ n: { $gte: BIG } }));
+    const answers = await Promise.all(Array.from({ length: 8 }, () => ids(`/m?filter=${filter}&hint=n&pagesize=1000`)));
+    for (const a of answers) assert.deepEqual(a, expected);
   });
 });
