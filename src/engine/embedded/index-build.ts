@@ -82,20 +82,38 @@ function aborted(name: string): EngineError {
 /** Creates the index (`ensure` creates the collection), answering once it is complete and durable. */
 export async function buildIndex(store: Store, indexes: Indexes, ensure: () => CollectionInfo, spec: IndexSpec): Promise<void> {
   for (;;) {
+    // the build is this process's from the write that registers it: until its backfill starts, a
+    // second request must see it running, not abandoned (the slot never rejects: waiters only wait)
+    let adopt: (build: Promise<void>) => void = () => undefined;
+    const slot = new Promise<void>((resolve) => (adopt = resolve));
+    let claimed: string | undefined;
+    const release = () => {
+      if (claimed) running.delete(claimed);
+      adopt(Promise.resolve());
+    };
     const started = await store.write(() => {
       const info = ensure();
-      const got = indexes.begin(info, spec);
+      let got = indexes.begin(info, spec);
       if (typeof got === 'object' && 'building' in got && abandoned(store, got.building)) {
         indexes.drop(info, spec.name);
-        return { info, got: indexes.begin(info, spec) };
+        got = indexes.begin(info, spec);
       }
+      if (typeof got === 'object' && 'def' in got) running.set((claimed = got.def.table), slot);
       return { info, got };
+    }).catch((e: unknown) => {
+      release();
+      throw e;
     });
     const { info, got } = started;
-    if (got === 'exists') return;
-    if ('def' in got) return backfill(store, indexes, info, got.def);
+    if (got === 'exists') return release();
+    if ('def' in got) {
+      const build = run(store, indexes, info, got.def).finally(release);
+      adopt(build.catch(() => undefined));
+      return build;
+    }
+    release();
     const mine = running.get(got.building.table);
-    if (mine) await mine.catch(() => undefined);
+    if (mine) await mine;
     else await otherBuild(store, indexes, info, got.building);
   }
 }
@@ -104,12 +122,6 @@ export async function buildIndex(store: Store, indexes: Indexes, ensure: () => C
 async function otherBuild(store: Store, indexes: Indexes, info: CollectionInfo, def: IndexDef): Promise<void> {
   const building = () => indexes.all(info.table).some((d) => d.table === def.table && d.builder !== undefined);
   while (building() && !abandoned(store, def)) await new Promise((r) => setTimeout(r, WAIT_MS));
-}
-
-function backfill(store: Store, indexes: Indexes, info: CollectionInfo, def: IndexDef): Promise<void> {
-  const build = run(store, indexes, info, def).finally(() => running.delete(def.table));
-  running.set(def.table, build);
-  return build;
 }
 
 async function run(store: Store, indexes: Indexes, info: CollectionInfo, def: IndexDef): Promise<void> {

@@ -75,8 +75,12 @@ describe('index builds in slices', () => {
       answered++;
     }
     assert.ok(build.pending(), `the PUT answered after only ${answered} pings`);
+    // while it is being built: the same index waits for it, another under its name is refused
+    const again = req('PUT', '/p/_indexes/n', { keys: { n: 1 } });
+    assert.equal((await req('PUT', '/p/_indexes/n', { keys: { n: -1 } })).status, 400);
+    assert.equal((await again).status, 201);
     assert.equal(await build.done, 201);
-    assert.ok((await indexNames('p')).includes('n'));
+    assert.deepEqual(await indexNames('p'), ['_id_', 'n']);
   });
 
   test('documents written during the build are found, and not found, through the finished index', async () => {
