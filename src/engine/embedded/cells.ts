@@ -39,14 +39,14 @@ export type Cell = Scalar | Multi | typeof MISSING | typeof MISSING_IN_ARRAY | t
 // Strings with surrogates compare differently in UTF-16 (JS) and UTF-8 (MongoDB) order
 const SURROGATE = /[\uD800-\uDFFF]/;
 
-function cstringEnd(buf: Buffer, at: number): number {
+export function cstringEnd(buf: Buffer, at: number): number {
   const end = buf.indexOf(0, at);
   if (end < 0) throw new RangeError('bad BSON');
   return end;
 }
 
 /** Offset just past the value of type `t` starting at `at`. */
-function skip(buf: Buffer, t: number, at: number): number {
+export function skip(buf: Buffer, t: number, at: number): number {
   switch (t) {
     case 0x01: case 0x09: case 0x11: case 0x12: return at + 8;
     case 0x02: case 0x0d: case 0x0e: return at + 4 + buf.readInt32LE(at);

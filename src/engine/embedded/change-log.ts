@@ -9,7 +9,8 @@
 import { deserialize, serialize } from 'bson';
 import type Database from 'better-sqlite3';
 import { EngineError } from '../../errors.ts';
-import { isPlainObject, valuesEqual, type Document } from '../values.ts';
+import { isPlainObject, type Document } from '../values.ts';
+import { cstringEnd, skip } from './cells.ts';
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
 
@@ -56,25 +57,49 @@ export function seqOfToken(token: unknown): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/**
- * updatedFields/removedFields as MongoDB reports them: a changed field of a sub-document present
- * on both sides by its dotted path, anything else (arrays included) whole.
- */
-export function updateDescription(before: Document, after: Document, prefix = '', out = { updatedFields: {} as Document, removedFields: [] as string[] }) {
-  for (const k of Object.keys(after)) {
-    const a = after[k];
-    const b = before[k];
-    if (Object.hasOwn(before, k) && valuesEqual(a, b) && sameType(a, b)) continue;
-    if (isPlainObject(a) && isPlainObject(b)) updateDescription(b, a, `${prefix}${k}.`, out);
-    else out.updatedFields[`${prefix}${k}`] = a;
+interface Element {
+  t: number;
+  at: number;
+  end: number;
+}
+
+/** The elements of the BSON document at `doc` by name: type and value bytes. */
+function elementsOf(buf: Buffer, doc: number): Map<string, Element> {
+  const out = new Map<string, Element>();
+  const end = doc + buf.readInt32LE(doc) - 1;
+  for (let at = doc + 4; at < end;) {
+    const t = buf[at]!;
+    const nameEnd = cstringEnd(buf, at + 1);
+    const value = nameEnd + 1;
+    const next = skip(buf, t, value);
+    out.set(buf.toString('utf8', at + 1, nameEnd), { t, at: value, end: next });
+    at = next;
   }
-  for (const k of Object.keys(before)) if (!Object.hasOwn(after, k)) out.removedFields.push(`${prefix}${k}`);
   return out;
 }
 
-// valuesEqual finds 1 and 1.0 equal; a change of type is a change
-function sameType(a: unknown, b: unknown): boolean {
-  return (a as object | null)?.constructor === (b as object | null)?.constructor;
+/**
+ * updatedFields/removedFields as MongoDB reports them: a changed field of a sub-document present
+ * on both sides by its dotted path, anything else (arrays included) whole. Compared on the BSON
+ * bytes of both versions (a field is unchanged when its type and bytes are): comparing the
+ * documents' values cost 10–20 µs an update, a third of an updateOne's CPU (measured).
+ */
+export function updateDescription(before: Buffer, after: Buffer, afterDoc: Document): { updatedFields: Document; removedFields: string[] } {
+  const out = { updatedFields: {} as Document, removedFields: [] as string[] };
+  diff(before, 0, after, 0, afterDoc, '', out);
+  return out;
+}
+
+function diff(b: Buffer, bDoc: number, a: Buffer, aDoc: number, aValue: Document, prefix: string, out: { updatedFields: Document; removedFields: string[] }): void {
+  const olds = elementsOf(b, bDoc);
+  const news = elementsOf(a, aDoc);
+  for (const [name, n] of news) {
+    const o = olds.get(name);
+    if (o && o.t === n.t && a.compare(b, o.at, o.end, n.at, n.end) === 0) continue;
+    if (o && o.t === 0x03 && n.t === 0x03) diff(b, o.at, a, n.at, aValue[name] as Document, `${prefix}${name}.`, out);
+    else out.updatedFields[`${prefix}${name}`] = aValue[name];
+  }
+  for (const name of olds.keys()) if (!news.has(name)) out.removedFields.push(`${prefix}${name}`);
 }
 
 export class ChangeLog {
@@ -104,8 +129,8 @@ export class ChangeLog {
     this.append.run(Date.now(), db, coll, 'insert', bytes, null, null);
   }
 
-  update(db: string, coll: string, op: 'update' | 'replace', before: Document, after: Document, bytes: Uint8Array): void {
-    const upd = op === 'update' ? serialize(updateDescription(before, after)) : null;
+  update(db: string, coll: string, op: 'update' | 'replace', before: Buffer, after: Document, bytes: Uint8Array): void {
+    const upd = op === 'update' ? serialize(updateDescription(before, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), after)) : null;
     this.append.run(Date.now(), db, coll, op, bytes, null, upd);
   }
 

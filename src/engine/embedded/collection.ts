@@ -172,7 +172,7 @@ export class EmbeddedCollection implements Collection {
 
   private writeRow(info: CollectionInfo, hit: Hit, bytes: Uint8Array, before: Document, after: Document, op: 'update' | 'replace'): void {
     this.stmt(info, 'UPDATE $T SET doc = ? WHERE rowid = ?').run(bytes, hit.rowid);
-    this.engine.changes.update(info.db, info.name, op, before, after, bytes);
+    this.engine.changes.update(info.db, info.name, op, hit.parsed.bytes, after, bytes);
     this.store.rowTouched(info.table, hit.rowid, hit.k);
     this.engine.indexes.onWrite(info, hit.k, before, after);
     this.store.bump(info.table);
