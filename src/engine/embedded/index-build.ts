@@ -50,10 +50,10 @@ function alive(pid: number): boolean {
 }
 
 /** Reads the file itself: another process's heartbeats do not reload this one's catalog. */
-function abandoned(store: Store, def: IndexDef): boolean {
-  const row = store.sql.prepare('SELECT builder, beat FROM idx WHERE tbl = ?').get(def.table) as { builder: number | null; beat: number | null } | undefined;
+function abandoned(store: Store, table: string): boolean {
+  const row = store.sql.prepare('SELECT builder, beat FROM idx WHERE tbl = ?').get(table) as { builder: number | null; beat: number | null } | undefined;
   if (!row || row.builder === null) return false;
-  if (row.builder === process.pid) return !running.has(def.table);
+  if (row.builder === process.pid) return !running.has(table);
   return !alive(row.builder) || Date.now() - (row.beat ?? 0) > STALE_MS;
 }
 
@@ -63,13 +63,13 @@ function abandoned(store: Store, def: IndexDef): boolean {
  * queued only when there are some.
  */
 export function dropAbandonedBuilds(store: Store, indexes: Indexes): void {
-  const building = store.sql.prepare('SELECT tbl AS "table" FROM idx WHERE builder IS NOT NULL').all() as IndexDef[];
-  if (!building.some((d) => abandoned(store, d))) return;
+  const building = store.sql.prepare('SELECT tbl FROM idx WHERE builder IS NOT NULL').pluck().all() as string[];
+  if (!building.some((table) => abandoned(store, table))) return;
   store.write(() => {
     for (const db of store.listDatabases()) {
       for (const name of store.listCollections(db)) {
         const info = store.collectionInfo(db, name)!;
-        for (const d of indexes.all(info.table)) if (d.builder !== undefined && abandoned(store, d)) indexes.drop(info, d.name);
+        for (const d of indexes.all(info.table)) if (d.builder !== undefined && abandoned(store, d.table)) indexes.drop(info, d.name);
       }
     }
   }).catch(() => undefined); // the next start, or the next request for the same index, tries again
@@ -94,7 +94,7 @@ export async function buildIndex(store: Store, indexes: Indexes, ensure: () => C
     const started = await store.write(() => {
       const info = ensure();
       let got = indexes.begin(info, spec);
-      if (typeof got === 'object' && 'building' in got && abandoned(store, got.building)) {
+      if (typeof got === 'object' && 'building' in got && abandoned(store, got.building.table)) {
         indexes.drop(info, spec.name);
         got = indexes.begin(info, spec);
       }
@@ -121,7 +121,7 @@ export async function buildIndex(store: Store, indexes: Indexes, ensure: () => C
 /** Resolves when another process's build is complete, gone or abandoned. */
 async function otherBuild(store: Store, indexes: Indexes, info: CollectionInfo, def: IndexDef): Promise<void> {
   const building = () => indexes.all(info.table).some((d) => d.table === def.table && d.builder !== undefined);
-  while (building() && !abandoned(store, def)) await new Promise((r) => setTimeout(r, WAIT_MS));
+  while (building() && !abandoned(store, def.table)) await new Promise((r) => setTimeout(r, WAIT_MS));
 }
 
 async function run(store: Store, indexes: Indexes, info: CollectionInfo, def: IndexDef): Promise<void> {
