@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WireShim } from '../engine/wire/shim.ts';
 import { ADMIN, call, checkScenario, errorBody, startServer, type Reply, type TestServer } from '../helpers/server.ts';
-import { openWs, sse } from '../helpers/stream-clients.ts';
+import { nextOnBoth, openWs, sse } from '../helpers/stream-clients.ts';
 
 const NOT_IN_PROGRESS = errorBody(400, 'Bad Request', 'The given transaction is not in-progress');
 const CONFLICT = errorBody(409, 'Conflict', 'Write conflict inside transaction');
@@ -135,14 +135,8 @@ describe('MongoDB engine on a replica set: sessions, transactions and change str
     const etag = (await call(srv, 'GET', '/db/cs/_meta')).headers.get('etag')!;
     await ok(call(srv, 'DELETE', '/db/cs', { headers: { 'If-Match': etag } }));
     const expected = [['insert', 'a'], ['update', 'a'], ['insert', 't2'], ['delete', 'a'], ['drop', undefined], ['invalidate', undefined]];
-    const viaWs = [];
-    const viaSse = [];
-    for (let i = 0; i < expected.length; i++) {
-      viaWs.push(await ws.next());
-      viaSse.push(await es.nextChange());
-    }
+    const { viaWs } = await nextOnBoth(ws, es, expected.length);
     assert.deepEqual(viaWs.map((e) => [e.operationType, e.documentKey?._id]), expected);
-    assert.deepEqual(viaSse.map((e) => e.data), viaWs);
     assert.equal(viaWs[1].fullDocument.n, 2);
     assert.deepEqual(await ws.closed, { code: 1000, reason: 'change stream invalidated: the collection or database was dropped' });
     await es.ended;

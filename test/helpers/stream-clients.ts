@@ -1,5 +1,6 @@
 // Change stream clients for tests: a real WebSocket (ws) and a real SSE reader over node:http,
 // each queueing what arrives so that a test waits for the next event instead of sleeping.
+import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ADMIN } from './server.ts';
@@ -134,4 +135,19 @@ export async function sse(base: string, path: string, headers?: Record<string, s
   const s = await openSse(base, path, headers);
   if (isRefused(s)) throw new Error(`SSE refused: ${s.status} ${s.body}`);
   return s;
+}
+
+/**
+ * The next n events of a stream open over both transports, checked to be the same events: the
+ * WebSocket messages, and the SSE `change` events with their ids.
+ */
+export async function nextOnBoth(ws: WsStream, es: SseStream, n: number): Promise<{ viaWs: any[]; viaSse: Array<{ id: string; data: any }> }> {
+  const viaWs = [];
+  const viaSse = [];
+  for (let i = 0; i < n; i++) {
+    viaWs.push(await ws.next());
+    viaSse.push(await es.nextChange());
+  }
+  assert.deepEqual(viaSse.map((e) => e.data), viaWs, 'SSE carries the same events');
+  return { viaWs, viaSse };
 }
