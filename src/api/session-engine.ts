@@ -3,7 +3,7 @@
 // the transaction without knowing it. Database-level operations (create/drop) are not part of a
 // transaction, as in MongoDB where DDL cannot run in one.
 import { HttpError, badRequest } from '../errors.ts';
-import type { BulkOperation, Collection, Database, Engine, Filter, FindOptions, Session, UpdateOptions, UpdateSpec } from '../engine/types.ts';
+import type { AggregateOptions, BulkOperation, Collection, Database, Engine, Filter, FindOptions, Session, UpdateOptions, UpdateSpec } from '../engine/types.ts';
 import type { Document } from '../engine/values.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -94,8 +94,8 @@ class SessionCollection implements Collection {
     return this.c.bulkWrite(ops, { session: this.s });
   }
 
-  aggregate(...args: Parameters<Collection['aggregate']>) {
-    return this.c.aggregate(...args);
+  aggregate(pipeline: Document[], opts: AggregateOptions = {}) {
+    return this.c.aggregate(pipeline, { ...opts, session: this.s });
   }
 
   listIndexes() {

@@ -26,7 +26,7 @@ export interface SessionOption {
   session?: Session;
 }
 
-export interface AggregateOptions {
+export interface AggregateOptions extends SessionOption {
   /** stop with MaxTimeMSExpired (code 50) after this many ms; 0 or absent: the engine's default */
   maxTimeMS?: number;
   allowDiskUse?: boolean;

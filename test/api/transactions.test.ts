@@ -74,6 +74,11 @@ const steps: Step[] = [
   { name: 'GET /_txns → COMMITTED', method: 'GET', path: () => `/_sessions/${sid.a}/_txns`, status: 200, expectBody: { currentTxn: { id: 1, status: 'COMMITTED' } } },
   { name: 'a write in the committed transaction → 400', method: 'POST', path: () => `/tx?${q('a', 1)}`, body: { v: 0 }, status: 400, expectBody: NOT_IN_PROGRESS },
   { name: 'a read in the committed transaction → 400', method: 'GET', path: () => `/tx?${q('a', 1)}`, status: 400, expectBody: NOT_IN_PROGRESS },
+  {
+    name: 'an aggregation definition (outside any transaction, before the snapshot of transaction 2)', method: 'PATCH', path: () => '/tx', status: 200,
+    body: { aggrs: [{ uri: 'ids', stages: [{ $match: {} }, { $sort: { _id: 1 } }, { $group: { _id: null, ids: { $push: '$_id' }, total: { $sum: '$v' } } }] }] },
+  },
+  { name: 'an aggregation in the committed transaction → 400', method: 'GET', path: () => `/tx/_aggrs/ids?${q('a', 1)}`, status: 400, expectBody: NOT_IN_PROGRESS },
   { name: 'abort after commit → 400', method: 'DELETE', path: () => `/_sessions/${sid.a}/_txns/1`, status: 400, expectBody: NOT_IN_PROGRESS },
   {
     name: 'the next transaction is number 2', method: 'POST', path: () => `/_sessions/${sid.a}/_txns`, status: 201,
@@ -89,6 +94,11 @@ const steps: Step[] = [
     check: (r) => assert.deepEqual(r.json().map((d: { _id: string; v: number }) => [d._id, d.v]), [['b1', 11]]),
   },
   { name: 'nobody else does', method: 'GET', path: () => '/tx/_size?filter={"_id":{"$in":["b1","b2"]}}', status: 200, expectBody: { _size: 0 } },
+  {
+    name: '/_aggrs in transaction 2 sees its writes over the snapshot', method: 'GET', path: () => `/tx/_aggrs/ids?${q('a', 2)}`, status: 200,
+    expectBody: [{ _id: null, ids: ['b1', 'b2'], total: 23 }],
+  },
+  { name: '/_aggrs outside sees the committed documents', method: 'GET', path: () => '/tx/_aggrs/ids', status: 200, expectBody: [{ _id: null, ids: ['a1'], total: 1 }] },
   { name: 'DELETE /_txns/2 aborts → 204', method: 'DELETE', path: () => `/_sessions/${sid.a}/_txns/2`, status: 204 },
   { name: 'the aborted writes left nothing', method: 'GET', path: () => '/tx/a1', status: 200, check: (r) => assert.equal(r.json().v, 1) },
   { name: 'GET /_txns → ABORTED', method: 'GET', path: () => `/_sessions/${sid.a}/_txns`, status: 200, expectBody: { currentTxn: { id: 2, status: 'ABORTED' } } },

@@ -2,6 +2,8 @@
 // runs as a find through the query engine (indexes, compiled predicates, column scans in slices);
 // the rest of the pipeline runs in mingo on a worker thread (aggregate-pool.ts), so that no stage
 // holds the event loop. A last $out or $merge is written here (aggregate-output.ts).
+// In a transaction, the documents come from its read path instead (sessions.ts: its own writes
+// over its snapshot), for the pipeline's input and every collection it looks up.
 //
 // Safety limit: the documents entering the in-memory part (the pipeline's input and every
 // collection $lookup, $graphLookup or $unionWith reads) may total at most MAX_INPUT_BYTES of BSON,
@@ -21,11 +23,17 @@ import { SLICE_MS, nextSlice } from './slices.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf, timeLimitExceeded } from './time-limit.ts';
 import { bsonDocuments } from './bson-chunks.ts';
+import { findInTransaction } from './sessions.ts';
 
 export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 const PAGE_ROWS = 256;
 const CHUNK_BYTES = 1 << 20;
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
+
+const OPERATION_NOT_SUPPORTED_IN_TRANSACTION = 263;
+
+/** A find of a collection of the aggregation's database, as the transaction sees it. */
+type TransactionFind = (collName: string, filter: Filter, opts: FindOptions) => Promise<Document[]>;
 
 const fail = (code: number, codeName: string, message: string) => new EngineError(code, codeName, message);
 
@@ -262,6 +270,16 @@ async function sourceRows(engine: EmbeddedEngine, info: CollectionInfo, prefix: 
   }
 }
 
+/** The documents a transaction's find answers, into the sink. */
+async function transactionRows(find: TransactionFind, collName: string, filter: Filter, opts: FindOptions, deadline: number, sink: Sink): Promise<void> {
+  const docs = await find(collName, filter, opts);
+  const pace = pacer(deadline);
+  for (const d of docs) {
+    sink.add(serialize(d));
+    await pace();
+  }
+}
+
 /** Documents in the exact model from the worker's BSON chunks, decoded in slices. */
 async function unpack(chunks: Uint8Array[], deadline: number): Promise<Document[]> {
   const pace = pacer(deadline);
@@ -279,26 +297,38 @@ export async function aggregate(engine: EmbeddedEngine, dbName: string, collName
   const deadline = deadlineOf(options.maxTimeMS);
   const last = pipeline[pipeline.length - 1];
   const output = last && (stageName(last) === '$out' || stageName(last) === '$merge') ? last : undefined;
+  const session = options.session?.txnNumber !== undefined ? options.session : undefined;
+  if (output && session) throw fail(OPERATION_NOT_SUPPORTED_IN_TRANSACTION, 'OperationNotSupportedInTransaction', `${stageName(output)} cannot be used in a transaction`);
+  const txnFind: TransactionFind | undefined = session
+    && ((name, filter, opts) => findInTransaction(engine, dbName, name, filter, { ...opts, maxTimeMS: options.maxTimeMS, session }));
   const body = output ? pipeline.slice(0, -1) : pipeline;
   const prefix = splitPrefix(body);
   const budget = new Budget();
   const info = engine.store.collectionInfo(dbName, collName);
+  const source = async (sink: Sink) => {
+    if (txnFind) {
+      if (!prefix.none) await transactionRows(txnFind, collName, prefix.filter, prefix.opts, deadline, sink);
+    } else if (info) await sourceRows(engine, info, prefix, deadline, sink);
+  };
   let results: Document[];
   if (prefix.rest.length === 0) {
     const decoder = new Decoder(budget);
-    if (info) await sourceRows(engine, info, prefix, deadline, decoder);
+    await source(decoder);
     results = decoder.docs;
   } else {
-    const source = new Packer(budget);
-    if (info) await sourceRows(engine, info, prefix, deadline, source);
+    const input = new Packer(budget);
+    await source(input);
     const lookups: Array<[string, Uint8Array[]]> = [];
     for (const name of foreignCollections(prefix.rest)) {
-      const foreign = engine.store.collectionInfo(dbName, name);
       const rows = new Packer(budget);
-      if (foreign) await tableRows(engine, foreign, {}, deadline, rows);
+      if (txnFind) await transactionRows(txnFind, name, {}, {}, deadline, rows);
+      else {
+        const foreign = engine.store.collectionInfo(dbName, name);
+        if (foreign) await tableRows(engine, foreign, {}, deadline, rows);
+      }
       lookups.push([name, rows.done()]);
     }
-    const job = { pipeline: new Uint8Array(serialize({ p: prefix.rest })), source: source.done(), lookups, maxResultBytes: MAX_INPUT_BYTES };
+    const job = { pipeline: new Uint8Array(serialize({ p: prefix.rest })), source: input.done(), lookups, maxResultBytes: MAX_INPUT_BYTES };
     const chunks = await runOnWorker(job, deadline);
     results = await unpack(chunks, deadline);
   }

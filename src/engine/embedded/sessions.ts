@@ -2,11 +2,12 @@
 // operation carrying a session with a transaction number into that transaction (transactions.ts).
 // A session without a transaction number changes nothing: one SQLite file is causally consistent.
 import type {
-  BulkOperation, BulkResult, ChangeStream, ChangeStreamOptions, Collection, DeleteResult, Filter, FindOptions, IndexSpec, Session, SessionOption,
+  AggregateOptions, BulkOperation, BulkResult, ChangeStream, ChangeStreamOptions, Collection, DeleteResult, Filter, FindOptions, IndexSpec, Session, SessionOption,
   TransactionStatus, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import type { Document } from '../values.ts';
-import type { EmbeddedCollection } from './collection.ts';
+import { EmbeddedCollection } from './collection.ts';
+import type { EmbeddedEngine } from './engine.ts';
 import type { Transactions } from './transactions.ts';
 import { overlaidCount, overlaidFind } from './txn-reads.ts';
 
@@ -120,11 +121,20 @@ export class SessionCollection implements Collection {
     return t ? this.txns.write(t.sid, t.n, this.c, (s) => s.bulkWrite(ops)) : this.c.bulkWrite(ops);
   }
 
-  // not part of a transaction: aggregations read the committed collection, index changes apply at once
-  aggregate(...args: Parameters<Collection['aggregate']>): Promise<Document[]> {
-    return this.c.aggregate(...args);
+  // in a transaction, the aggregation reads through find (findInTransaction); as in MongoDB, its failure aborts the transaction
+  async aggregate(pipeline: Document[], opts?: AggregateOptions): Promise<Document[]> {
+    const t = txnOf(opts);
+    if (!t) return this.c.aggregate(pipeline, opts);
+    try {
+      return await this.c.aggregate(pipeline, opts);
+    } catch (e) {
+      // a failed read has aborted it already (Transactions.read)
+      await this.txns.abort(t.sid, t.n).catch(() => undefined);
+      throw e;
+    }
   }
 
+  // not part of a transaction: index changes apply at once
   listIndexes(): Promise<IndexSpec[]> {
     return this.c.listIndexes();
   }
@@ -140,4 +150,9 @@ export class SessionCollection implements Collection {
   watch(pipeline?: Document[], options?: ChangeStreamOptions): ChangeStream {
     return this.c.watch(pipeline, options);
   }
+}
+
+/** find() of a collection in the transaction `opts.session` names: the source of an aggregation in a transaction (aggregate.ts). */
+export function findInTransaction(engine: EmbeddedEngine, dbName: string, collName: string, filter: Filter, opts: FindOptions): Promise<Document[]> {
+  return new SessionCollection(new EmbeddedCollection(engine, dbName, collName), engine.transactions).find(filter, opts);
 }

@@ -172,7 +172,7 @@ class MongoCollection implements Collection {
     const options = {
       raw: true, ...(opts.allowDiskUse !== undefined ? { allowDiskUse: opts.allowDiskUse } : {}), ...(opts.maxTimeMS ? { maxTimeMS: opts.maxTimeMS } : {}),
     };
-    return run(async () => (await this.c.aggregate(pipeline, options).toArray()).map(fromRaw));
+    return this.inSession(opts, async (s) => (await this.c.aggregate(pipeline, { ...options, ...s }).toArray()).map(fromRaw));
   }
 
   listIndexes(): Promise<IndexSpec[]> {

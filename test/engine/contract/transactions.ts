@@ -211,6 +211,35 @@ export function transactionsContract(name: string, make: () => Promise<Transacti
         assert.equal(num((await c.findOne({ _id: 1 }, { session: a.t }))?.v), 1);
         await a.s.commitTransaction(a.n);
       }],
+      ['an aggregation in a transaction reads its own writes over the snapshot, in $lookup too; $out is refused and aborts it', async () => {
+        const c = coll();
+        const f = coll();
+        await c.insertOne({ _id: 1, v: 1, k: 'a' });
+        await c.insertOne({ _id: 2, v: 2, k: 'b' });
+        await f.insertOne({ _id: 'a', label: 'A' });
+        const { s, t, n } = await begin();
+        assert.deepEqual(ids(await c.find({}, { session: t })), [1, 2]);
+        await c.insertOne({ _id: 3, v: 3, k: 'b' }, { session: t });
+        await c.updateOne({ _id: 1 }, { $set: { v: 10 } }, { session: t });
+        await f.insertOne({ _id: 'b', label: 'B' }, { session: t });
+        // plain writes after the snapshot
+        await c.insertOne({ _id: 4, v: 4, k: 'a' });
+        await c.updateOne({ _id: 2 }, { $set: { v: 20 } });
+        const pipeline = [
+          { $match: { v: { $gte: 2 } } }, { $sort: { _id: 1 } },
+          { $lookup: { from: f.name, localField: 'k', foreignField: '_id', as: 'f' } }, { $project: { v: 1, labels: '$f.label' } },
+        ];
+        const rows = (docs: Array<{ _id?: unknown; v?: unknown; labels?: unknown }>) => docs.map((d) => [num(d._id), num(d.v), d.labels]);
+        assert.deepEqual(rows(await c.aggregate(pipeline, { session: t })), [[1, 10, ['A']], [2, 2, ['B']], [3, 3, ['B']]]);
+        assert.deepEqual(ids(await c.aggregate([{ $match: { v: { $lt: 5 } } }], { session: t })), [2, 3]);
+        assert.deepEqual((await c.aggregate([{ $group: { _id: null, total: { $sum: '$v' } } }], { session: t })).map((d) => num(d.total)), [15]);
+        assert.deepEqual(rows(await c.aggregate(pipeline)), [[2, 20, []], [4, 4, ['A']]]);
+        await s.commitTransaction(n);
+        const other = await begin();
+        await fails(c.aggregate([{ $match: {} }, { $out: `${f.name}_out` }], { session: other.t }), 263);
+        await fails(c.find({}, { session: other.t }), NO_SUCH_TRANSACTION);
+        assert.deepEqual(await engine.db(db).listCollections().then((l) => l.includes(`${f.name}_out`)), false);
+      }],
       ['a write to a document changed, deleted or inserted by others since the snapshot conflicts', async () => {
         const c = coll();
         await c.insertOne({ _id: 1, v: 1 });

@@ -50,21 +50,6 @@ function statementError(t: Target, index: number, e: unknown): Document {
   return { index, code: r.code, errmsg: r.errmsg };
 }
 
-/** The driver's countDocuments pipeline: [$match, $skip?, $limit?, $group {_id: 1, n: {$sum: 1}}]. */
-function countShape(pipeline: Document[]): { filter: Filter; skip: number; limit: number } | undefined {
-  const last = pipeline.at(-1);
-  const group = last && isPlainObject(last.$group) ? last.$group : undefined;
-  if (!group || num(group._id) !== 1 || !isPlainObject(group.n) || num(group.n.$sum) !== 1) return undefined;
-  const out = { filter: {} as Filter, skip: 0, limit: 0 };
-  for (const stage of pipeline.slice(0, -1)) {
-    if (isPlainObject(stage.$match)) out.filter = stage.$match;
-    else if (stage.$skip !== undefined) out.skip = num(stage.$skip);
-    else if (stage.$limit !== undefined) out.limit = num(stage.$limit);
-    else return undefined;
-  }
-  return out;
-}
-
 export async function crud(name: string, body: Document, t: Target): Promise<Document | undefined> {
   const { db, coll, ns, collName, dbName, session } = t;
   switch (name) {
@@ -76,16 +61,8 @@ export async function crud(name: string, body: Document, t: Target): Promise<Doc
       return cursorReply(ns, await coll.find((body.filter ?? {}) as Filter, opts));
     }
     case 'aggregate': {
-      const pipeline = body.pipeline as Document[];
-      const count = session && countShape(pipeline);
-      if (count) {
-        // countDocuments in a transaction: the embedded engine's aggregations read outside it, its finds inside
-        const found = await coll.find(count.filter, { session, skip: count.skip, limit: count.limit, projection: { _id: 1 } });
-        return cursorReply(ns, found.length ? [{ _id: 1, n: found.length }] : []);
-      }
-      // other aggregations read the committed data, in a transaction too (embedded/sessions.ts)
-      const opts = { allowDiskUse: bool(body.allowDiskUse), ...(body.maxTimeMS !== undefined ? { maxTimeMS: num(body.maxTimeMS) } : {}) };
-      return cursorReply(ns, await coll.aggregate(pipeline, opts));
+      const opts = { allowDiskUse: bool(body.allowDiskUse), session, ...(body.maxTimeMS !== undefined ? { maxTimeMS: num(body.maxTimeMS) } : {}) };
+      return cursorReply(ns, await coll.aggregate(body.pipeline as Document[], opts));
     }
     case 'count':
       return { n: await coll.countDocuments((body.query ?? {}) as Filter, { session }) };

@@ -16,8 +16,7 @@
 //   cluster-wide change streams; readConcern and writeConcern are accepted and ignored;
 // - retryable writes run once: a retried write (same lsid and txnNumber) is not recognised;
 // - in a transaction, the catalog commands mongod refuses (count, list*, drop*) answer 263 and
-//   abort it, as mongod; aggregations read the committed data (the embedded engine's rule) except
-//   the driver's countDocuments pipeline, which counts through the transaction (commands.ts);
+//   abort it, as mongod; aggregations run in the transaction, $out/$merge refused (263) as mongod;
 // - snapshots and conflicts are the embedded engine's: a plain write to a document a transaction
 //   wrote goes through and the transaction's commit conflicts, where mongod makes the write wait;
 // - the transaction lifetime is the embedded engine's (Transactions.lifetimeMs), not a server
