@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WireShim } from '../engine/wire/shim.ts';
-import { ADMIN, call, checkScenario, errorBody, startServer, type Reply, type TestServer } from '../helpers/server.ts';
+import { ADMIN, call, checkStep, errorBody, startServer, type Reply, type Step, type TestServer } from '../helpers/server.ts';
 import { nextOnBoth, openWs, sse } from '../helpers/stream-clients.ts';
 
 const NOT_IN_PROGRESS = errorBody(400, 'Bad Request', 'The given transaction is not in-progress');
@@ -24,16 +24,6 @@ const newSession = (name: string) => ({
     sid[name] = (r.headers.get('location') ?? '').slice(-36);
   },
 });
-
-interface Step {
-  name: string;
-  method: string;
-  path: () => string;
-  body?: unknown;
-  status: number;
-  expectBody?: unknown;
-  check?: (r: Reply) => void;
-}
 
 const steps: Step[] = [
   { name: 'PUT a database', method: 'PUT', path: () => '/db', status: 201 },
@@ -109,11 +99,7 @@ describe('MongoDB engine on a replica set: sessions, transactions and change str
 
   for (const s of steps) {
     test(s.name, async () => {
-      const isError = typeof s.expectBody === 'object' && s.expectBody !== null && 'http status code' in s.expectBody;
-      await checkScenario(srv, {
-        name: s.name, method: s.method, path: s.path(), body: s.body, status: s.status, check: (r) => s.check?.(r),
-        ...(isError ? { expectBodyPartial: s.expectBody as Record<string, unknown> } : { expectBody: s.expectBody }),
-      });
+      await checkStep(srv, s);
     });
   }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WireShim } from '../engine/wire/shim.ts';
-import { ADMIN, call, checkScenario, errorBody, spawnServer, spawnWorkers, startServer, type Reply, type TestServer } from '../helpers/server.ts';
+import { ADMIN, call, checkScenario, checkStep, errorBody, spawnServer, spawnWorkers, startServer, type Reply, type Step, type TestServer } from '../helpers/server.ts';
 
 const NOT_IN_PROGRESS = errorBody(400, 'Bad Request', 'The given transaction is not in-progress');
 const CONFLICT = errorBody(409, 'Conflict', 'Write conflict inside transaction');
@@ -22,16 +22,6 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Session ids by name, filled in as the steps run. */
 const sid: Record<string, string> = {};
-
-interface Step {
-  name: string;
-  method: string;
-  path: () => string;
-  body?: unknown;
-  status: number;
-  expectBody?: unknown;
-  check?: (r: Reply, srv: TestServer) => void;
-}
 
 const newSession = (name: string): Step => ({
   name: `POST /_sessions (${name}) → 201, absolute Location`, method: 'POST', path: () => '/_sessions', status: 201,
@@ -151,12 +141,7 @@ describe('sessions and transactions: every status', () => {
   for (const s of steps) {
     test(s.name, async () => {
       const headers = s.name === 'sessions need credentials' ? { Authorization: '' } : undefined;
-      // error bodies may carry the engine error's exception fields (API.md §3.6): the three required ones are compared
-      const isError = typeof s.expectBody === 'object' && s.expectBody !== null && 'http status code' in s.expectBody;
-      await checkScenario(srv, {
-        name: s.name, method: s.method, path: s.path(), body: s.body, status: s.status, headers, check: (r) => s.check?.(r, srv),
-        ...(isError ? { expectBodyPartial: s.expectBody as Record<string, unknown> } : { expectBody: s.expectBody }),
-      });
+      await checkStep(srv, s, headers);
     });
   }
 });
