@@ -28,7 +28,7 @@ export interface Parsed {
 
 // ~4 KB a 400-byte document (bytes, view, exact, rendering): ~40 MB at most
 const MAX_DOCS = 10_000;
-const MAX_RESULTS_PER_COLLECTION = 256;
+const MAX_RESULTS_PER_COLLECTION = 1024;
 const MAX_RESULT_BYTES = 32 * 1024 * 1024;
 /** queries seen between two halvings of the result cache's request counts */
 const RESULTS_WINDOW = 4096;
@@ -121,10 +121,18 @@ export class ResultCache<T> {
     const size = this.sizeOf(value);
     if (size > this.maxBytes / 4) return;
     let entry = this.byTable.get(table);
-    if (!entry || entry.version !== version || entry.results.size >= MAX_RESULTS_PER_COLLECTION) {
+    if (!entry || entry.version !== version) {
       if (entry) this.bytes -= entry.bytes;
       entry = { version, results: new Map(), bytes: 0 };
       this.byTable.set(table, entry);
+    } else if (entry.results.size >= MAX_RESULTS_PER_COLLECTION) {
+      // the oldest result goes, not all of them: more distinct repeated queries than the cap
+      // (W6: 500) otherwise found the cache emptied every few hundred requests
+      const [oldest, dropped] = entry.results.entries().next().value!;
+      entry.results.delete(oldest);
+      const size = this.sizeOf(dropped);
+      entry.bytes -= size;
+      this.bytes -= size;
     }
     if (this.bytes + size > this.maxBytes) {
       this.byTable.clear();
