@@ -43,6 +43,7 @@ export class Durability {
   private lastCheckpoint = Date.now();
   private walSizeAtCheckpoint = 0;
   private walSize = 0;
+  private checkpointRunning = false;
   /** commits so far, and how many of them are known to be on disk */
   private seq = 0;
   private synced = 0;
@@ -63,6 +64,23 @@ export class Durability {
     if (this.commitsSinceCheckpoint === 0) return false;
     return this.commitsSinceCheckpoint >= CHECKPOINT_COMMITS || Date.now() - this.lastCheckpoint >= CHECKPOINT_MS
       || this.walSize - this.walSizeAtCheckpoint >= CHECKPOINT_WAL_GROWTH;
+  }
+
+  /**
+   * Whether the store's next write transaction must wait: a checkpoint runs, or one is due and
+   * starts now (`copy`: the WAL copied without syncs). `resume` is called once it is over.
+   */
+  holdsCommits(copy: () => void, resume: () => void): boolean {
+    if (this.checkpointRunning) return true;
+    if (!this.checkpointDue()) return false;
+    this.checkpointRunning = true;
+    this.checkpoint(copy)
+      .catch(() => undefined) // a failed checkpoint leaves the frames in the WAL, still valid
+      .finally(() => {
+        this.checkpointRunning = false;
+        resume();
+      });
+    return true;
   }
 
   /**
@@ -157,6 +175,6 @@ export class Durability {
 
   /** At close, with a checkpoint's fsync of the database file perhaps still running: makes sure of it. */
   syncDatabaseFile(): void {
-    if (this.dbFd !== undefined) fsyncSync(this.dbFd);
+    if (this.checkpointRunning && this.dbFd !== undefined) fsyncSync(this.dbFd);
   }
 }

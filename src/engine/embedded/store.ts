@@ -11,28 +11,15 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Catalog, type CollectionInfo, type IndexRow } from './catalog.ts';
 import { Durability } from './durability.ts';
 import { createLayout } from './layout.ts';
 import { RowLog } from './row-log.ts';
+import { Stamps } from './stamps.ts';
 
 type Statement = Database.Statement;
 
-export interface CollectionInfo {
-  db: string;
-  name: string;
-  table: string;
-}
-
-/** A secondary index as stored in the catalog: its spec (BSON) and its own table. */
-export interface IndexRow {
-  coll: string;
-  name: string;
-  spec: Buffer;
-  table: string;
-  /** while the index is being built: the builder's pid and when it last worked (index-build.ts) */
-  builder: number | null;
-  beat: number | null;
-}
+export type { CollectionInfo, IndexRow } from './catalog.ts';
 
 interface PendingWrite {
   run: () => unknown;
@@ -44,22 +31,8 @@ interface PendingWrite {
 
 export class Store {
   readonly sql: Database.Database;
-  private catalog = new Map<string, CollectionInfo>();
-  private indexRows = new Map<string, IndexRow[]>();
-  /**
-   * Per collection table, a stamp that changes whenever its content may have changed: after every
-   * write (kept or rolled back) by this process, and when the versions table shows another
-   * process's commit. Stamps come from one process-wide counter, so a stamp is never reused and
-   * a cache entry tagged with one is valid exactly while the table still has it.
-   */
-  private stamps = new Map<string, number>();
-  /**
-   * The same for cached documents, which this process's own writes invalidate one by one
-   * (onRowWritten): it changes only when another process wrote, a write was rolled back, or the
-   * table was dropped.
-   */
-  private docStamps = new Map<string, number>();
-  private clock = 0;
+  private readonly catalog = new Catalog();
+  private readonly stamps = new Stamps();
   /** shared mode: the versions table as last seen; tables this batch wrote */
   private versions = new Map<string, number>();
   private touched = new Set<string>();
@@ -162,13 +135,8 @@ export class Store {
       if (sv !== this.schemaVersion) this.schemaStale = true;
     }
     if (!this.schemaStale) return;
-    this.catalog.clear();
-    this.names = undefined;
-    for (const row of this.stmts.listCatalog.all() as CollectionInfo[]) this.catalog.set(catKey(row.db, row.name), row);
-    this.indexRows.clear();
-    for (const row of this.sql.prepare('SELECT coll, name, spec, tbl AS "table", builder, beat FROM idx').all() as IndexRow[]) {
-      (this.indexRows.get(row.coll) ?? this.indexRows.set(row.coll, []).get(row.coll)!).push(row);
-    }
+    this.catalog.load(this.stmts.listCatalog.all() as CollectionInfo[],
+      this.sql.prepare('SELECT coll, name, spec, tbl AS "table", builder, beat FROM idx').all() as IndexRow[]);
     this.schemaVersion = this.stmts.schemaVersion.get() as number;
     this.schemaStale = false;
     this.onSchemaChange?.();
@@ -191,7 +159,7 @@ export class Store {
 
   indexesOf(table: string): IndexRow[] {
     this.sync();
-    return this.indexRows.get(table) ?? [];
+    return this.catalog.indexesOf(table);
   }
 
   addIndexRow(row: IndexRow): void {
@@ -224,23 +192,13 @@ export class Store {
    */
   version(table: string): number {
     this.sync();
-    let stamp = this.stamps.get(table);
-    if (stamp === undefined) this.stamps.set(table, (stamp = ++this.clock));
-    return stamp;
+    return this.stamps.result(table);
   }
 
-  /** The stamp of the table's cached documents (see docStamps). */
+  /** The stamp of the table's cached documents (stamps.ts). */
   docVersion(table: string): number {
     this.sync();
-    let stamp = this.docStamps.get(table);
-    if (stamp === undefined) this.docStamps.set(table, (stamp = ++this.clock));
-    return stamp;
-  }
-
-  /** Results and documents of the table may have changed. */
-  private restamp(table: string): void {
-    this.stamps.set(table, ++this.clock);
-    this.docStamps.set(table, ++this.clock);
+    return this.stamps.doc(table);
   }
 
   private reloadVersions(): void {
@@ -249,7 +207,7 @@ export class Store {
     for (const row of this.stmts.allVersions.all() as Array<{ tbl: string; v: number }>) {
       seen.set(row.tbl, row.v);
       if (this.versions.get(row.tbl) !== row.v) {
-        this.restamp(row.tbl);
+        this.stamps.renew(row.tbl);
         changed.push(row.tbl);
       }
     }
@@ -261,7 +219,7 @@ export class Store {
 
   /** Marks a collection as written; only inside a write. */
   bump(table: string): void {
-    this.stamps.set(table, ++this.clock);
+    this.stamps.written(table);
     this.touched.add(table);
   }
 
@@ -307,7 +265,7 @@ export class Store {
 
   /** After a rollback, whatever a touched table's cached entries saw may never have existed. */
   restampTouched(): void {
-    for (const table of this.touched) this.restamp(table);
+    for (const table of this.touched) this.stamps.renew(table);
   }
 
   /** A caller's own savepoint was rolled back: the cached catalog and stamps may show what never existed. */
@@ -318,24 +276,17 @@ export class Store {
 
   collectionInfo(db: string, name: string): CollectionInfo | undefined {
     this.sync();
-    return this.catalog.get(catKey(db, name));
+    return this.catalog.get(db, name);
   }
-
-  // names per database, rebuilt after the catalog changes: every document request checks its collection exists
-  private names: Map<string, string[]> | undefined;
 
   listCollections(db: string): string[] {
     this.sync();
-    if (!this.names) {
-      this.names = new Map();
-      for (const c of this.catalog.values()) (this.names.get(c.db) ?? this.names.set(c.db, []).get(c.db)!).push(c.name);
-    }
-    return [...(this.names.get(db) ?? [])];
+    return this.catalog.collectionsOf(db);
   }
 
   listDatabases(): string[] {
     this.sync();
-    return [...new Set([...this.catalog.values()].map((c) => c.db))];
+    return this.catalog.databases();
   }
 
   /** Prepared statements are cached: preparing costs more than running a point read. */
@@ -362,8 +313,7 @@ export class Store {
     this.onTableCreated?.(table);
     this.stmts.insertCatalog.run(db, name, table);
     const info = { db, name, table };
-    this.catalog.set(catKey(db, name), info);
-    this.names = undefined;
+    this.catalog.add(info);
     return info;
   }
 
@@ -381,8 +331,7 @@ export class Store {
     this.sql.prepare('DELETE FROM versions WHERE tbl = ?').run(info.table);
     this.forget(info.table);
     this.stmts.deleteCatalog.run(db, name);
-    this.catalog.delete(catKey(db, name));
-    this.names = undefined;
+    this.catalog.remove(db, name);
     return true;
   }
 
@@ -400,24 +349,13 @@ export class Store {
     });
   }
 
-  /** while set, no write transaction starts (a checkpoint is running: durability.ts) */
-  private checkpointing: Promise<void> | undefined;
-
   private closed = false;
 
   /** `now`: at close, no checkpoint first (SQLite's own at close syncs). */
   private flush(now = false): void {
-    if (this.closed || (this.checkpointing && !now)) return;
-    if (!now && this.durability?.checkpointDue()) {
-      this.checkpointing = this.durability.checkpoint(() => this.copyWal())
-        .catch(() => undefined) // a failed checkpoint leaves the frames in the WAL, still valid
-        .finally(() => {
-          this.checkpointing = undefined;
-          if (this.pending.length) this.flush();
-          else this.flushScheduled = false;
-        });
-      return;
-    }
+    if (this.closed) return;
+    const resume = () => (this.pending.length ? this.flush() : (this.flushScheduled = false));
+    if (!now && this.durability?.holdsCommits(() => this.copyWal(), resume)) return;
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
@@ -496,18 +434,11 @@ export class Store {
   }
 
   close(): void {
-    if (this.checkpointing) {
-      this.durability!.syncDatabaseFile();
-      this.checkpointing = undefined;
-    }
+    this.durability?.syncDatabaseFile();
     if (this.pending.length) this.flush(true);
     this.closed = true;
     this.endRead();
     this.durability?.close();
     this.sql.close();
   }
-}
-
-function catKey(db: string, name: string): string {
-  return `${db}\u0000${name}`;
 }
