@@ -88,13 +88,17 @@ export function mergeRequestInto(value: Document | Document[] | undefined, metho
  * (measured: ~4.7 KB promoted per POST, scavenges 4x longer).
  */
 class RequestCaller implements Caller {
-  readonly user: Document | null;
   private readonly c: VarContext;
+  private resolvedUser: Document | null | undefined;
   private resolvedPermissions: Caller['permissions'] | undefined;
 
   constructor(c: VarContext) {
     this.c = c;
-    this.user = userOf(c.account) ?? null;
+  }
+
+  /** built on first use, as the permissions: most requests never read it */
+  get user(): Document | null {
+    return (this.resolvedUser ??= userOf(this.c.account) ?? null);
   }
 
   get permissions(): Caller['permissions'] {
