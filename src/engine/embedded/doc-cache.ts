@@ -66,6 +66,23 @@ export class DocCache {
   }
 
   /**
+   * A document just read and judged (current() was asked for it, not counted again): the entry
+   * holding the same bytes, else this one, kept as set() keeps it.
+   */
+  adopt(table: string, key: Buffer, parsed: Parsed, stamp: number): Parsed {
+    const id = table + key.toString('latin1');
+    const hit = this.docs.get(id);
+    if (hit && hit.rowid === parsed.rowid && hit.bytes.equals(parsed.bytes)) {
+      hit.stamp = stamp;
+      return hit;
+    }
+    if (hit) this.docs.delete(id);
+    parsed.stamp = stamp;
+    this.set(table, key, parsed);
+    return parsed;
+  }
+
+  /**
    * Kept when there is room, else only when asked for before (admission.ts); a full cache drops
    * its oldest tenth at once (one Map walk per thousand admissions, not one per admission).
    */

@@ -1,14 +1,15 @@
 // Runs a plan (planner.ts): reads candidate rows, parses them through the document cache, applies
 // the full filter, then orders and pages the matches.
 import { deserialize } from 'bson';
-import type { Filter, FindOptions } from '../types.ts';
+import type { Filter, FindOptions, Sort } from '../types.ts';
 import { markImmutable, renderJson } from '../../json/render.ts';
 import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
 import { FrequencySketch, hashString } from './admission.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
 import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
-import { plan, type Range } from './planner.ts';
+import { plan, type Plan, type Range } from './planner.ts';
+import { IndexScan } from './index-scan.ts';
 import { compileFilter, compileSort, idOnlySort, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
 import { ROWS, type Columns } from './columns.ts';
@@ -93,6 +94,27 @@ export function exactOf(p: Parsed): Document {
   return p.exact;
 }
 
+/** Matches in the requested order (_id or the sort), then skip and limit. */
+function finish(hits: Hit[], opts: FindOptions): Hit[] {
+  const skip = opts.skip ?? 0;
+  const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+  const idDir = idOnlySort(opts.sort);
+  if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
+  else {
+    const cmp = compileSort(opts.sort!);
+    hits.sort((a, b) => cmp(viewOf(a.parsed), viewOf(b.parsed)) || Buffer.compare(a.k, b.k));
+  }
+  return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
+}
+
+/**
+ * Whether an index walk gives the requested order: unless the index was only hinted; a hint with
+ * an empty sort asks for the hinted index's order (MongoDB).
+ */
+function inIndexOrder(opts: FindOptions, idDir: 1 | -1 | undefined): boolean {
+  return (idDir === undefined && !!opts.sort && opts.hint === undefined) || (opts.hint !== undefined && opts.sort?.length === 0);
+}
+
 export class Scanner {
   private readonly store: Store;
   private readonly indexes: Indexes;
@@ -116,6 +138,11 @@ export class Scanner {
     const idDir = idOnlySort(opts.sort);
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     const empty = Object.keys(filter).length === 0;
+    if (p.kind === 'bounds' || p.kind === 'indexOrder') {
+      const found = await this.viaIndex(info, filter, filterKey, opts, p, deadline, countOnly);
+      engineMetrics.documentsScanned('index', typeof found === 'number' ? found : found.length);
+      return found;
+    }
     if (p.kind !== 'table' || (empty && (idDir !== undefined || countOnly))) {
       const hits = this.run(info, filter, opts);
       engineMetrics.documentsScanned(p.kind === 'table' ? 'collection' : 'index', hits.length);
@@ -149,6 +176,56 @@ export class Scanner {
       },
     };
     return runColumnQuery<Hit>({ info, compiled, opts, idDir: idDir === undefined ? undefined : p.dir, deadline, countOnly }, this.columns, access);
+  }
+
+  /** A read through an index, in slices (index-scan.ts). */
+  private async viaIndex(info: CollectionInfo, filter: Filter, filterKey: string, opts: FindOptions, p: Plan & { kind: 'bounds' | 'indexOrder' },
+    deadline: number, countOnly: boolean): Promise<Hit[] | number> {
+    const index = p.index;
+    const covered = (p.kind === 'bounds' && p.covered) || exactKeyLookup(filter);
+    const scan = new IndexScan<Hit>({ info, index, matcher: covered ? undefined : matcherFor(filter, filterKey), deadline }, {
+      prepared: (sql) => this.store.prepared(sql),
+      stamp: () => this.store.docVersion(info.table),
+      parse: (rowid, k, bytes, stamp) => ({ k, rowid, parsed: this.docs.current(info.table, k, stamp) ?? { bytes, rowid, stamp: 0 } }),
+      byKey: (k, stamp) => this.peekKey(info, k, stamp),
+      read: (rowid) => this.rowAt(info, rowid, true),
+      entries: (exact) => this.indexes.keys(index, exact),
+      view: viewOf,
+      exact: exactOf,
+      openWrites: () => this.columns.openReader(info.table),
+      closeWrites: (seq) => this.columns.closeReader(info.table, seq),
+    });
+    const skip = opts.skip ?? 0;
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const idDir = idOnlySort(opts.sort);
+    if (p.kind === 'bounds') {
+      const { keys, hits } = await scan.bounds(p.ranges, !countOnly && idDir === undefined);
+      if (countOnly) return keys.size;
+      if (idDir === undefined) return this.adopt(info, finish([...hits!.values()], opts));
+      const page = [...keys].sort((a, b) => idDir * Buffer.compare(a[1], b[1])).slice(skip, skip + limit);
+      const stamp = this.store.docVersion(info.table);
+      // documents not kept are read again: rows written meanwhile were judged at the end
+      return this.adopt(info, page.map(([rowid, k]) => hits?.get(rowid) ?? this.peekKey(info, k, stamp)).filter((h) => h !== undefined));
+    }
+    const sort: Sort = opts.sort?.length ? opts.sort : index.fields.map((f) => [f.field, f.dir * p.dir as 1 | -1]);
+    if (!countOnly && inIndexOrder(opts, idDir)) return this.adopt(info, (await scan.inOrder(p.dir, skip + limit, sort)).slice(skip));
+    const all = await scan.inOrder(p.dir, Infinity, sort);
+    return countOnly ? all.length : this.adopt(info, finish(all, opts));
+  }
+
+  /** The row with this _id key for judging it: the document cache's entry if current, else not cached. */
+  private peekKey(info: CollectionInfo, k: Buffer, stamp: number): Hit | undefined {
+    const cached = this.docs.current(info.table, k, stamp);
+    if (cached) return { k, rowid: cached.rowid, parsed: cached };
+    const row = this.sql(info, 'SELECT rowid, doc FROM $T WHERE k = ?').get(k) as [number, Buffer] | undefined;
+    return row && { k, rowid: row[0], parsed: { bytes: row[1], rowid: row[0], stamp: 0 } };
+  }
+
+  /** An answer's documents into the document cache (its rows are as committed now). */
+  private adopt(info: CollectionInfo, hits: Hit[]): Hit[] {
+    const stamp = this.store.docVersion(info.table);
+    for (const h of hits) if (h.parsed.stamp === 0) h.parsed = this.docs.adopt(info.table, h.k, h.parsed, stamp);
+    return hits;
   }
 
   private parse(info: CollectionInfo, rowid: number, k: Buffer, bytes: Buffer, stamp: number): Parsed {
@@ -261,17 +338,9 @@ export class Scanner {
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     // taken before any row is read: rows read under this stamp are what the table holds at it
     const stamp = this.store.docVersion(info.table);
-    const finish = (hits: Hit[]): Hit[] => {
-      if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
-      else {
-        const cmp = compileSort(opts.sort!);
-        hits.sort((a, b) => cmp(viewOf(a.parsed), viewOf(b.parsed)) || Buffer.compare(a.k, b.k));
-      }
-      return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
-    };
     switch (p.kind) {
-      case 'ids': return finish(this.byKey(info, p.keys, matcher(), stamp));
-      case 'bounds': return finish(this.rangeRows(info, p.index, p.ranges, p.covered ? matchAll : matcher(), stamp));
+      case 'ids': return finish(this.byKey(info, p.keys, matcher(), stamp), opts);
+      case 'bounds': return finish(this.rangeRows(info, p.index, p.ranges, p.covered ? matchAll : matcher(), stamp), opts);
       case 'indexOrder': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
         const entries = this.store.prepared(`SELECT DISTINCT k FROM ${p.index.table} ORDER BY key ${order}`).pluck().iterate() as IterableIterator<Buffer>;
@@ -285,14 +354,11 @@ export class Scanner {
             yield* self.byKey(info, [k], matcher(), stamp);
           }
         })();
-        // the index gives the requested order unless it was only hinted; a hint with an empty
-        // sort asks for the hinted index's order (MongoDB)
-        const inOrder = (idDir === undefined && opts.sort && opts.hint === undefined) || (opts.hint !== undefined && opts.sort?.length === 0);
-        return inOrder ? this.stream(hits, skip, limit) : finish([...hits]);
+        return inIndexOrder(opts, idDir) ? this.stream(hits, skip, limit) : finish([...hits], opts);
       }
       case 'table': {
         const order = p.dir === 1 ? 'ASC' : 'DESC';
-        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher(), stamp)]);
+        if (idDir === undefined) return finish([...this.tableRows(info, order, matcher(), stamp)], opts);
         if (Object.keys(filter).length === 0) return this.page(info, order, skip, limit, stamp);
         return this.stream(this.tableRows(info, order, matcher(), stamp), skip, limit);
       }

@@ -1,0 +1,204 @@
+// Reads through an index (planner.ts plans 'bounds' and 'indexOrder') in slices of a few
+// milliseconds, as column-scan.ts does for scans of the whole collection. Read in one statement,
+// a wide range ({k: {$gte: 0}} over 100k documents) or a walk in index order that few rows pass
+// held the event loop 1.5–3 s (measured): /ping waited as long.
+//
+// A slice reads at most SLICE_ROWS index entries; the next one starts after the last (key, k) it
+// read (keyset paging on the index's primary key, which SQLite seeks). Rows written while the read
+// yielded are judged again at the end, in one synchronous step with nothing else (the columns'
+// write log, columns.ts), so the answer is the collection as committed at that instant.
+import type Database from 'better-sqlite3';
+import type { Sort } from '../types.ts';
+import type { Document } from '../values.ts';
+import type { Parsed } from './doc-cache.ts';
+import type { IndexDef } from './indexes.ts';
+import type { Range } from './planner.ts';
+import { compileSort, type Matcher } from './query.ts';
+import { SLICE_MS, nextSlice } from './slices.ts';
+import type { CollectionInfo } from './store.ts';
+import { timeLimitExceeded } from './time-limit.ts';
+
+export interface IndexHit {
+  k: Buffer;
+  rowid: number;
+  parsed: Parsed;
+}
+
+/** What an index read needs from the scanner (scan.ts) and the store. */
+export interface IndexAccess<H extends IndexHit> {
+  prepared(sql: string): Database.Statement;
+  /** the table's stamp now: rows read under it are what the table holds at it */
+  stamp(): number;
+  /** a row just read, for judging: the document cache's entry if current, else not cached */
+  parse(rowid: number, k: Buffer, bytes: Buffer, stamp: number): H;
+  /** the same for the row with this _id key */
+  byKey(k: Buffer, stamp: number): H | undefined;
+  /** the row with this rowid as committed now, or undefined when it no longer exists */
+  read(rowid: number): H | undefined;
+  /** the index's keys of a document (none when sparse or partial leave it out) */
+  entries(exact: Document): Buffer[];
+  view(p: Parsed): Document;
+  exact(p: Parsed): Document;
+  /** start and end of tracking the rows written to the table meanwhile (columns.ts) */
+  openWrites(): number;
+  closeWrites(seq: number): number[];
+}
+
+export interface IndexRead {
+  info: CollectionInfo;
+  index: IndexDef;
+  /** the whole filter's matcher; undefined when the index entries answer it (covered bounds) */
+  matcher: Matcher | undefined;
+  deadline: number;
+}
+
+/** index entries read by one statement: ~0.3–0.6 ms of work with their documents */
+const SLICE_ROWS = 32;
+const EMPTY = Buffer.alloc(0);
+/** matches whose documents a read in _id order keeps for its answer (a page is at most 1,000) */
+const KEEP_HITS = 1000;
+
+const inRanges = (keys: Buffer[], ranges: Range[]) =>
+  keys.some((key) => ranges.some(([lo, hi]) => Buffer.compare(key, lo) >= 0 && Buffer.compare(key, hi) < 0));
+
+class Pace {
+  private start = performance.now();
+  private readonly deadline: number;
+
+  constructor(deadline: number) {
+    this.deadline = deadline;
+  }
+
+  async turn(): Promise<void> {
+    if (Date.now() > this.deadline) throw timeLimitExceeded();
+    if (performance.now() - this.start > SLICE_MS) {
+      await nextSlice();
+      this.start = performance.now();
+    }
+  }
+}
+
+export class IndexScan<H extends IndexHit> {
+  private readonly q: IndexRead;
+  private readonly access: IndexAccess<H>;
+  private readonly pace: Pace;
+
+  constructor(q: IndexRead, access: IndexAccess<H>) {
+    this.q = q;
+    this.access = access;
+    this.pace = new Pace(q.deadline);
+  }
+
+  private matches(h: H): boolean {
+    return !this.q.matcher || this.q.matcher(this.access.view(h.parsed), () => this.access.exact(h.parsed));
+  }
+
+  /**
+   * The rows with an entry in these ranges that match, each once, in no particular order: their
+   * _id keys by rowid, and their hits when `keep` (a sort on fields needs the documents) or while
+   * there are at most KEEP_HITS (for the _id order or a count, holding every match's document of
+   * a wide range only fed the garbage collector).
+   */
+  async bounds(ranges: Range[], keep: boolean): Promise<{ keys: Map<number, Buffer>; hits: Map<number, H> | undefined }> {
+    const { info, index } = this.q;
+    const a = this.access;
+    const rows = a.prepared(`SELECT t.rowid, t.k, t.doc FROM ${index.table} i JOIN ${info.table} t ON t.k = i.k
+      WHERE (i.key, i.k) > (?, ?) AND i.key < ? ORDER BY i.key, i.k LIMIT ${SLICE_ROWS}`).raw(true);
+    // where the next slice starts: asked only of a full slice (a key Buffer less per row)
+    const last = a.prepared(`SELECT key, k FROM ${index.table} WHERE (key, k) > (?, ?) AND key < ?
+      ORDER BY key, k LIMIT 1 OFFSET ${SLICE_ROWS - 1}`).raw(true);
+    const keys = new Map<number, Buffer>();
+    let hits: Map<number, H> | undefined = new Map<number, H>();
+    const seq = a.openWrites();
+    let written: number[];
+    try {
+      for (const [lo, hi] of ranges) {
+        // every k is longer than the empty blob: (key, k) > (lo, x'') is key >= lo
+        let after: [Buffer, Buffer] = [lo, EMPTY];
+        for (;;) {
+          const stamp = a.stamp();
+          const got = rows.all(after[0], after[1], hi) as Array<[number, Buffer, Buffer]>;
+          for (const [rowid, k, bytes] of got) {
+            if (keys.has(rowid)) continue;
+            const h = a.parse(rowid, k, bytes, stamp);
+            if (!this.matches(h)) continue;
+            keys.set(rowid, k);
+            if (hits && !keep && keys.size > KEEP_HITS) hits = undefined;
+            hits?.set(rowid, h);
+          }
+          if (got.length < SLICE_ROWS) break;
+          after = last.get(after[0], after[1], hi) as [Buffer, Buffer];
+          await this.pace.turn();
+        }
+      }
+    } finally {
+      written = a.closeWrites(seq);
+    }
+    for (const r of new Set(written)) {
+      keys.delete(r);
+      hits?.delete(r);
+      const h = a.read(r);
+      if (!h || !inRanges(a.entries(a.exact(h.parsed)), ranges) || !this.matches(h)) continue;
+      keys.set(r, h.k);
+      hits?.set(r, h);
+    }
+    return { keys, hits };
+  }
+
+  /**
+   * The matching rows in the index's order (dir), the first `need` of them; `sort`: the order the
+   * index gives, for placing rows written meanwhile.
+   */
+  async inOrder(dir: 1 | -1, need: number, sort: Sort): Promise<H[]> {
+    const { index } = this.q;
+    const a = this.access;
+    const o = dir === 1 ? 'ASC' : 'DESC';
+    const first = a.prepared(`SELECT key, k FROM ${index.table} ORDER BY key ${o}, k ${o} LIMIT ${SLICE_ROWS}`).raw(true);
+    const next = a.prepared(`SELECT key, k FROM ${index.table} WHERE (key, k) ${dir === 1 ? '>' : '<'} (?, ?)
+      ORDER BY key ${o}, k ${o} LIMIT ${SLICE_ROWS}`).raw(true);
+    const hits = new Map<number, H>();
+    const seen = new Set<string>();
+    let after: [Buffer, Buffer] | undefined;
+    let exhausted = false;
+    // walks on until `need` rows match or the index ends; `sync`: without giving way
+    const walk = async (sync: boolean) => {
+      while (!exhausted && hits.size < need) {
+        const stamp = a.stamp();
+        const got = (after ? next.all(after[0], after[1]) : first.all()) as Array<[Buffer, Buffer]>;
+        for (const entry of got) {
+          after = entry;
+          const s = entry[1].toString('latin1');
+          if (seen.has(s)) continue;
+          seen.add(s);
+          const h = a.byKey(entry[1], stamp);
+          if (h && !hits.has(h.rowid) && this.matches(h)) {
+            hits.set(h.rowid, h);
+            if (hits.size >= need) break;
+          }
+        }
+        if (got.length < SLICE_ROWS && hits.size < need) exhausted = true;
+        else if (!sync && hits.size < need) await this.pace.turn();
+      }
+    };
+    const seq = a.openWrites();
+    let written: number[];
+    try {
+      await walk(false);
+    } finally {
+      written = a.closeWrites(seq);
+    }
+    if (!written.length) return [...hits.values()];
+    const inIndex = (h: H) => a.entries(a.exact(h.parsed)).length > 0;
+    for (const r of new Set(written)) {
+      hits.delete(r);
+      const h = a.read(r);
+      if (h && inIndex(h) && this.matches(h)) hits.set(r, h);
+    }
+    // rows the writes took out leave room for rows further on
+    await walk(true);
+    const cmp = compileSort(sort);
+    return [...hits.values()]
+      .sort((x, y) => cmp(a.view(x.parsed), a.view(y.parsed)) || dir * Buffer.compare(x.k, y.k))
+      .slice(0, need);
+  }
+}
