@@ -85,6 +85,30 @@ describe('index reads do not hold up other clients', () => {
   });
 });
 
+describe('writes by filter over an index range of a large collection', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer();
+    await load(srv);
+  });
+  after(async () => srv.close());
+
+  test('find their rows in slices, with rows changed meanwhile judged again', async () => {
+    const filter = encodeURIComponent(JSON.stringify({ n: { $gte: 0 }, $expr: { $eq: ['$n', 11] } }));
+    let done = false;
+    const patch = call(srv, 'PATCH', `/big/*?filter=${filter}`, { body: { $set: { eleven: true } } }).then((r) => ((done = true), r));
+    await settle();
+    assert.equal((await call(srv, 'PATCH', '/big/12?id_type=NUMBER', { body: { $set: { n: 11 } } })).status, 200);
+    assert.equal((await call(srv, 'GET', '/ping')).status, 200);
+    assert.equal(done, false, 'the write finished before the other requests were answered');
+    const r = await patch;
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json().matched, 2);
+    const eleven = await call(srv, 'GET', `/big?filter=${encodeURIComponent('{"eleven":true}')}&keys={"_id":1}&sort={"_id":1}`);
+    assert.deepEqual(eleven.json(), [{ _id: 11 }, { _id: 12 }]);
+  });
+});
+
 describe('an index read over its time limit answers 408', () => {
   let srv: TestServer;
   before(async () => {

@@ -4,10 +4,10 @@
 // and one another client changed between two slices is judged as it is now.
 //
 // Which rows, chosen before the write (targetsOf; bulkTargets for every operation of a bulk):
-// - a lookup of one _id, or a plan on _id or an index: the rows that plan reads, at the start
-//   (bounded, as for a read);
-// - a large collection (write-targets.ts) where a column query (sliced) counts at most FEW
-//   matches: the rows that query found and every row written since it began;
+// - a lookup of one _id, a plan on _id, or on an index of a small collection: the rows that plan
+//   reads, at the start (bounded, as for a read);
+// - a large collection (write-targets.ts) where a sliced query (columns or an index range) counts
+//   at most FEW matches: the rows that query found and every row written since it began;
 // - else every row of the collection in rowid order, up to the last rowid at the start (rows
 //   inserted later get larger rowids and are not visited). A column query materialises each
 //   match's document in one go at its end (~25 µs a match, measured: 10k matches held the loop
@@ -39,8 +39,10 @@ export type Targets =
   | { kind: 'range' };
 
 export async function targetsOf(engine: EmbeddedEngine, info: CollectionInfo | undefined, filter: Filter): Promise<Targets> {
-  if (!info || exactKeyLookup(filter) || plan(filter, {}, engine.indexes.of(info.table), idOnlySort(undefined)).kind !== 'table') return { kind: 'plan' };
-  if (!engine.scanner.largeScan(info, filter)) return { kind: 'range' };
+  if (!info || exactKeyLookup(filter)) return { kind: 'plan' };
+  if (!engine.scanner.largeScan(info, filter)) {
+    return plan(filter, {}, engine.indexes.of(info.table), idOnlySort(undefined)).kind === 'table' ? { kind: 'range' } : { kind: 'plan' };
+  }
   const n = await engine.scanner.query(info, filter, renderJson(filter, 'extended'), {}, deadlineOf(undefined), true);
   if ((n as number) > FEW) return { kind: 'range' };
   const pre = await WriteTargets.find(engine, engine.store.collectionInfo(info.db, info.name), filter, false);

@@ -241,10 +241,14 @@ export class Scanner {
     return this.store.prepared(text.replaceAll('$T', ` ${info.table} `)).raw(true);
   }
 
-  /** Whether a filter would read the whole collection, and the collection is large. */
+  /**
+   * Whether a filter would read the whole collection or a range of an index (as wide, for all a
+   * plan knows), and the collection is large: a write then finds its rows first, in slices.
+   */
   largeScan(info: CollectionInfo, filter: Filter, opts: FindOptions = {}): boolean {
     if (Object.keys(filter).length === 0 || exactKeyLookup(filter)) return false;
-    if (plan(filter, opts, this.indexes.of(info.table), idOnlySort(opts.sort)).kind !== 'table') return false;
+    const kind = plan(filter, opts, this.indexes.of(info.table), idOnlySort(opts.sort)).kind;
+    if (kind !== 'table' && kind !== 'bounds') return false;
     return ((this.store.prepared(`SELECT max(rowid) FROM ${info.table}`).pluck().get() as number | null) ?? 0) > LARGE_SCAN_ROWS;
   }
 
