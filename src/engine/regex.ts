@@ -67,6 +67,11 @@ export class SafeRegex {
     this.#literal = literal;
   }
 
+  /** a literal every match contains, if the pattern tells one */
+  get literal(): string | undefined {
+    return this.#literal;
+  }
+
   get #engine(): RE2JS {
     return (this.#re ??= this.#compile());
   }

@@ -10,6 +10,7 @@ import type Database from 'better-sqlite3';
 import { timeLimitExceeded } from './time-limit.ts';
 import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
+import { ColumnText, RowSearch, searchable, type ColumnView } from './column-text.ts';
 import type { Store } from './store.ts';
 
 /** the rows column: a cell per existing row, for filters that compile to nothing */
@@ -30,7 +31,7 @@ function cellBytes(c: Cell): number {
   return 0;
 }
 
-export class Column {
+export class Column implements ColumnView {
   readonly path: string;
   private readonly segs: Buffer[] | undefined;
   readonly cells: Cell[] = [];
@@ -41,6 +42,10 @@ export class Column {
   done = false;
   building: Promise<void> | undefined;
   dropped = false;
+  /** bumped by every write: a query's search of the text (column-text.ts) then trusts it no more */
+  writes = 0;
+  /** built on a regex's first search of this column */
+  private text: ColumnText | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -60,10 +65,17 @@ export class Column {
     if (cell !== undefined) this.bytes += cellBytes(cell);
     if (cells.length === rowid) cells.push(cell as Cell);
     else cells[rowid] = cell as Cell;
+    this.writes++;
+    this.text?.written(rowid, cell);
+  }
+
+  search(literals: string[]): RowSearch | undefined {
+    if (!searchable(literals)) return undefined;
+    return new RowSearch(this, (this.text ??= new ColumnText()), literals);
   }
 
   size(): number {
-    return this.bytes + 8 * this.cells.length;
+    return this.bytes + 8 * this.cells.length + (this.text?.bytes ?? 0);
   }
 }
 

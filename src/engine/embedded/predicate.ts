@@ -5,6 +5,9 @@
 // one; a JSONB predicate inside SQLite 0.09–0.25 µs. Columns won, with mingo kept as the judge of
 // whatever they cannot decide.
 //
+// A regex with a literal every match contains first searches the column's strings for it
+// (column-text.ts): the rows without it are not tested one by one.
+//
 // Three-valued: every node answers NO, YES or ASK (only the whole document can tell). Operators
 // not compiled here ($expr, $where, $elemMatch, $size, $type, $all, $mod, geo, equality with
 // documents or arrays, …) answer ASK, so a filter compiles whatever part of it is simple and
@@ -13,6 +16,7 @@ import { Decimal128, Double, Int32, Long, ObjectId, isPlainObject, BSONRegExp, t
 import type { Filter } from '../types.ts';
 import { safeRegexOf } from '../regex.ts';
 import { DateCell, MISSING, MISSING_IN_ARRAY, OidCell, OPAQUE, UNSURE, type Cell, type Scalar } from './cells.ts';
+import type { ColumnView } from './column-text.ts';
 
 export const NO = 0;
 export const YES = 1;
@@ -25,12 +29,24 @@ export interface CompiledFilter {
   paths: string[];
   /** every part of the filter compiled: mingo is needed only for cells that are UNSURE */
   complete: boolean;
-  /** the row test, given each path's cells */
-  bind(cells: (path: string) => Cell[] | undefined): (row: number) => Tri;
+  /** the row test, given each path's column */
+  bind(columnOf: (path: string) => ColumnView | undefined): RowTest;
 }
 
-type Node = (cellsOf: (path: string) => Cell[] | undefined) => (row: number) => Tri;
-type Leaf = (c: Cell) => Tri;
+/**
+ * A bound filter's test of a row; `next(row)`, when there, is the first row from `row` on whose
+ * answer may not be NO (a search of a column's strings found the rest cannot pass).
+ */
+export type RowTest = ((row: number) => Tri) & { next?: (row: number) => number };
+
+type Node = (columnOf: (path: string) => ColumnView | undefined) => RowTest;
+type Leaf = ((c: Cell) => Tri) & {
+  /**
+   * Set on regex tests: a cell none of whose strings contains one of these answers as MISSING
+   * does (UNSURE still ASK), so a search of the column's strings (column-text.ts) skips its row.
+   */
+  literals?: string[];
+};
 type ScalarTest = (v: Scalar | typeof OPAQUE) => boolean;
 
 const ask: Node = () => () => ASK;
@@ -96,7 +112,8 @@ function eqLeaf(v: unknown): Leaf | undefined {
 function regexLeaf(v: RegExp | BSONRegExp): Leaf {
   // linear-time (regex.ts): a crafted pattern cannot hold the server
   const re = safeRegexOf(v)!;
-  return anyOf((x) => typeof x === 'string' && re.test(x));
+  const leaf = anyOf((x) => typeof x === 'string' && re.test(x));
+  return re.literal === undefined ? leaf : Object.assign(leaf, { literals: [re.literal] });
 }
 
 function compareTest(op: string, s: Scalar): ScalarTest | undefined {
@@ -124,9 +141,9 @@ const not = <A>(l: (a: A) => Tri) => (a: A): Tri => {
 function logical(nodes: Node[], decisive: Tri): Node {
   if (nodes.length === 1) return nodes[0]!;
   const otherwise: Tri = decisive === NO ? YES : NO;
-  return (cellsOf) => {
-    const bound = nodes.map((n) => n(cellsOf));
-    return (row) => {
+  return (columnOf) => {
+    const bound = nodes.map((n) => n(columnOf));
+    const test: RowTest = (row) => {
       let r: Tri = otherwise;
       for (let i = 0; i < bound.length; i++) {
         const t = bound[i]!(row);
@@ -135,6 +152,9 @@ function logical(nodes: Node[], decisive: Tri): Node {
       }
       return r;
     };
+    // a row one part of an $and refuses is refused
+    if (decisive === NO) test.next = bound.find((b) => b.next)?.next;
+    return test;
   };
 }
 
@@ -143,10 +163,16 @@ const or = (nodes: Node[]) => logical(nodes, YES);
 
 function leafNode(path: string, leaf: Leaf, paths: Set<string>): Node {
   paths.add(path);
-  return (cellsOf) => {
-    const cells = cellsOf(path);
-    if (!cells) return () => ASK;
-    return (row) => leaf(cells[row] as Cell);
+  return (columnOf) => {
+    const column = columnOf(path);
+    if (!column) return () => ASK;
+    const cells = column.cells;
+    const search = leaf.literals && column.search(leaf.literals);
+    if (!search) return (row) => leaf(cells[row] as Cell);
+    const otherwise = leaf(MISSING);
+    const test: RowTest = (row) => (search.may(row) ? leaf(cells[row] as Cell) : otherwise);
+    if (otherwise === NO) test.next = (row) => search.next(row);
+    return test;
   };
 }
 
@@ -177,7 +203,12 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
         }
         return r;
       };
-      return op === '$in' ? inLeaf : not(inLeaf);
+      // only regexes, each with a literal: a row with none of the literals is not in
+      if (leaves.length && leaves.every((l) => l!.literals)) inLeaf.literals = leaves.flatMap((l) => l!.literals!);
+      if (op === '$in') return inLeaf;
+      const ninLeaf: Leaf = not(inLeaf);
+      ninLeaf.literals = inLeaf.literals;
+      return ninLeaf;
     }
     case '$exists': {
       if (typeof v !== 'boolean' && typeof v !== 'number' && !(v instanceof Int32) && !(v instanceof Double)) return undefined;
@@ -219,7 +250,7 @@ function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
 }
 
 function notNode(n: Node): Node {
-  return (cellsOf) => not(n(cellsOf));
+  return (columnOf) => not(n(columnOf));
 }
 
 function filterNode(filter: Filter, paths: Set<string>): Node {
@@ -254,5 +285,5 @@ export function compilePredicate(filter: Filter): CompiledFilter {
     // an invalid part (a bad regex): mingo reports it
     return { paths: [], complete: false, bind: () => () => ASK };
   }
-  return { paths: [...paths], complete: !incomplete, bind: (cellsOf) => root(cellsOf) };
+  return { paths: [...paths], complete: !incomplete, bind: (columnOf) => root(columnOf) };
 }

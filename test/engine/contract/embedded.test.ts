@@ -7,6 +7,7 @@ import { engineContract } from './contract.ts';
 import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 import { changeStreamsContract } from './change-streams.ts';
+import { regexSearchContract } from './regex-search.ts';
 
 async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-contract-'));
@@ -31,3 +32,4 @@ engineContract('embedded', fresh);
 aggregationContract('embedded', fresh);
 transactionsContract('embedded', fresh);
 changeStreamsContract('embedded', fresh);
+regexSearchContract('embedded', fresh);

@@ -7,6 +7,7 @@ import { engineContract } from './contract.ts';
 import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 import { changeStreamsContract } from './change-streams.ts';
+import { regexSearchContract } from './regex-search.ts';
 
 const uri = process.env.DOCREST_TEST_MONGODB_URI;
 
@@ -24,4 +25,5 @@ if (!uri) {
   transactionsContract(name, fresh);
   // a replica set runs it; a standalone server skips it
   changeStreamsContract(name, fresh);
+  regexSearchContract(name, fresh);
 }

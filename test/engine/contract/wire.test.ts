@@ -12,6 +12,7 @@ import { engineContract } from './contract.ts';
 import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 import { changeStreamsContract } from './change-streams.ts';
+import { regexSearchContract } from './regex-search.ts';
 
 async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-wire-'));
@@ -41,3 +42,4 @@ aggregationContract('mongodb engine over the wire shim', fresh);
 // the shim is a one-member replica set: sessions, transactions and change streams run through the driver
 transactionsContract('mongodb engine over the wire shim', fresh);
 changeStreamsContract('mongodb engine over the wire shim', fresh);
+regexSearchContract('mongodb engine over the wire shim', fresh);
