@@ -217,6 +217,10 @@ class Run<H extends RowHit> {
     const { q } = this;
     if (paged) return this.page(matched, skip, limit);
     if (q.idDir !== undefined) {
+      const ids = this.columns.get(q.info.table, '_id')?.cells;
+      if (ids && matched.every((r) => rankOf(ids[r]) >= 0)) {
+        return this.page(topRows(matched, skip + limit, (a, b) => q.idDir! * compareCells(ids[a]!, ids[b]!)), skip, limit);
+      }
       const keys = new Map(matched.map((r) => [r, this.rows.key(r)!] as const));
       const sorted = matched.filter((r) => keys.get(r)).sort((a, b) => q.idDir! * Buffer.compare(keys.get(a)!, keys.get(b)!));
       return this.page(sorted, skip, limit);

@@ -157,6 +157,9 @@ export class Scanner {
     // a build that failed (its rows changed under it) is started again, under the same deadline:
     // only columns refused over the budget fall back to reading every document in one go
     if (!this.columns.get(info.table, ROWS)) await this.columns.ensure(info.table, paths, deadline);
+    // rowid order is not _id order (ids not inserted in order, e.g. UUIDs): the _id column orders
+    // the matches (reading each match's key held the loop 0.6-0.8 s over 100k matches)
+    if (idDir !== undefined && !countOnly && !this.columns.ordered(info.table)) await this.columns.ensure(info.table, ['_id'], deadline);
     const rows = this.columns.get(info.table, ROWS);
     if (!rows) {
       const hits = this.run(info, filter, opts);
