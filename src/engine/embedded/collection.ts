@@ -17,6 +17,7 @@ import { idKey } from './keys.ts';
 import { pinnedIds } from './query.ts';
 import { positionalIndex, upsertSeed } from '../update-rules.ts';
 import { exactKeyLookup, exactOf, type Hit } from './scan.ts';
+import { ROWS } from './columns.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';
@@ -141,8 +142,9 @@ export class EmbeddedCollection implements Collection {
     return (await this.cachedQuery(info, filter, opts, true)) as number;
   }
 
+  /** The rows column's count when it is built (SQLite's count(*) walks an index: 25 ms at 1M rows). */
   private estimate(info: CollectionInfo): number {
-    return this.stmt(info, 'SELECT count(*) FROM $T').pluck().get() as number;
+    return this.engine.scanner.columns.get(info.table, ROWS)?.present ?? (this.stmt(info, 'SELECT count(*) FROM $T').pluck().get() as number);
   }
 
   async estimatedDocumentCount(): Promise<number> {

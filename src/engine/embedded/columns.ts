@@ -36,6 +36,8 @@ export class Column implements ColumnView {
   private readonly segs: Buffer[] | undefined;
   readonly cells: Cell[] = [];
   bytes = 0;
+  /** rows with a cell: for the rows column, the number of documents */
+  present = 0;
   lastUsed = 0;
   /** rows up to this rowid are current; the builder reads the rest */
   builtTo = 0;
@@ -61,6 +63,7 @@ export class Column implements ColumnView {
     // filled in order, so the array keeps V8's fast elements (a preallocated or sparse one does not)
     while (cells.length < rowid) cells.push(undefined as unknown as Cell);
     const old = cells[rowid];
+    this.present += (cell !== undefined ? 1 : 0) - (old !== undefined ? 1 : 0);
     if (old !== undefined) this.bytes -= cellBytes(old);
     if (cell !== undefined) this.bytes += cellBytes(cell);
     if (cells.length === rowid) cells.push(cell as Cell);
