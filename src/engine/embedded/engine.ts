@@ -11,6 +11,7 @@ import { DocCache, ResultCache } from './doc-cache.ts';
 import { EmbeddedBucket } from './gridfs.ts';
 import { Indexes } from './indexes.ts';
 import { dropAbandonedBuilds } from './index-build.ts';
+import { Reaper } from './retired.ts';
 import { Scanner, type Hit } from './scan.ts';
 import { Columns } from './columns.ts';
 import { EmbeddedSession, SessionCollection } from './sessions.ts';
@@ -103,6 +104,8 @@ export class EmbeddedEngine implements Engine {
   readonly feed: ChangeFeed;
   private readonly ttlTimer: NodeJS.Timeout;
   private readonly trimTimer: NodeJS.Timeout;
+  /** empties and drops the tables of dropped collections and indexes (retired.ts) */
+  readonly reaper: Reaper;
 
   /** exclusive: no other process uses the data directory (one worker). */
   constructor(dataDir: string, opts: {
@@ -123,6 +126,10 @@ export class EmbeddedEngine implements Engine {
       return () => this.feed.durable(upTo);
     };
     this.trimTimer = setInterval(() => void this.trimChanges(), CHANGE_TRIM_MS).unref();
+    // a failed reaping leaves its tables listed: the next drop or start goes on with them
+    this.reaper = new Reaper(this.store, () => undefined);
+    this.store.onRetired = () => this.reaper.start();
+    this.reaper.start();
   }
 
   /** Trims the change log to its retention; exported for tests. */
@@ -183,6 +190,7 @@ export class EmbeddedEngine implements Engine {
   async close(): Promise<void> {
     clearInterval(this.ttlTimer);
     clearInterval(this.trimTimer);
+    this.reaper.stop();
     this.feed.close();
     this.transactions.close();
     this.store.close();

@@ -12,6 +12,7 @@ import { isNumeric, numberOf, toView, type Document } from '../values.ts';
 import { component, missingAll, valuesAt } from './keys.ts';
 import { compileFilter, type Matcher } from './query.ts';
 import type { CollectionInfo, IndexRow, Store } from './store.ts';
+import { retireTable } from './retired.ts';
 
 export interface IndexField {
   field: string;
@@ -208,8 +209,7 @@ export class Indexes {
   drop(info: CollectionInfo, name: string): void {
     const def = this.all(info.table).find((d) => d.name === name);
     if (!def) throw new EngineError(INDEX_NOT_FOUND, 'IndexNotFound', `index not found with name [${name}]`);
-    this.store.sql.exec(`DROP TABLE IF EXISTS ${def.table}`);
-    this.store.forget(def.table);
+    retireTable(this.store, def.table);
     this.store.removeIndexRow(info.table, name);
     this.defs.delete(info.table);
   }

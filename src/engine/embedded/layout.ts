@@ -1,6 +1,7 @@
 // The tables every docrest file has besides the collections', created on open, and the migration
 // of collection tables written by earlier versions.
 import type Database from 'better-sqlite3';
+import { createRetiredTable } from './retired.ts';
 
 export function createLayout(sql: Database.Database): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS catalog (
@@ -10,6 +11,7 @@ export function createLayout(sql: Database.Database): void {
     coll TEXT NOT NULL, name TEXT NOT NULL, spec BLOB NOT NULL, tbl TEXT NOT NULL UNIQUE, PRIMARY KEY (coll, name)) WITHOUT ROWID`);
   // one row per collection table, bumped by every write: how other processes learn what changed
   sql.exec('CREATE TABLE IF NOT EXISTS versions (tbl TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID');
+  createRetiredTable(sql);
   migrateTables(sql);
   addBuildColumns(sql);
 }

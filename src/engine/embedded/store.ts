@@ -15,6 +15,7 @@ import { Catalog, type CollectionInfo, type IndexRow } from './catalog.ts';
 import { Durability } from './durability.ts';
 import { createLayout } from './layout.ts';
 import { RowLog } from './row-log.ts';
+import { retireTable } from './retired.ts';
 import { Stamps } from './stamps.ts';
 
 type Statement = Database.Statement;
@@ -250,6 +251,8 @@ export class Store {
   onForeignRows: ((rows: Map<string, number[]>) => void) | undefined;
   /** The table was dropped. */
   onDropped: ((table: string) => void) | undefined;
+  /** A table was retired (retired.ts), inside the write that retires it. */
+  onRetired: (() => void) | undefined;
   /** A collection table was created, inside the write that creates it (transactions' snapshots watch it). */
   onTableCreated: ((table: string) => void) | undefined;
 
@@ -322,14 +325,12 @@ export class Store {
     const info = this.collectionInfo(db, name);
     if (!info) return false;
     for (const ix of this.indexesOf(info.table)) {
-      this.sql.exec(`DROP TABLE IF EXISTS ${ix.table}`);
-      this.forget(ix.table);
+      retireTable(this, ix.table);
       this.removeIndexRow(info.table, ix.name);
     }
-    this.sql.exec(`DROP TABLE IF EXISTS ${info.table}`);
+    retireTable(this, info.table);
     this.onDropped?.(info.table);
     this.sql.prepare('DELETE FROM versions WHERE tbl = ?').run(info.table);
-    this.forget(info.table);
     this.stmts.deleteCatalog.run(db, name);
     this.catalog.remove(db, name);
     return true;
