@@ -7,8 +7,7 @@ import type { FindOptions } from '../types.ts';
 import type { Document } from '../values.ts';
 import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
 import { ROWS, type Columns } from './columns.ts';
-import { timeLimitExceeded } from './time-limit.ts';
-import { SLICE_MS, nextSlice } from './slices.ts';
+import { Pace } from './slices.ts';
 import { ASK, NO, YES, type CompiledFilter, type RowTest } from './predicate.ts';
 import { compileSort } from './query.ts';
 import type { CollectionInfo } from './store.ts';
@@ -81,7 +80,7 @@ class Run<H extends RowHit> {
   /** documents read so far: reads, not cell tests, are what a slice must be paced by */
   private reads = 0;
   private readonly hits = new Map<number, H>();
-  private sliceStart = performance.now();
+  private readonly clock: Pace;
   private checks = 0;
 
   constructor(q: ColumnQuery, columns: Columns, rows: RowAccess<H>) {
@@ -91,6 +90,7 @@ class Run<H extends RowHit> {
     const table = q.info.table;
     this.exists = columns.get(table, ROWS)!.cells;
     this.test = q.compiled.bind((p) => columns.get(table, p));
+    this.clock = new Pace(q.deadline);
   }
 
   /** Yields when the slice is used up (unless `sync`); throws past the deadline. */
@@ -98,12 +98,7 @@ class Run<H extends RowHit> {
     this.checks += weight;
     if (this.checks < 4096) return;
     this.checks = 0;
-    const now = performance.now();
-    if (Date.now() > this.q.deadline) throw timeLimitExceeded();
-    if (!sync && now - this.sliceStart > SLICE_MS) {
-      await nextSlice();
-      this.sliceStart = performance.now();
-    }
+    await this.clock.turn(sync);
   }
 
   /** Whether the row matches: its cells decide, or else mingo on the document. */
@@ -171,10 +166,7 @@ class Run<H extends RowHit> {
     let matched: number[];
     try {
       // a long scan starts after the requests that arrived with it (see slices.ts)
-      if (this.exists.length > BIG) {
-        await nextSlice();
-        this.sliceStart = performance.now();
-      }
+      if (this.exists.length > BIG) await this.clock.next();
       cands = await this.candidates();
       matched = await this.walk(cands, reverse, need, false);
     } finally {

@@ -54,7 +54,11 @@ export class DocCache {
 
   /** The entry, when the row just read still holds the same bytes. */
   get(table: string, key: Buffer, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
-    const id = this.asked(table, key);
+    return this.holding(this.asked(table, key), bytes, stamp, rowid);
+  }
+
+  /** The entry under this id if it holds these bytes (now current at `stamp`); a stale one goes. */
+  private holding(id: string, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
     const hit = this.docs.get(id);
     if (!hit) return undefined;
     if (hit.rowid === rowid && hit.bytes.equals(bytes)) {
@@ -70,13 +74,8 @@ export class DocCache {
    * holding the same bytes, else this one, kept as set() keeps it.
    */
   adopt(table: string, key: Buffer, parsed: Parsed, stamp: number): Parsed {
-    const id = table + key.toString('latin1');
-    const hit = this.docs.get(id);
-    if (hit && hit.rowid === parsed.rowid && hit.bytes.equals(parsed.bytes)) {
-      hit.stamp = stamp;
-      return hit;
-    }
-    if (hit) this.docs.delete(id);
+    const hit = this.holding(table + key.toString('latin1'), parsed.bytes, stamp, parsed.rowid);
+    if (hit) return hit;
     parsed.stamp = stamp;
     this.set(table, key, parsed);
     return parsed;

@@ -14,9 +14,8 @@ import type { Parsed } from './doc-cache.ts';
 import type { IndexDef } from './indexes.ts';
 import type { Range } from './planner.ts';
 import { compileSort, type Matcher } from './query.ts';
-import { SLICE_MS, nextSlice } from './slices.ts';
+import { Pace } from './slices.ts';
 import type { CollectionInfo } from './store.ts';
-import { timeLimitExceeded } from './time-limit.ts';
 
 export interface IndexHit {
   k: Buffer;
@@ -60,23 +59,6 @@ const KEEP_HITS = 1000;
 
 const inRanges = (keys: Buffer[], ranges: Range[]) =>
   keys.some((key) => ranges.some(([lo, hi]) => Buffer.compare(key, lo) >= 0 && Buffer.compare(key, hi) < 0));
-
-class Pace {
-  private start = performance.now();
-  private readonly deadline: number;
-
-  constructor(deadline: number) {
-    this.deadline = deadline;
-  }
-
-  async turn(): Promise<void> {
-    if (Date.now() > this.deadline) throw timeLimitExceeded();
-    if (performance.now() - this.start > SLICE_MS) {
-      await nextSlice();
-      this.start = performance.now();
-    }
-  }
-}
 
 export class IndexScan<H extends IndexHit> {
   private readonly q: IndexRead;

@@ -1,15 +1,17 @@
 // Dropping a collection, a database or an index retires its tables instead of dropping them inside
 // the write: SQLite's DROP TABLE visits every page of a table to free it, which held the event loop
 // ~280 ms for a collection of 100k documents (seconds at 1M). The drop's commit forgets the
-// collection or index at once and lists its tables in `retired`; the reaper then empties each by a
-// chain of small writes, each its own commit with other requests served in between, and drops it
-// once empty (cheap). A process that dies meanwhile leaves them listed: the next start goes on.
+// collection or index at once and lists its tables in `retired`; the reaper then empties each in
+// the slices bulk writes run in (bulk-slices.ts), each its own commit with other requests served
+// in between, and drops it once empty (cheap). A process that dies meanwhile leaves them listed:
+// the next start goes on.
 import type Database from 'better-sqlite3';
+import { inSlices } from './bulk-slices.ts';
 import { nextSlice } from './slices.ts';
 import type { Store } from './store.ts';
 
-/** rows deleted by one write: ~2–5 ms of work for documents of ~450 bytes */
-const ROWS_PER_WRITE = 500;
+/** rows deleted by one statement; a slice's time is checked after each */
+const BATCH = 100;
 
 export function createRetiredTable(sql: Database.Database): void {
   sql.exec('CREATE TABLE IF NOT EXISTS retired (tbl TEXT PRIMARY KEY) WITHOUT ROWID');
@@ -28,6 +30,7 @@ export class Reaper {
   private readonly store: Store;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private again = false;
   private readonly onError: (e: unknown) => void;
 
   constructor(store: Store, onError: (e: unknown) => void) {
@@ -35,10 +38,20 @@ export class Reaper {
     this.onError = onError;
   }
 
-  /** Empties and drops the retired tables, unless already doing so: after each drop, and at start. */
+  /** Empties and drops the retired tables: after each drop, and at start. */
   start(): void {
-    if (this.running || this.stopped) return;
-    this.running = this.run()
+    if (this.stopped) return;
+    // a run already past its last look at the list (waiting for its slices to be on disk) looks again
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.run();
+      } while (this.again && !this.stopped);
+    })()
       .catch((e: unknown) => this.onError(e))
       .finally(() => (this.running = undefined));
   }
@@ -52,33 +65,29 @@ export class Reaper {
     this.stopped = true;
   }
 
-  private next(): string | undefined {
-    return this.store.sql.prepare('SELECT tbl FROM retired LIMIT 1').pluck().get() as string | undefined;
-  }
-
   private async run(): Promise<void> {
-    // after the commit that retired a table: the drop's own write may still roll back
+    // after the commit that retired a table: the drop's own write may still roll back, and the
+    // list is read inside each slice's write
     await nextSlice();
-    while (!this.stopped) {
-      const table = this.next();
-      if (table === undefined) return;
-      await this.store.write(() => this.step(table));
-      await nextSlice();
-    }
+    await inSlices(this.store, (until) => this.stopped || this.step(until));
   }
 
-  /** One write: a batch of the table's rows, or the table itself once empty. */
-  private step(table: string): void {
+  /** Inside one write: retired tables emptied, and dropped once empty, until `until`; whether none is left. */
+  private step(until: number): boolean {
     const sql = this.store.sql;
-    if (sql.prepare('SELECT 1 FROM retired WHERE tbl = ?').get(table) === undefined) return;
-    const def = sql.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table) as string | undefined;
-    if (def !== undefined) {
-      const batch = def.includes('WITHOUT ROWID')
-        ? `DELETE FROM ${table} WHERE (key, k) IN (SELECT key, k FROM ${table} LIMIT ${ROWS_PER_WRITE})`
-        : `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} LIMIT ${ROWS_PER_WRITE})`;
-      if (sql.prepare(batch).run().changes === ROWS_PER_WRITE) return;
-      sql.exec(`DROP TABLE ${table}`);
+    for (;;) {
+      const table = sql.prepare('SELECT tbl FROM retired LIMIT 1').pluck().get() as string | undefined;
+      if (table === undefined) return true;
+      const def = sql.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table) as string | undefined;
+      if (def !== undefined) {
+        const batch = sql.prepare(def.includes('WITHOUT ROWID')
+          ? `DELETE FROM ${table} WHERE (key, k) IN (SELECT key, k FROM ${table} LIMIT ${BATCH})`
+          : `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} LIMIT ${BATCH})`);
+        while (batch.run().changes === BATCH) if (performance.now() >= until) return false;
+        sql.exec(`DROP TABLE ${table}`);
+      }
+      sql.prepare('DELETE FROM retired WHERE tbl = ?').run(table);
+      if (performance.now() >= until) return false;
     }
-    sql.prepare('DELETE FROM retired WHERE tbl = ?').run(table);
   }
 }

@@ -189,7 +189,7 @@ export class Scanner {
     const scan = new IndexScan<Hit>({ info, index, matcher: covered ? undefined : matcherFor(filter, filterKey), deadline }, {
       prepared: (sql) => this.store.prepared(sql),
       stamp: () => this.store.docVersion(info.table),
-      parse: (rowid, k, bytes, stamp) => ({ k, rowid, parsed: this.docs.current(info.table, k, stamp) ?? { bytes, rowid, stamp: 0 } }),
+      parse: (rowid, k, bytes, stamp) => ({ k, rowid, parsed: this.judging(info, rowid, k, bytes, stamp) }),
       byKey: (k, stamp) => this.peekKey(info, k, stamp),
       read: (rowid) => this.rowAt(info, rowid, true),
       entries: (exact) => this.indexes.keys(index, exact),
@@ -222,6 +222,11 @@ export class Scanner {
     if (cached) return { k, rowid: cached.rowid, parsed: cached };
     const row = this.sql(info, 'SELECT rowid, doc FROM $T WHERE k = ?').get(k) as [number, Buffer] | undefined;
     return row && { k, rowid: row[0], parsed: { bytes: row[1], rowid: row[0], stamp: 0 } };
+  }
+
+  /** A row just read, for judging: the cache's entry if current, else one outside it (stamp 0, see adopt). */
+  private judging(info: CollectionInfo, rowid: number, k: Buffer, bytes: Buffer, stamp: number): Parsed {
+    return this.docs.current(info.table, k, stamp) ?? { bytes, rowid, stamp: 0 };
   }
 
   /** An answer's documents into the document cache (its rows are as committed now). */
@@ -263,7 +268,7 @@ export class Scanner {
     const row = this.sql(info, 'SELECT rowid, k, doc FROM $T WHERE rowid = ?').get(rowid) as RawRow | undefined;
     if (!row) return undefined;
     const stamp = this.store.docVersion(info.table);
-    const parsed = keep ? this.parse(info, rowid, row[1], row[2], stamp) : this.docs.current(info.table, row[1], stamp) ?? { bytes: row[2], rowid, stamp: 0 };
+    const parsed = keep ? this.parse(info, rowid, row[1], row[2], stamp) : this.judging(info, rowid, row[1], row[2], stamp);
     return { k: row[1], rowid, parsed };
   }
 

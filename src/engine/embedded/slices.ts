@@ -4,6 +4,7 @@
 // queued during the check phase fires only after the next poll): a /ping arriving behind eight
 // heavy scans waits for at most eight slices, and no scan waits for more than one round however
 // many others are queued.
+import { timeLimitExceeded } from './time-limit.ts';
 
 /** how long one slice may hold the event loop, in ms */
 export const SLICE_MS = 1;
@@ -27,4 +28,26 @@ export function nextSlice(): Promise<void> {
       setImmediate(round);
     }
   });
+}
+
+/** The turns of one piece of work: it gives way once its slice is used up, and stops past its deadline. */
+export class Pace {
+  private start = performance.now();
+  private readonly deadline: number;
+
+  constructor(deadline: number) {
+    this.deadline = deadline;
+  }
+
+  /** Throws past the deadline; unless `sync`, waits for the next turn once the slice is used up. */
+  async turn(sync = false): Promise<void> {
+    if (Date.now() > this.deadline) throw timeLimitExceeded();
+    if (!sync && performance.now() - this.start > SLICE_MS) await this.next();
+  }
+
+  /** Waits for the next turn, whatever is left of this slice. */
+  async next(): Promise<void> {
+    await nextSlice();
+    this.start = performance.now();
+  }
 }
