@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { EmbeddedEngine } from './engine/embedded/engine.ts';
-import { MongoEngine } from './engine/mongodb/engine.ts';
 import type { Engine } from './engine/types.ts';
 import { closeStreams } from './api/handlers/streams.ts';
 import { Listeners, planListeners } from './http/listeners.ts';
@@ -35,7 +34,12 @@ const DEFAULT_PASSWORD_WARNING = [
 ].join('\n');
 
 export async function createEngine(settings: Settings): Promise<Engine> {
-  if (settings.connectionString) return MongoEngine.connect(settings.connectionString);
+  if (settings.connectionString) {
+    // loaded only for MongoDB: the driver (and the CommonJS copy of bson it brings) is ~32 MB of
+    // resident memory an embedded server never uses (measured)
+    const { MongoEngine } = await import('./engine/mongodb/engine.ts');
+    return MongoEngine.connect(settings.connectionString);
+  }
   // with one worker docrest owns the file; workers share it
   return new EmbeddedEngine(settings.dataDir, {
     exclusive: settings.workers === 1, transactionLifetimeMs: settings.transactionLifetimeMs,

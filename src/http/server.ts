@@ -112,7 +112,7 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
     if (poweredBy && e.status !== 401 && e.status !== 403) h['x-powered-by'] = 'restheart.org';
     Object.assign(h, e.headers);
     h['content-type'] = JSON_TYPE;
-    end(res, e.status, h, e.noBody || e.status === 304 ? undefined : Buffer.from(renderJson(errorBody(e), jsonMode)));
+    end(res, e.status, h, e.noBody || e.status === 304 ? undefined : renderJson(errorBody(e), jsonMode));
   }
 
   function send(ex: Exchange, h: OutHeaders, r: ServiceResponse): void | Promise<void> {
@@ -122,13 +122,13 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
         h['content-type'] = r.contentType ?? JSON_TYPE;
         if (r.headers) Object.assign(h, r.headers);
         if (r.body === undefined || ex.method === 'HEAD' || r.status === 304) return end(res, r.status, h, undefined);
-        return endEncoded(res, r.status, h, Buffer.from(renderJson(r.body, ex.mongo?.params.jsonMode ?? ex.jsonMode)));
+        return endEncoded(res, r.status, h, renderJson(r.body, ex.mongo?.params.jsonMode ?? ex.jsonMode));
       }
       case 'bytes': {
         h['content-type'] = r.contentType;
         if (r.headers) Object.assign(h, r.headers);
         if (ex.method === 'HEAD' || r.status === 304) return end(res, r.status, h, undefined);
-        return endEncoded(res, r.status, h, typeof r.body === 'string' ? Buffer.from(r.body) : r.body);
+        return endEncoded(res, r.status, h, r.body);
       }
       case 'stream': {
         h['content-type'] = r.contentType;
