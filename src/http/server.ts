@@ -6,7 +6,7 @@
 // Upgrade requests (WebSocket) to a service that accepts them take the same pipeline.
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import Fastify, { type FastifyContentTypeParser, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Engine } from '../engine/types.ts';
 import { HttpError, badRequest } from '../errors.ts';
@@ -89,11 +89,15 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
 
   // a service with streamRequestBody reads the body itself: it is left unread here
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (req, payload, done) => {
+  const parseBody: FastifyContentTypeParser = (req, payload, done) => {
     const streams = services.lookup(pathOf(req.url))?.streamRequestBody;
     if (streams && (streams.when?.(req.raw) ?? true)) return done(null, undefined);
     readBody(payload, settings.maxBodySize, done);
-  });
+  };
+  // fastify 5 caches the parser it found for a Content-Type except for the catch-all, and parses
+  // the header again for every request that falls to it: ~4% of a PATCH's CPU (profiled)
+  app.addContentTypeParser('application/json', parseBody);
+  app.addContentTypeParser('*', parseBody);
 
   const cors = new Cors(settings.cors);
   const logError = (e: unknown) => log.error(e);
