@@ -326,7 +326,7 @@ export class EmbeddedCollection implements Collection {
     deleteOne: (info, filter, pre) => this.deleteSync(info, filter, false, pre).deletedCount,
     cursor: (info, filter, t) => {
       if (t.kind === 'range') return new RangeCursor(this.engine, info, filter);
-      const rowids = t.kind === 'found' ? t.pre.candidates(info) : this.scan(info, filter).map((h) => h.rowid);
+      const rowids = (t.kind === 'found' ? t.pre.candidates(info) : undefined) ?? this.scan(info, filter).map((h) => h.rowid);
       return new ListCursor(rowids, (chunk) => this.engine.scanner.recheck(info, filter, chunk));
     },
     updateHits: (info, op, hits, now) => this.updateHits(info, op.filter, op.update, op, hits, now),

@@ -6,7 +6,7 @@
 import type { FindOptions } from '../types.ts';
 import type { Document } from '../values.ts';
 import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
-import { ROWS, type Columns } from './columns.ts';
+import { LOST, ROWS, known, type Columns } from './columns.ts';
 import { Pace } from './slices.ts';
 import { ASK, NO, YES, type CompiledFilter, type RowTest } from './predicate.ts';
 import { compileSort } from './query.ts';
@@ -154,8 +154,8 @@ class Run<H extends RowHit> {
   async run(): Promise<H[] | number> {
     const { q } = this;
     const table = q.info.table;
-    const seq = this.columns.openReader(table);
-    let written: number[] = [];
+    const reader = this.columns.openReader(table);
+    let closed: number[] | typeof LOST;
     let cands: number[];
     const ordered = this.columns.ordered(table);
     const skip = q.opts.skip ?? 0;
@@ -170,8 +170,9 @@ class Run<H extends RowHit> {
       cands = await this.candidates();
       matched = await this.walk(cands, reverse, need, false);
     } finally {
-      written = this.columns.closeReader(table, seq);
+      closed = this.columns.closeReader(reader);
     }
+    const written = known(closed);
     if (written.length) {
       // rows written while this query yielded: judged again, now, against the committed state
       for (const r of written) {
@@ -251,8 +252,8 @@ class Run<H extends RowHit> {
     for (let attempt = 0; ; attempt++) {
       const sync = attempt >= 2;
       const top = new Top<H>(need >= rows.length / 4 ? Infinity : need, order);
-      const seq = this.columns.openReader(table);
-      let written: number[];
+      const reader = this.columns.openReader(table);
+      let closed: number[] | typeof LOST;
       try {
         for (const r of rows) {
           const h = doc(r);
@@ -260,8 +261,9 @@ class Run<H extends RowHit> {
           await this.pace(sync, 64);
         }
       } finally {
-        written = this.columns.closeReader(table, seq);
+        closed = this.columns.closeReader(reader);
       }
+      const written = known(closed);
       let kept = top.items;
       if (written.length) {
         const w = new Set(written);

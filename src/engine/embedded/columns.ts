@@ -92,8 +92,35 @@ class TableColumns {
   logStart = 0;
   seq = 0;
   readers = 0;
+  /** the columns were forgotten while queries followed the writes: the log stopped (closeReader) */
+  lost = false;
   /** paths whose column did not fit the budget, and when: not tried again for a while */
   readonly refused = new Map<string, number>();
+}
+
+/** A query's hold on the rows written to a table while it yields (openReader, closeReader). */
+export interface Reader {
+  readonly seq: number;
+}
+
+interface Tracking extends Reader {
+  readonly t: TableColumns;
+}
+
+/**
+ * closeReader's answer when the table's columns were forgotten while the query yielded: another
+ * worker's writes were trimmed from the row log before this process read them (row-log.ts), so
+ * which rows changed is unknown. The query reads again (Scanner.query).
+ */
+export const LOST = Symbol('writes lost');
+
+/** Thrown by a read whose writes were LOST. */
+export class WritesLost extends Error {}
+
+/** closeReader's rows; throws WritesLost for LOST (after the finally block that closed the reader). */
+export function known(written: number[] | typeof LOST): number[] {
+  if (written === LOST) throw new WritesLost();
+  return written;
 }
 
 /** how long a column that did not fit is not built again, in ms */
@@ -111,7 +138,8 @@ export class Columns {
     store.onCommitted = (rows) => this.applyCommitted(rows);
     store.onForeignWrite = (table) => this.forget(table);
     store.onForeignRows = (rows) => this.applyCommitted(rows);
-    store.onDropped = (table) => this.forget(table);
+    // a dropped table gets no more writes: a read of it answers as of before the drop
+    store.onDropped = (table) => this.forget(table, false);
   }
 
   private table(name: string): TableColumns {
@@ -120,10 +148,11 @@ export class Columns {
     return t;
   }
 
-  forget(table: string): void {
+  forget(table: string, writesUnknown = true): void {
     const t = this.tables.get(table);
     if (!t) return;
     for (const c of t.columns.values()) c.dropped = true;
+    if (writesUnknown && t.readers > 0) t.lost = true;
     this.tables.delete(table);
   }
 
@@ -270,20 +299,20 @@ export class Columns {
   }
 
   /** Starts tracking the rows written to this table, for a query that yields (see closeReader). */
-  openReader(table: string): number {
+  openReader(table: string): Reader {
     const t = this.table(table);
     if (t.readers++ === 0) {
       t.log = [];
       t.logStart = t.seq;
     }
-    return t.seq;
+    const r: Tracking = { t, seq: t.seq };
+    return r;
   }
 
-  /** The rows written since `seq` (a value openReader returned); stops the tracking. */
-  closeReader(table: string, seq: number): number[] {
-    const t = this.tables.get(table);
-    if (!t) return [];
-    const out = t.log.slice(Math.max(0, seq - t.logStart));
+  /** The rows written since openReader, or LOST; stops the tracking. */
+  closeReader(reader: Reader): number[] | typeof LOST {
+    const { t, seq } = reader as Tracking;
+    const out = t.lost ? LOST : t.log.slice(Math.max(0, seq - t.logStart));
     if (--t.readers <= 0) {
       t.readers = 0;
       t.log = [];

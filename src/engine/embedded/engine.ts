@@ -109,7 +109,7 @@ export class EmbeddedEngine implements Engine {
 
   /** exclusive: no other process uses the data directory (one worker). */
   constructor(dataDir: string, opts: {
-    exclusive: boolean; columnBytes?: number; transactionLifetimeMs?: number; changeRetention?: Retention;
+    exclusive: boolean; columnBytes?: number; transactionLifetimeMs?: number; changeRetention?: Retention; rowLogEntries?: number;
   } = { exclusive: false }) {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);

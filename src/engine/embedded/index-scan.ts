@@ -10,6 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { Sort } from '../types.ts';
 import type { Document } from '../values.ts';
+import { known, type LOST, type Reader } from './columns.ts';
 import type { Parsed } from './doc-cache.ts';
 import type { IndexDef } from './indexes.ts';
 import type { Range } from './planner.ts';
@@ -39,8 +40,8 @@ export interface IndexAccess<H extends IndexHit> {
   view(p: Parsed): Document;
   exact(p: Parsed): Document;
   /** start and end of tracking the rows written to the table meanwhile (columns.ts) */
-  openWrites(): number;
-  closeWrites(seq: number): number[];
+  openWrites(): Reader;
+  closeWrites(r: Reader): number[] | typeof LOST;
 }
 
 export interface IndexRead {
@@ -91,8 +92,8 @@ export class IndexScan<H extends IndexHit> {
       ORDER BY key, k LIMIT 1 OFFSET ${SLICE_ROWS - 1}`).raw(true);
     const keys = new Map<number, Buffer>();
     let hits: Map<number, H> | undefined = new Map<number, H>();
-    const seq = a.openWrites();
-    let written: number[];
+    const reader = a.openWrites();
+    let closed: number[] | typeof LOST;
     try {
       for (const [lo, hi] of ranges) {
         // every k is longer than the empty blob: (key, k) > (lo, x'') is key >= lo
@@ -114,9 +115,9 @@ export class IndexScan<H extends IndexHit> {
         }
       }
     } finally {
-      written = a.closeWrites(seq);
+      closed = a.closeWrites(reader);
     }
-    for (const r of new Set(written)) {
+    for (const r of new Set(known(closed))) {
       keys.delete(r);
       hits?.delete(r);
       const h = a.read(r);
@@ -162,13 +163,14 @@ export class IndexScan<H extends IndexHit> {
         else if (!sync && hits.size < need) await this.pace.turn();
       }
     };
-    const seq = a.openWrites();
-    let written: number[];
+    const reader = a.openWrites();
+    let closed: number[] | typeof LOST;
     try {
       await walk(false);
     } finally {
-      written = a.closeWrites(seq);
+      closed = a.closeWrites(reader);
     }
+    const written = known(closed);
     if (!written.length) return [...hits.values()];
     const inIndex = (h: H) => a.entries(a.exact(h.parsed)).length > 0;
     for (const r of new Set(written)) {

@@ -14,10 +14,13 @@ export class RowLog {
   private readonly since: Database.Statement;
   private readonly first: Database.Statement;
   private readonly trim: Database.Statement;
+  private readonly keep: number;
   private seen: number;
   private written = 0;
 
-  constructor(sql: Database.Database) {
+  /** keep: entries kept (tests make it small) */
+  constructor(sql: Database.Database, keep = KEEP) {
+    this.keep = keep;
     sql.exec('CREATE TABLE IF NOT EXISTS rowlog (id INTEGER PRIMARY KEY, p INTEGER NOT NULL, tbl TEXT NOT NULL, r INTEGER NOT NULL)');
     this.append = sql.prepare('INSERT INTO rowlog (p, tbl, r) VALUES (?, ?, ?)');
     this.since = sql.prepare('SELECT id, p, tbl, r FROM rowlog WHERE id > ? ORDER BY id').raw(true);
@@ -30,9 +33,9 @@ export class RowLog {
   record(rows: Map<string, number[]>): void {
     for (const [table, rowids] of rows) for (const r of rowids) this.append.run(this.token, table, r);
     this.written += [...rows.values()].reduce((n, r) => n + r.length, 0);
-    if (this.written > KEEP / 4) {
+    if (this.written > this.keep / 4) {
       this.written = 0;
-      this.trim.run(KEEP);
+      this.trim.run(this.keep);
     }
   }
 

@@ -12,9 +12,10 @@ import { plan, type Plan, type Range } from './planner.ts';
 import { IndexScan } from './index-scan.ts';
 import { compileFilter, compileSort, idOnlySort, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
-import { ROWS, type Columns } from './columns.ts';
+import { ROWS, WritesLost, type Columns } from './columns.ts';
 import { compilePredicate, type CompiledFilter } from './predicate.ts';
 import type { CollectionInfo, Store } from './store.ts';
+import { timeLimitExceeded } from './time-limit.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
 export interface Hit {
@@ -135,6 +136,18 @@ export class Scanner {
    * Throws MaxTimeMSExpired past the deadline.
    */
   async query(info: CollectionInfo, filter: Filter, filterKey: string, opts: FindOptions, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
+    for (;;) {
+      try {
+        return await this.queryOnce(info, filter, filterKey, opts, deadline, countOnly);
+      } catch (e) {
+        // which rows were written while it yielded is unknown (columns.ts, LOST): read again
+        if (!(e instanceof WritesLost)) throw e;
+        if (Date.now() > deadline) throw timeLimitExceeded();
+      }
+    }
+  }
+
+  private async queryOnce(info: CollectionInfo, filter: Filter, filterKey: string, opts: FindOptions, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
     const idDir = idOnlySort(opts.sort);
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     const empty = Object.keys(filter).length === 0;
@@ -196,7 +209,7 @@ export class Scanner {
       view: viewOf,
       exact: exactOf,
       openWrites: () => this.columns.openReader(info.table),
-      closeWrites: (seq) => this.columns.closeReader(info.table, seq),
+      closeWrites: (r) => this.columns.closeReader(r),
     });
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;

@@ -69,7 +69,7 @@ export class Store {
   /** exclusive mode: commits reach the disk off the event loop */
   private readonly durability: Durability | undefined;
 
-  constructor(dataDir: string, opts: { exclusive: boolean }) {
+  constructor(dataDir: string, opts: { exclusive: boolean; rowLogEntries?: number }) {
     mkdirSync(dataDir, { recursive: true });
     this.exclusive = opts.exclusive;
     this.sql = new Database(join(dataDir, 'docrest.sqlite'));
@@ -81,7 +81,7 @@ export class Store {
     this.durability = this.exclusive ? new Durability(join(dataDir, 'docrest.sqlite-wal'), join(dataDir, 'docrest.sqlite')) : undefined;
     this.sql.pragma('busy_timeout = 10000');
     createLayout(this.sql);
-    this.rowLog = this.exclusive ? undefined : new RowLog(this.sql);
+    this.rowLog = this.exclusive ? undefined : new RowLog(this.sql, opts.rowLogEntries);
     this.stmts = {
       schemaVersion: this.sql.prepare('PRAGMA schema_version').pluck(),
       listCatalog: this.sql.prepare('SELECT db, name, tbl AS "table" FROM catalog'),

@@ -8,22 +8,21 @@ import type { Filter } from '../types.ts';
 import { renderJson } from '../../json/render.ts';
 import { deadlineOf } from './time-limit.ts';
 import type { EmbeddedEngine } from './engine.ts';
+import { LOST, type Reader } from './columns.ts';
 import type { Hit } from './scan.ts';
 import type { CollectionInfo } from './store.ts';
 
 export class WriteTargets {
   private readonly engine: EmbeddedEngine;
-  private readonly table: string;
-  private readonly seq: number;
+  private readonly reader: Reader;
   private readonly one: boolean;
   private found: number[] = [];
   private open = true;
 
   private constructor(engine: EmbeddedEngine, table: string, one: boolean) {
     this.engine = engine;
-    this.table = table;
     this.one = one;
-    this.seq = engine.scanner.columns.openReader(table);
+    this.reader = engine.scanner.columns.openReader(table);
   }
 
   /** The targets of a write by filter, or undefined when the write may simply scan (small or indexed). */
@@ -40,18 +39,20 @@ export class WriteTargets {
     return t;
   }
 
-  private close(): number[] {
+  private close(): number[] | typeof LOST {
     if (!this.open) return [];
     this.open = false;
-    return this.engine.scanner.columns.closeReader(this.table, this.seq);
+    return this.engine.scanner.columns.closeReader(this.reader);
   }
 
   /**
    * Inside the write: the rows to write, in _id order; undefined when a single-row write lost its
-   * candidate to a concurrent write (the caller then scans).
+   * candidate to a concurrent write, or when which rows were written meanwhile is unknown (LOST;
+   * rare): the caller then scans.
    */
   resolve(info: CollectionInfo, filter: Filter): Hit[] | undefined {
     const since = this.close();
+    if (since === LOST) return undefined;
     const hits = this.engine.scanner.recheck(info, filter, [...this.found, ...since, ...this.engine.store.batchRows(info.table)]);
     if (this.one && hits.length === 0 && this.found.length > 0) return undefined;
     return this.one ? hits.slice(0, 1) : hits;
@@ -59,10 +60,12 @@ export class WriteTargets {
 
   /**
    * Inside the write: the rows a write of many documents goes through, not judged yet (bulk-rows.ts
-   * judges them chunk by chunk): those the query found and every row written since it began.
+   * judges them chunk by chunk): those the query found and every row written since it began;
+   * undefined when those are unknown (LOST): the caller then scans.
    */
-  candidates(info: CollectionInfo): number[] {
+  candidates(info: CollectionInfo): number[] | undefined {
     const since = this.close();
+    if (since === LOST) return undefined;
     return [...new Set([...this.found, ...since, ...this.engine.store.batchRows(info.table)])];
   }
 
