@@ -173,8 +173,12 @@ async function compare(server: ChildProcess, w: Workload, afterDocrest?: () => v
     // docrest and the limit take turns, so that both meet the same moments of a noisy machine
     for (let i = 0; i < runs && (i === 0 || Date.now() - started < CAP_S * 1000); i++) {
       const before = workerRss(pid);
+      // a quarter into a soak: caches that fill once are full by then, growth after it is not theirs
+      let quarter = before;
+      const sample = w.soak ? setTimeout(() => (quarter = workerRss(pid)), (seconds * 1000) / 4) : undefined;
       mine.push(await run(base, w, pid, seconds));
-      if (w.soak) rssMB = { before, after: workerRss(pid) };
+      clearTimeout(sample);
+      if (w.soak) rssMB = { before, quarter, after: workerRss(pid) };
       await settle(server);
       theirs.push(await run(limitUrl, w, limit.pid!, seconds));
     }

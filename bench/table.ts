@@ -14,7 +14,7 @@ export interface Row {
   /** /ping latencies measured beside the load */
   probe?: { docrest: ProbeResult; limit: ProbeResult };
   /** resident memory of docrest before and after the run */
-  rssMB?: { before: number; after: number };
+  rssMB?: { before: number; quarter?: number; after: number };
   target?: string;
   met?: boolean;
   /** paired runs measured, when the workload's time cap cut them short */
@@ -38,11 +38,11 @@ export function latencyTable(rows: Row[]): string[] {
   if (!shown.length) return [];
   const line = (r: Row) => {
     const [d, l] = r.probe ? [r.probe.docrest, r.probe.limit] : [r.docrest, r.limit];
-    const rss = r.rssMB ? `${f(r.rssMB.before)} → ${f(r.rssMB.after)}` : '';
+    const rss = r.rssMB ? `${f(r.rssMB.before)} → ${r.rssMB.quarter === undefined ? '' : `${f(r.rssMB.quarter)} → `}${f(r.rssMB.after)}` : '';
     return `| ${r.workload}${r.probe ? ', /ping probe' : ''} | ${f(d.p50, 2)} | ${f(d.p99, 2)} | ${f(d.max, 1)} | ${d.errors} | ${d.timeouts} | ${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.max, 1)} | ${rss} |`;
   };
   return [
-    '| latency under load | p50 ms | p99 ms | max ms | errors | timeouts | limit p50 / p99 / max ms | docrest RSS MB before → after |',
+    '| latency under load | p50 ms | p99 ms | max ms | errors | timeouts | limit p50 / p99 / max ms | docrest RSS MB before → a quarter in → after |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...shown.map(line),
   ];
