@@ -37,6 +37,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** mean latency: by Little's law, mean × rps is about the connections when the figures hold */
+  mean: number;
   /** answers of status ≥ 400 and socket errors, timeouts included */
   errors: number;
   timeouts: number;
@@ -117,8 +119,8 @@ end`,
     // one machine-readable line; latencies in µs
     `function done(s, lat)
   local e = s.errors
-  io.write(string.format('RESULT {"requests":%d,"us":%d,"p50":%d,"p99":%d,"max":%d,"errors":%d,"timeouts":%d}\\n',
-    s.requests, s.duration, lat:percentile(50), lat:percentile(99), lat.max, e.connect + e.read + e.write + e.status + e.timeout, e.timeout))
+  io.write(string.format('RESULT {"requests":%d,"us":%d,"p50":%d,"p99":%d,"max":%d,"mean":%d,"errors":%d,"timeouts":%d}\\n',
+    s.requests, s.duration, lat:percentile(50), lat:percentile(99), lat.max, lat.mean, e.connect + e.read + e.write + e.status + e.timeout, e.timeout))
 end`,
   ].join('\n');
 }
@@ -138,10 +140,10 @@ async function runWrk(s: LoadSpec): Promise<LoadResult> {
   rmSync(dir, { recursive: true, force: true });
   const line = /^RESULT (.*)$/m.exec(out)?.[1];
   if (!line) throw new Error(`wrk output not understood:\n${out}`);
-  const r = JSON.parse(line) as { requests: number; us: number; p50: number; p99: number; max: number; errors: number; timeouts: number };
+  const r = JSON.parse(line) as { requests: number; us: number; p50: number; p99: number; max: number; mean: number; errors: number; timeouts: number };
   // without a single answer, wrk's latencies are zeros, not measurements
   const ms = (us: number) => (r.requests > 0 ? us / 1000 : Number.NaN);
-  return { rps: r.requests / (r.us / 1e6), p50: ms(r.p50), p99: ms(r.p99), max: ms(r.max), errors: r.errors, timeouts: r.timeouts };
+  return { rps: r.requests / (r.us / 1e6), p50: ms(r.p50), p99: ms(r.p99), max: ms(r.max), mean: ms(r.mean), errors: r.errors, timeouts: r.timeouts };
 }
 
 async function runAutocannon(s: LoadSpec): Promise<LoadResult> {
@@ -164,7 +166,7 @@ async function runAutocannon(s: LoadSpec): Promise<LoadResult> {
       },
     }],
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, errors: r.errors + r.non2xx, timeouts: r.timeouts };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, mean: r.latency.average, errors: r.errors + r.non2xx, timeouts: r.timeouts };
 }
 
 export async function drive(s: LoadSpec): Promise<LoadResult> {
