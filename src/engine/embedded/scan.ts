@@ -2,18 +2,17 @@
 // the full filter, then orders and pages the matches.
 import { deserialize } from 'bson';
 import type { Filter, FindOptions, Sort } from '../types.ts';
-import { markImmutable, renderJson } from '../../json/render.ts';
+import { markImmutable } from '../../json/render.ts';
 import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
-import { FrequencySketch, hashString } from './admission.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
 import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Plan, type Range } from './planner.ts';
 import { IndexScan } from './index-scan.ts';
-import { compileFilter, compileSort, idOnlySort, type Matcher } from './query.ts';
+import { compileSort, idOnlySort, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
 import { ROWS, WritesLost, type Columns } from './columns.ts';
-import { compilePredicate, type CompiledFilter } from './predicate.ts';
+import { matchAll, matcherFor, predicateFor } from './compiled-filters.ts';
 import type { CollectionInfo, Store } from './store.ts';
 import { timeLimitExceeded } from './time-limit.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
@@ -26,47 +25,8 @@ export interface Hit {
 
 type RawRow = [number, Buffer, Buffer];
 
-const matchAll: Matcher = () => true;
-
-// Compiling a mingo query costs 10–25 µs; clients repeat the same filters.
-const MAX_COMPILED = 1000;
-
 /** collections above this many rows are scanned for writes before the write (write-targets.ts) */
 const LARGE_SCAN_ROWS = 16_384;
-
-/**
- * Compiled forms of filters, kept by their rendering (clients repeat the same filters) once asked
- * for before: a filter with a new value in every request would only fill the cache with closures
- * that die in V8's old generation (admission.ts).
- */
-class Compiled<T> {
-  private readonly cache = new Map<string, T>();
-  private readonly asked = new FrequencySketch(MAX_COMPILED);
-
-  get(key: string, make: () => T): T {
-    let v = this.cache.get(key);
-    if (v === undefined) {
-      v = make();
-      const h = hashString(key);
-      this.asked.increment(h);
-      if (this.asked.frequency(h) < 2) return v;
-      if (this.cache.size >= MAX_COMPILED) this.cache.clear();
-      this.cache.set(key, v);
-    }
-    return v;
-  }
-}
-
-const matchers = new Compiled<Matcher>();
-const predicates = new Compiled<CompiledFilter>();
-
-function matcherFor(filter: Filter, key = renderJson(filter, 'extended')): Matcher {
-  return Object.keys(filter).length === 0 ? matchAll : matchers.get(key, () => compileFilter(filter));
-}
-
-function predicateFor(filter: Filter, key: string): CompiledFilter {
-  return predicates.get(key, () => compilePredicate(filter));
-}
 
 /**
  * `{_id: v}` alone, with a v whose key identifies it exactly: the primary-key lookup is the whole
