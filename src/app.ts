@@ -8,7 +8,6 @@ import { Listeners, planListeners } from './http/listeners.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Config } from './config/load.ts';
 import { bootstrapSecurity } from './security/bootstrap.ts';
-import { collectWhenIdle } from './idle-gc.ts';
 import { registerPlugins } from './plugins/load.ts';
 import { Security } from './security/security.ts';
 import { settingsFrom, type Settings } from './settings.ts';
@@ -104,7 +103,6 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
     await engine.close();
     throw e;
   }
-  const release = collectWhenIdle();
   return {
     settings,
     app,
@@ -113,7 +111,6 @@ export async function start(cfg: Config, opts: ServerOptions & { bootstrap?: boo
     url: urls[0]!,
     urls,
     close: async () => {
-      release();
       // open change streams would keep the listeners from closing
       closeStreams(settings);
       await listeners.close();
