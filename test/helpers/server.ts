@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -141,34 +140,48 @@ export interface ChildServer {
   child: ChildProcess;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+/**
+ * The URL the child logs when it listens (stdout, log level INFO); stdout is read to its end. The
+ * port is the system's choice at bind time: a port found free beforehand could be taken, before the
+ * child binds it, by a connection of a test running beside this one.
+ */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let said = '';
+    let found = false;
+    // a start on a loaded machine (CI, parallel suites) has taken over 10 s
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start: ${said}`));
+    }, 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (found) return;
+      said += chunk.toString();
+      const m = /listening on (http:\/\/[^ ,]+)/.exec(said);
+      if (!m) return;
+      found = true;
+      clearTimeout(timer);
+      resolve(m[1]!);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!found) reject(new Error(`docrest exited (${code}) before listening: ${said}`));
     });
   });
 }
 
 /**
  * The real server in a child process (`node src/cli.ts`): a test can kill it, and time out a
- * request that would freeze an in-process server together with the test itself.
+ * request that would freeze an in-process server together with the test itself. `port`: only to
+ * start again where a killed one listened.
  */
 export async function spawnServer(opts: { dataDir: string; port?: number; rho?: string }): Promise<ChildServer> {
-  const port = opts.port ?? (await freePort());
-  const rho = ['/http-listener/host->"127.0.0.1"', '/logging/log-level->"WARN"', opts.rho].filter(Boolean).join(';');
+  const rho = ['/http-listener/host->"127.0.0.1"', '/logging/log-level->"INFO"', opts.rho].filter(Boolean).join(';');
   const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', opts.dataDir], { env: { ...process.env, RHO: rho }, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  // a start on a loaded machine (CI, parallel suites) has taken over 10 s
-  for (let i = 0; i < 1200 && child.exitCode === null; i++) {
-    try {
-      if ((await fetch(`${url}/ping`)).ok) return { url, child };
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
+  const child = spawn(process.execPath, [cli, '--port', String(opts.port ?? 0), '--data-dir', opts.dataDir], {
+    env: { ...process.env, RHO: rho }, stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return { url: await listeningUrl(child), child };
 }
 
 /**
@@ -176,12 +189,12 @@ export async function spawnServer(opts: { dataDir: string; port?: number; rho?: 
  * listens (a start under load can take many seconds).
  */
 export async function spawnWorkers(opts: { dataDir: string; workers: number; port?: number; rho?: string }): Promise<ChildServer> {
-  const port = opts.port ?? (await freePort());
   const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, '--port', String(port), '--data-dir', opts.dataDir, '--workers', String(opts.workers)], {
-    env: { ...process.env, RHO: ['/http-listener/host->"127.0.0.1";/logging/log-level->"ERROR"', opts.rho].filter(Boolean).join(';') },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const child = spawn(process.execPath, [cli, '--port', String(opts.port ?? 0), '--data-dir', opts.dataDir, '--workers', String(opts.workers)], {
+    env: { ...process.env, RHO: ['/http-listener/host->"127.0.0.1";/logging/log-level->"INFO"', opts.rho].filter(Boolean).join(';') },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const listening = listeningUrl(child);
   await new Promise<void>((resolve, reject) => {
     let said = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -190,5 +203,5 @@ export async function spawnWorkers(opts: { dataDir: string; workers: number; por
     });
     child.once('exit', (code) => reject(new Error(`docrest exited (${code}) before its workers listened: ${said}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, child };
+  return { url: await listening, child };
 }

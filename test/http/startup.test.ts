@@ -211,23 +211,32 @@ describe('warnings', { concurrency: 3 }, () => {
 
 describe('two workers share both listeners', () => {
   test('HTTPS and HTTP answer', async () => {
-    const [httpPort, httpsPort] = [await freePort(), await freePort()];
+    // ports chosen by the system at bind time: a port found free beforehand could be taken by a
+    // connection of a test running beside this one while three processes start
     const dataDir = join(root, 'workers');
     const env = {
       ...process.env,
-      RHO: `/http-listener/host->"127.0.0.1";/https-listener/host->"127.0.0.1";/https-listener/enabled->true;/https-listener/port->${httpsPort};`
-        + `${keystore(tls.p12, tls.p12Password)};/logging/log-level->"ERROR"`,
+      RHO: `/http-listener/host->"127.0.0.1";/http-listener/port->0;/https-listener/host->"127.0.0.1";/https-listener/enabled->true;/https-listener/port->0;`
+        + keystore(tls.p12, tls.p12Password),
     };
-    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--port', String(httpPort), '--workers', '2'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--workers', '2'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
     child.stderr.on('data', (d: Buffer) => { err += d; });
     try {
       // a loaded machine starts three processes slowly
-      let up = false;
-      for (const deadline = Date.now() + 60_000; !up && child.exitCode === null && Date.now() < deadline;) {
-        up = await fetch(`http://127.0.0.1:${httpPort}/ping`).then((r) => r.ok, () => false);
-        if (!up) await new Promise((r) => setTimeout(r, 50));
+      let urls: string[] = [];
+      for (const deadline = Date.now() + 60_000; !urls.length && child.exitCode === null && Date.now() < deadline;) {
+        urls = /listening on ([^ ]+(?:, [^ ]+)*) \(/.exec(out)?.[1]?.split(', ') ?? [];
+        if (!urls.length) await new Promise((r) => setTimeout(r, 50));
       }
+      const httpUrl = urls.find((u) => u.startsWith('http:'));
+      const httpsUrl = urls.find((u) => u.startsWith('https:'));
+      assert.ok(httpUrl && httpsUrl, `both listeners listed: ${out} ${err}`);
+      const httpPort = new URL(httpUrl).port;
+      const httpsPort = new URL(httpsUrl).port;
+      const up = await fetch(`http://127.0.0.1:${httpPort}/ping`).then((r) => r.ok, () => false);
       assert.ok(up, `the http listener answers: ${err}`);
       // a fresh connection per request: node:cluster hands connections to the workers in turn
       for (let i = 0; i < 4; i++) {

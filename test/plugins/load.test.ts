@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { keyWarnings } from '../../src/config/key-check.ts';
-import { call, freePort, spawnWorkers, startServer } from '../helpers/server.ts';
+import { call, spawnWorkers, startServer } from '../helpers/server.ts';
 import { manifest, pluginsDir, type PluginFiles } from './support.ts';
 
 const HELLO = "export const options = { name: 'hello', description: 'd', uri: '/hello' };\nexport function handle(req, res) { res.json({ hi: 1 }); }\n";
@@ -149,7 +149,7 @@ test('a broken plugin stops a multi-worker server before any worker starts', asy
   const plugins = pluginsDir({ p: { 'package.json': manifest(['bad.mjs']), 'bad.mjs': 'export function handle() {}' } });
   const dataDir = mkdtempSync(join(tmpdir(), 'docrest-plugins-workers-'));
   const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [cli, '--port', String(await freePort()), '--data-dir', dataDir, '--workers', '2'], {
+  const child = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, '--workers', '2'], {
     env: { ...process.env, RHO: `/http-listener/host->"127.0.0.1";${plugins.rho}` },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
