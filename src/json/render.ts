@@ -59,8 +59,7 @@ function write(v: unknown, m: number): string {
   }
   const proto = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
-    if (m !== DEFAULT) return object(v as Record<string, unknown>, m);
-    let text = rendered.get(v);
+    let text = m === DEFAULT ? rendered.get(v) : undefined;
     if (text === undefined) return object(v as Record<string, unknown>, m);
     if (text === null) {
       text = object(v as Record<string, unknown>, m);

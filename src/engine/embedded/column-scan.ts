@@ -6,7 +6,7 @@
 import type { FindOptions } from '../types.ts';
 import type { Document } from '../values.ts';
 import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
-import { LOST, ROWS, known, type Columns } from './columns.ts';
+import { ROWS, type Columns } from './columns.ts';
 import { Pace } from './slices.ts';
 import { ASK, NO, YES, type CompiledFilter, type RowTest } from './predicate.ts';
 import { compileSort } from './query.ts';
@@ -154,25 +154,19 @@ class Run<H extends RowHit> {
   async run(): Promise<H[] | number> {
     const { q } = this;
     const table = q.info.table;
-    const reader = this.columns.openReader(table);
-    let closed: number[] | typeof LOST;
-    let cands: number[];
     const ordered = this.columns.ordered(table);
     const skip = q.opts.skip ?? 0;
     const limit = q.opts.limit && q.opts.limit > 0 ? q.opts.limit : Infinity;
     const paged = !q.countOnly && q.idDir !== undefined && ordered;
     const need = paged ? skip + limit : Infinity;
     const reverse = q.idDir === -1;
-    let matched: number[];
-    try {
+    const { value, written } = await this.columns.follow(table, async () => {
       // a long scan starts after the requests that arrived with it (see slices.ts)
       if (this.exists.length > BIG) await this.clock.next();
-      cands = await this.candidates();
-      matched = await this.walk(cands, reverse, need, false);
-    } finally {
-      closed = this.columns.closeReader(reader);
-    }
-    const written = known(closed);
+      const cands = await this.candidates();
+      return { cands, matched: await this.walk(cands, reverse, need, false) };
+    });
+    let { cands, matched } = value;
     if (written.length) {
       // rows written while this query yielded: judged again, now, against the committed state
       for (const r of written) {
@@ -252,18 +246,13 @@ class Run<H extends RowHit> {
     for (let attempt = 0; ; attempt++) {
       const sync = attempt >= 2;
       const top = new Top<H>(need >= rows.length / 4 ? Infinity : need, order);
-      const reader = this.columns.openReader(table);
-      let closed: number[] | typeof LOST;
-      try {
+      const { written } = await this.columns.follow(table, async () => {
         for (const r of rows) {
           const h = doc(r);
           if (h) top.offer(h);
           await this.pace(sync, 64);
         }
-      } finally {
-        closed = this.columns.closeReader(reader);
-      }
-      const written = known(closed);
+      });
       let kept = top.items;
       if (written.length) {
         const w = new Set(written);

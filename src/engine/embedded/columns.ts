@@ -114,14 +114,8 @@ interface Tracking extends Reader {
  */
 export const LOST = Symbol('writes lost');
 
-/** Thrown by a read whose writes were LOST. */
+/** Thrown by follow() when the writes were LOST. */
 export class WritesLost extends Error {}
-
-/** closeReader's rows; throws WritesLost for LOST (after the finally block that closed the reader). */
-export function known(written: number[] | typeof LOST): number[] {
-  if (written === LOST) throw new WritesLost();
-  return written;
-}
 
 /** how long a column that did not fit is not built again, in ms */
 const RETRY_AFTER_MS = 60_000;
@@ -307,6 +301,23 @@ export class Columns {
     }
     const r: Tracking = { t, seq: t.seq };
     return r;
+  }
+
+  /**
+   * Runs `work` (a read that yields) and tells which rows of the table were written meanwhile;
+   * throws WritesLost when that is unknown.
+   */
+  async follow<T>(table: string, work: () => Promise<T>): Promise<{ value: T; written: number[] }> {
+    const reader = this.openReader(table);
+    let written: number[] | typeof LOST;
+    let value: T;
+    try {
+      value = await work();
+    } finally {
+      written = this.closeReader(reader);
+    }
+    if (written === LOST) throw new WritesLost();
+    return { value, written };
   }
 
   /** The rows written since openReader, or LOST; stops the tracking. */

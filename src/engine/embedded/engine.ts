@@ -126,8 +126,7 @@ export class EmbeddedEngine implements Engine {
       return () => this.feed.durable(upTo);
     };
     this.trimTimer = setInterval(() => void this.trimChanges(), CHANGE_TRIM_MS).unref();
-    // a failed reaping leaves its tables listed: the next drop or start goes on with them
-    this.reaper = new Reaper(this.store, () => undefined);
+    this.reaper = new Reaper(this.store);
     this.store.onRetired = () => this.reaper.start();
     this.reaper.start();
   }

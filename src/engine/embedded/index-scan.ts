@@ -10,7 +10,6 @@
 import type Database from 'better-sqlite3';
 import type { Sort } from '../types.ts';
 import type { Document } from '../values.ts';
-import { known, type LOST, type Reader } from './columns.ts';
 import type { Parsed } from './doc-cache.ts';
 import type { IndexDef } from './indexes.ts';
 import type { Range } from './planner.ts';
@@ -39,9 +38,8 @@ export interface IndexAccess<H extends IndexHit> {
   entries(exact: Document): Buffer[];
   view(p: Parsed): Document;
   exact(p: Parsed): Document;
-  /** start and end of tracking the rows written to the table meanwhile (columns.ts) */
-  openWrites(): Reader;
-  closeWrites(r: Reader): number[] | typeof LOST;
+  /** runs a read that yields, and tells the rows written to the table meanwhile (Columns.follow) */
+  follow<T>(work: () => Promise<T>): Promise<{ value: T; written: number[] }>;
 }
 
 export interface IndexRead {
@@ -92,9 +90,7 @@ export class IndexScan<H extends IndexHit> {
       ORDER BY key, k LIMIT 1 OFFSET ${SLICE_ROWS - 1}`).raw(true);
     const keys = new Map<number, Buffer>();
     let hits: Map<number, H> | undefined = new Map<number, H>();
-    const reader = a.openWrites();
-    let closed: number[] | typeof LOST;
-    try {
+    const { written } = await a.follow(async () => {
       for (const [lo, hi] of ranges) {
         // every k is longer than the empty blob: (key, k) > (lo, x'') is key >= lo
         let after: [Buffer, Buffer] = [lo, EMPTY];
@@ -114,10 +110,8 @@ export class IndexScan<H extends IndexHit> {
           await this.pace.turn();
         }
       }
-    } finally {
-      closed = a.closeWrites(reader);
-    }
-    for (const r of new Set(known(closed))) {
+    });
+    for (const r of new Set(written)) {
       keys.delete(r);
       hits?.delete(r);
       const h = a.read(r);
@@ -163,14 +157,7 @@ export class IndexScan<H extends IndexHit> {
         else if (!sync && hits.size < need) await this.pace.turn();
       }
     };
-    const reader = a.openWrites();
-    let closed: number[] | typeof LOST;
-    try {
-      await walk(false);
-    } finally {
-      closed = a.closeWrites(reader);
-    }
-    const written = known(closed);
+    const { written } = await a.follow(() => walk(false));
     if (!written.length) return [...hits.values()];
     const inIndex = (h: H) => a.entries(a.exact(h.parsed)).length > 0;
     for (const r of new Set(written)) {

@@ -112,7 +112,7 @@ export class Scanner {
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     const empty = Object.keys(filter).length === 0;
     if (p.kind === 'bounds' || p.kind === 'indexOrder') {
-      const found = await this.viaIndex(info, filter, filterKey, opts, p, deadline, countOnly);
+      const found = await this.viaIndex(info, filter, filterKey, opts, idDir, p, deadline, countOnly);
       engineMetrics.documentsScanned('index', typeof found === 'number' ? found : found.length);
       return found;
     }
@@ -155,8 +155,8 @@ export class Scanner {
   }
 
   /** A read through an index, in slices (index-scan.ts). */
-  private async viaIndex(info: CollectionInfo, filter: Filter, filterKey: string, opts: FindOptions, p: Plan & { kind: 'bounds' | 'indexOrder' },
-    deadline: number, countOnly: boolean): Promise<Hit[] | number> {
+  private async viaIndex(info: CollectionInfo, filter: Filter, filterKey: string, opts: FindOptions, idDir: 1 | -1 | undefined,
+    p: Plan & { kind: 'bounds' | 'indexOrder' }, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
     const index = p.index;
     const covered = (p.kind === 'bounds' && p.covered) || exactKeyLookup(filter);
     const scan = new IndexScan<Hit>({ info, index, matcher: covered ? undefined : matcherFor(filter, filterKey), deadline }, {
@@ -168,12 +168,10 @@ export class Scanner {
       entries: (exact) => this.indexes.keys(index, exact),
       view: viewOf,
       exact: exactOf,
-      openWrites: () => this.columns.openReader(info.table),
-      closeWrites: (r) => this.columns.closeReader(r),
+      follow: (work) => this.columns.follow(info.table, work),
     });
     const skip = opts.skip ?? 0;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const idDir = idOnlySort(opts.sort);
     if (p.kind === 'bounds') {
       const { keys, hits } = await scan.bounds(p.ranges, !countOnly && idDir === undefined);
       if (countOnly) return keys.size;
