@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions } from 'node:tls';
 import { ConfigError, getBool, getNumber, getString, section, type Config } from '../config/load.ts';
 import { loadTls } from './tls.ts';
+import { inTurns } from './turns.ts';
 
 export interface ListenerPlan {
   key: 'http-listener' | 'https-listener';
@@ -112,7 +113,7 @@ export class Listeners {
 
   /** fastify's serverFactory: the first listener's server becomes `app.server`. */
   readonly factory = (handler: Handler): Server => {
-    this.handler = handler;
+    this.handler = inTurns(handler);
     return this.create(this.plans[0]!);
   };
 
