@@ -1,5 +1,8 @@
-// A low-rate latency probe: one GET every few milliseconds, sent on schedule whether or not the
-// previous ones were answered, so that a server stalled by other work shows its stall in full.
+// A low-rate latency probe: one request every few milliseconds, sent on schedule whether or not the
+// previous ones were answered, so that a server stalled by other work shows its stall in full. Its
+// connections are opened before the load starts: a new connection waits for its accept behind the
+// load generator's own burst of connections (libuv accepts one per event-loop iteration), a wait of
+// the benchmark's making that would otherwise be most of what the probe measures.
 import { Agent, request } from 'node:http';
 
 export interface ProbeResult {
@@ -24,15 +27,31 @@ export interface Probe {
   stop(): Promise<ProbeRun>;
 }
 
-export function startProbe(url: string, headers: Record<string, string>, everyMs: number, timeoutMs: number): Probe {
-  const agent = new Agent({ keepAlive: true });
+/** What a probe sends: `{v}` in the path takes the values in turn. */
+export interface ProbeRequest {
+  method: string;
+  path: string;
+  body?: string;
+  values?: string[];
+}
+
+/** connections of one probe: a request finding them all busy waits for one, and that wait counts */
+const SOCKETS = 8;
+
+export async function startProbe(base: string, what: ProbeRequest, headers: Record<string, string>, everyMs: number, timeoutMs: number): Promise<Probe> {
+  const agent = new Agent({ keepAlive: true, maxSockets: SOCKETS });
+  await Promise.all(Array.from({ length: SOCKETS }, () => new Promise<void>((resolve, reject) => {
+    request(`${base}/ping`, { agent, headers }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+  })));
   const latencies: number[] = [];
   let errors = 0;
   let timeouts = 0;
   let pending = 0;
   let idle: (() => void) | undefined;
+  let sent = 0;
   const send = () => {
     pending++;
+    const url = base + (what.values ? what.path.replace('{v}', what.values[sent++ % what.values.length]!) : what.path);
     const start = performance.now();
     let settled = false;
     const settle = (ms: number | undefined, failed: boolean) => {
@@ -42,9 +61,9 @@ export function startProbe(url: string, headers: Record<string, string>, everyMs
       if (failed) errors++;
       if (--pending === 0) idle?.();
     };
-    const req = request(url, { agent, headers }, (res) => {
+    const req = request(url, { agent, headers, method: what.method }, (res) => {
       res.resume();
-      res.on('end', () => settle(performance.now() - start, res.statusCode !== 200));
+      res.on('end', () => settle(performance.now() - start, res.statusCode! >= 300));
     });
     req.setTimeout(timeoutMs, () => {
       timeouts++;
@@ -53,7 +72,7 @@ export function startProbe(url: string, headers: Record<string, string>, everyMs
       req.destroy();
     });
     req.on('error', () => settle(undefined, true));
-    req.end();
+    req.end(what.body);
   };
   const timer = setInterval(send, everyMs);
   return {

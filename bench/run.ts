@@ -82,7 +82,7 @@ async function waitUp(url: string): Promise<void> {
  */
 async function samples(w: Workload): Promise<LimitResponse[]> {
   const out: LimitResponse[] = [];
-  for (const k of w.probe ? [...w.kinds, PING] : w.kinds) {
+  for (const k of w.probe && !w.kinds.includes(PING) ? [...w.kinds, PING] : w.kinds) {
     const n = valueCount(k);
     const { path, body } = n ? instance(k, k.paths[0]!, Math.floor(n / 2)) : { path: k.paths[0]!, body: k.body };
     const r = await fetch(base + path, { method: k.method, headers: w.headers ?? JSON_HEADERS, body, signal: AbortSignal.timeout(SETUP_TIMEOUT_MS) });
@@ -122,11 +122,14 @@ async function limitServer(responses: LimitResponse[]): Promise<ChildProcess> {
 type Run = Measured & { probe?: ProbeRun };
 
 async function run(url: string, w: Workload, pid: number, seconds: number): Promise<Run> {
-  const probe = w.probe ? startProbe(`${url}/ping`, { Authorization: AUTH }, PROBE_EVERY_MS, TIMEOUT_S * 1000) : undefined;
+  // the probes together send one request every PROBE_EVERY_MS
+  const probes = await Promise.all((w.probe ?? []).map((p, _, all) => startProbe(url, p, { ...JSON_HEADERS }, PROBE_EVERY_MS * all.length, TIMEOUT_S * 1000)));
   const before = treeCpuTicks(pid);
   const r = await drive({ url, kinds: w.kinds, headers: w.headers ?? JSON_HEADERS, seconds, connections: w.connections ?? 64, threads: 2, timeout: TIMEOUT_S });
   const cpuUs = ((treeCpuTicks(pid) - before) * (1e6 / CLOCK_TICKS)) / (r.rps * seconds);
-  return { ...r, cpuUs, probe: await probe?.stop() };
+  if (!probes.length) return { ...r, cpuUs };
+  const seen = await Promise.all(probes.map((p) => p.stop()));
+  return { ...r, cpuUs, probe: { latencies: seen.flatMap((p) => p.latencies), errors: seen.reduce((n, p) => n + p.errors, 0), timeouts: seen.reduce((n, p) => n + p.timeouts, 0) } };
 }
 
 /**
@@ -198,7 +201,8 @@ async function compare(server: ChildProcess, w: Workload, afterDocrest?: () => v
   if (mine.length < runs) row.runs = mine.length;
   if (w.target) Object.assign(row, { target: w.target.text, met: w.target.met(row) });
   const d = row.docrest;
-  const extra = row.probe ? `, /ping p50 ${f(row.probe.docrest.p50, 2)} max ${f(row.probe.docrest.max, 1)} ms` : row.rssMB ? `, RSS ${f(row.rssMB.before)} → ${f(row.rssMB.after)} MB` : '';
+  const p = row.probe?.docrest;
+  const extra = (p ? `, probes p50 ${f(p.p50, 2)} p99 ${f(p.p99, 1)} max ${f(p.max, 1)} ms` : '') + (row.rssMB ? `, RSS ${f(row.rssMB.before)} → ${f(row.rssMB.after)} MB` : '');
   const met = row.target ? ` [${row.met ? 'met' : 'missed'}: ${row.target}]` : '';
   console.log(`${w.name.padEnd(38)} ${f(d.rps).padStart(7)} req/s p99 ${f(d.p99, 1).padStart(6)} ms ${d.errors} err ${f(d.cpuUs).padStart(5)} µs CPU/req (limit ${f(row.limit.rps)} req/s, ${f(row.limit.cpuUs)} µs)${extra}${met}`);
   return row;

@@ -11,7 +11,7 @@ export interface Row {
   docrest: Measured;
   limit: Measured;
   ratio: number;
-  /** /ping latencies measured beside the load */
+  /** latencies of the probes sent beside the load (workloads.ts) */
   probe?: { docrest: ProbeResult; limit: ProbeResult };
   /** resident memory of docrest before and after the run */
   rssMB?: { before: number; quarter?: number; after: number };
@@ -32,19 +32,24 @@ export function markdownTable(rows: Row[]): string[] {
   ];
 }
 
-/** Latency under load: the /ping probe of P1, the mixed load of M1. */
+type Latencies = Pick<ProbeResult, 'p50' | 'p99' | 'max' | 'errors' | 'timeouts'>;
+
+/** Latency under load: the probes of P1 and M1, and the load generator's own figures for M1 (a soak). */
 export function latencyTable(rows: Row[]): string[] {
-  const shown = rows.filter((r) => r.probe || r.rssMB);
-  if (!shown.length) return [];
-  const line = (r: Row) => {
-    const [d, l] = r.probe ? [r.probe.docrest, r.probe.limit] : [r.docrest, r.limit];
+  const line = (r: Row, what: string, d: Latencies, l: Latencies, rss = '') =>
+    `| ${r.workload}, ${what} | ${f(d.p50, 2)} | ${f(d.p99, 2)} | ${f(d.max, 1)} | ${d.errors} | ${d.timeouts} | ${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.max, 1)} | ${rss} |`;
+  const lines = rows.flatMap((r) => {
     const rss = r.rssMB ? `${f(r.rssMB.before)} → ${r.rssMB.quarter === undefined ? '' : `${f(r.rssMB.quarter)} → `}${f(r.rssMB.after)}` : '';
-    return `| ${r.workload}${r.probe ? ', /ping probe' : ''} | ${f(d.p50, 2)} | ${f(d.p99, 2)} | ${f(d.max, 1)} | ${d.errors} | ${d.timeouts} | ${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.max, 1)} | ${rss} |`;
-  };
+    return [
+      ...(r.rssMB ? [line(r, 'load generator', r.docrest, r.limit, rss)] : []),
+      ...(r.probe ? [line(r, r.workload.startsWith('P') ? '/ping probe' : 'probes', r.probe.docrest, r.probe.limit)] : []),
+    ];
+  });
+  if (!lines.length) return [];
   return [
     '| latency under load | p50 ms | p99 ms | max ms | errors | timeouts | limit p50 / p99 / max ms | docrest RSS MB before → a quarter in → after |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...shown.map(line),
+    ...lines,
   ];
 }
 

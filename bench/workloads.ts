@@ -2,6 +2,7 @@
 // and M send a new value with every request (what users see), with the issue's targets beside them.
 import { AUTH, doc, filterPath, vdoc } from './data.ts';
 import type { RequestKind } from './load.ts';
+import type { ProbeRequest } from './probe.ts';
 import type { Row } from './table.ts';
 
 export interface Workload {
@@ -13,8 +14,8 @@ export interface Workload {
   connections?: number;
   /** docrest's answer to a sample of the first kind must be an array of this many documents */
   docs?: number;
-  /** a /ping latency probe runs beside the load */
-  probe?: boolean;
+  /** latency probes beside the load: one request of each kind every few ms from a client of its own */
+  probe?: ProbeRequest[];
   /** one long run instead of paired short ones, resident memory before and after */
   soak?: boolean;
   /** the issue's target, printed beside the result, not enforced */
@@ -26,6 +27,7 @@ const ratio = (min: number) => ({ text: `≥ ${min} × limit`, met: (r: Row) => 
 const rps = (min: number) => ({ text: `≥ ${min} req/s`, met: (r: Row) => r.docrest.rps >= min });
 
 export const PING: RequestKind = get(['/ping']);
+const PING_PROBE: ProbeRequest = { method: 'GET', path: '/ping' };
 
 /** Fixed requests on `bench` (1k doc()), `links` (1k linksDoc()) and `writes` (empty). */
 export function fixedWorkloads(ids: string[], jwt: string): Workload[] {
@@ -41,6 +43,8 @@ export function fixedWorkloads(ids: string[], jwt: string): Workload[] {
     { name: 'W5 PATCH $inc', kinds: [{ method: 'PATCH', paths: ids.slice(0, 100).map((id) => `/bench/${id}`), body: '{"$inc":{"qty":1}}' }] },
   ];
 }
+
+const PAGES = Array.from({ length: 20 }, (_, i) => String(i + 1));
 
 /** A new value per request on `v1k` (1k vdoc()), `v10k` (10k vdoc(), its ids) and `m1` (2k vdoc()). */
 export function varyingWorkloads(ids10k: string[]): Workload[] {
@@ -65,14 +69,23 @@ export function varyingWorkloads(ids10k: string[]): Workload[] {
       kinds: [
         { method: 'POST', paths: ['/m1'], body: JSON.stringify(vdoc(-1)), weight: 1 },
         { ...get([filterPath('m1', '{"n":{v}}')], 2000), weight: 1 },
-        { ...get(['/m1?pagesize=100&page={v}'], Array.from({ length: 20 }, (_, i) => String(i + 1))), weight: 4 },
+        { ...get(['/m1?pagesize=100&page={v}'], PAGES), weight: 4 },
         { ...PING, weight: 4 },
       ],
       connections: 256,
       soak: true,
+      // the latencies of requests on the load's 256 connections, as wrk reports them, fail Little's
+      // law on this VM even against the bare limit (table.ts notes): p99 is judged on the probes,
+      // each kind of request sent every 20 ms by a client of its own while the load runs
+      probe: [
+        { method: 'POST', path: '/m1', body: JSON.stringify(vdoc(-2)) },
+        { method: 'GET', path: filterPath('m1', '{"n":{v}}'), values: Array.from({ length: 2000 }, (_, i) => String((i * 7919) % 2000)) },
+        { method: 'GET', path: '/m1?pagesize=100&page={v}', values: PAGES },
+        PING_PROBE,
+      ],
       target: {
-        text: '0 timeouts, 0 errors, p99 < 250 ms, RSS < +10%',
-        met: (r) => r.docrest.timeouts === 0 && r.docrest.errors === 0 && r.docrest.p99 < 250 && !!r.rssMB && r.rssMB.after < 1.1 * r.rssMB.before,
+        text: '0 timeouts, 0 errors, p99 < 250 ms (probes), RSS < +10%',
+        met: (r) => r.docrest.timeouts === 0 && r.docrest.errors === 0 && !!r.probe && r.probe.docrest.p99 < 250 && !!r.rssMB && r.rssMB.after < 1.1 * r.rssMB.before,
       },
     },
   ];
@@ -94,7 +107,7 @@ export function sizedWorkloads(n: number): Workload[] {
       // an unindexed scan keeps a core busy: more connections than cores would only queue
       { name: 'V3 {"n":<v>} unindexed, 100k, 8 conns', kinds: [scan], connections: 8, docs: 1, target: rps(150) },
       {
-        name: 'P1 /ping while V3 runs, 8 conns', kinds: [scan], connections: 8, probe: true,
+        name: 'P1 /ping while V3 runs, 8 conns', kinds: [scan], connections: 8, probe: [PING_PROBE],
         target: { text: '/ping p50 < 5 ms, max < 50 ms', met: (r) => !!r.probe && r.probe.docrest.p50 < 5 && r.probe.docrest.max < 50 },
       },
     );
