@@ -31,10 +31,16 @@ export function inTurns<A extends unknown[]>(handle: (...args: A) => void): (...
       handle(...args);
       if (performance.now() >= end) break;
     }
-    if (head < queue.length) schedule();
-    else {
+    if (head === queue.length) {
       queue = [];
       head = 0;
+    } else {
+      // a queue that never empties (a constant overload) must not keep every slot it ever had
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      schedule();
     }
   };
   return (...args: A) => {
