@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import { GRIDFS_CHUNK_SIZE, type Bucket, type UploadOptions, type UploadStream } from '../types.ts';
 import { ObjectId } from '../values.ts';
 import { engineErrorOf } from './mapping.ts';
+import { afterCloseCallbacks } from './phase.ts';
 
 /** The driver's upload stream, its errors as EngineErrors. */
 class MongoUpload extends Writable implements UploadStream {
@@ -57,6 +58,7 @@ export class MongoBucket implements Bucket {
 
   async delete(id: unknown): Promise<boolean> {
     try {
+      await afterCloseCallbacks();
       await this.b.delete(id as ObjectId);
       return true;
     } catch (e) {
@@ -67,6 +69,7 @@ export class MongoBucket implements Bucket {
 
   async drop(): Promise<void> {
     try {
+      await afterCloseCallbacks();
       await this.b.drop();
     } catch (e) {
       if (/ns not found/i.test((e as Error).message)) return;

@@ -20,18 +20,10 @@ import {
 import { MongoBucket } from './bucket.ts';
 import { MongoSession, MongoSessions, type Probe } from './sessions.ts';
 import { MongoChangeStream } from './watch.ts';
+import { afterCloseCallbacks } from './phase.ts';
 
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
-
-// Operations start in the event loop's timers phase. The driver (7.9) can check a connection out
-// of its pool after the server closed it (its socket ended and destroyed in the poll phase) but
-// before the socket's close callback ran (the close phase); the command's write then waits for a
-// 'drain' that never comes, and the request hung forever. Requests are handled after the poll
-// phase (http/turns.ts), right in that window: test/engine/mongodb/reconnect.test.ts hung 3 times
-// out of 3. Close callbacks have all run before the next timers phase. The cost: up to 1 ms on an
-// idle server, none under load (an iteration then takes longer).
-const afterCloseCallbacks = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 async function run<T>(op: () => Promise<T>): Promise<T> {
   try {

@@ -15,6 +15,7 @@ import type { ClientSession, MongoClient } from 'mongodb';
 import { EngineError } from '../../errors.ts';
 import type { Session, SessionOption, TransactionStatus } from '../types.ts';
 import { engineErrorOf } from './mapping.ts';
+import { afterCloseCallbacks } from './phase.ts';
 
 const NO_SUCH_TRANSACTION = 251;
 // MongoDB's logical session timeout: an idle session is forgotten after it
@@ -109,6 +110,7 @@ export class MongoSessions {
   async commit(sid: string, n: number): Promise<void> {
     const h = this.inProgress(sid, n);
     try {
+      await afterCloseCallbacks();
       await h.driver.commitTransaction();
       h.status = 'COMMITTED';
     } catch (e) {
@@ -123,6 +125,7 @@ export class MongoSessions {
     const h = this.inProgress(sid, n);
     h.status = 'ABORTED';
     try {
+      await afterCloseCallbacks();
       await h.driver.abortTransaction();
     } catch (e) {
       throw engineErrorOf(e);
