@@ -15,6 +15,7 @@ import { ROWS, WritesLost, type Columns } from './columns.ts';
 import { matchAll, matcherFor, predicateFor } from './compiled-filters.ts';
 import type { CollectionInfo, Store } from './store.ts';
 import { timeLimitExceeded } from './time-limit.ts';
+import { STEP, skipKeys } from './deep-page.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
 export interface Hit {
@@ -115,6 +116,12 @@ export class Scanner {
       const found = await this.viaIndex(info, filter, filterKey, opts, idDir, p, deadline, countOnly);
       engineMetrics.documentsScanned('index', typeof found === 'number' ? found : found.length);
       return found;
+    }
+    if (p.kind === 'table' && empty && idDir !== undefined && !countOnly && (opts.skip ?? 0) > STEP) {
+      const after = await skipKeys(this.store, info.table, p.dir, opts.skip!, deadline);
+      // read in the same step as the walk's last check that the collection did not change
+      if (after === null) return [];
+      if (after) return this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, opts.limit && opts.limit > 0 ? opts.limit : Infinity, this.store.docVersion(info.table), after);
     }
     if (p.kind !== 'table' || (empty && (idDir !== undefined || countOnly))) {
       const hits = this.run(info, filter, opts);
@@ -349,12 +356,16 @@ export class Scanner {
   }
 
   /**
-   * A page of the collection in _id order. The keys come first: a cached document of an unchanged
-   * table needs no read, which saves a Buffer per row (pages of a collection that inserts keep
-   * changing miss the result cache, not the document cache).
+   * A page of the collection in _id order, after `skip` keys or after the key `after` (a deep
+   * page, deep-page.ts). The keys come first: a cached document of an unchanged table needs no
+   * read, which saves a Buffer per row (pages of a collection that inserts keep changing miss the
+   * result cache, not the document cache).
    */
-  private page(info: CollectionInfo, order: string, skip: number, limit: number, stamp: number): Hit[] {
-    const keys = this.sql(info, `SELECT rowid, k FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`).all(limit === Infinity ? -1 : limit, skip) as Array<[number, Buffer]>;
+  private page(info: CollectionInfo, order: string, skip: number, limit: number, stamp: number, after?: Buffer): Hit[] {
+    const n = limit === Infinity ? -1 : limit;
+    const keys = (after
+      ? this.sql(info, `SELECT rowid, k FROM $T WHERE k ${order === 'ASC' ? '>' : '<'} ? ORDER BY k ${order} LIMIT ?`).all(after, n)
+      : this.sql(info, `SELECT rowid, k FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`).all(n, skip)) as Array<[number, Buffer]>;
     let get: ReturnType<Scanner['sql']> | undefined;
     const hits: Hit[] = [];
     for (const [rowid, k] of keys) {
