@@ -121,7 +121,11 @@ export class Scanner {
       const after = await skipKeys(this.store, info.table, p.dir, opts.skip!, deadline);
       // read in the same step as the walk's last check that the collection did not change
       if (after === null) return [];
-      if (after) return this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, opts.limit && opts.limit > 0 ? opts.limit : Infinity, this.store.docVersion(info.table), after);
+      if (after) {
+        const hits = this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, opts.limit && opts.limit > 0 ? opts.limit : Infinity, this.store.docVersion(info.table), after);
+        engineMetrics.documentsScanned('collection', hits.length);
+        return hits;
+      }
     }
     if (p.kind !== 'table' || (empty && (idDir !== undefined || countOnly))) {
       const hits = this.run(info, filter, opts);
