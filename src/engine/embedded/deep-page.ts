@@ -10,8 +10,11 @@ import { Pace } from './slices.ts';
 /** keys skipped per step: ~1 ms of SQLite's walk on this VM (0.06 µs a key) */
 export const STEP = 20_000;
 
-/** What precedes the page: the last key skipped, `null` past the collection's end, `undefined` when it changed. */
-export async function skipKeys(store: Store, table: string, dir: 1 | -1, skip: number, deadline: number): Promise<Buffer | null | undefined> {
+/**
+ * What precedes the page: the last key skipped (`null` past the collection's end) and the
+ * collection's version the walk saw; `undefined` when it changed meanwhile.
+ */
+export async function skipKeys(store: Store, table: string, dir: 1 | -1, skip: number, deadline: number): Promise<{ after: Buffer | null; version: number } | undefined> {
   const order = dir === 1 ? 'ASC' : 'DESC';
   const first = store.prepared(`SELECT k FROM ${table} ORDER BY k ${order} LIMIT 1 OFFSET ?`).pluck();
   const next = store.prepared(`SELECT k FROM ${table} WHERE k ${dir === 1 ? '>' : '<'} ? ORDER BY k ${order} LIMIT 1 OFFSET ?`).pluck();
@@ -21,11 +24,11 @@ export async function skipKeys(store: Store, table: string, dir: 1 | -1, skip: n
   for (let left = skip; left > 0;) {
     const n = Math.min(left, STEP);
     const k = (last === undefined ? first.get(n - 1) : next.get(last, n - 1)) as Buffer | undefined;
-    if (k === undefined) return null;
+    if (k === undefined) return { after: null, version };
     last = k;
     left -= n;
     await pace.next();
     if (store.version(table) !== version) return undefined;
   }
-  return last ?? null;
+  return { after: last ?? null, version };
 }

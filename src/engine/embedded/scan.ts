@@ -118,11 +118,11 @@ export class Scanner {
       return found;
     }
     if (p.kind === 'table' && empty && idDir !== undefined && !countOnly && (opts.skip ?? 0) > STEP) {
-      const after = await skipKeys(this.store, info.table, p.dir, opts.skip!, deadline);
-      // read in the same step as the walk's last check that the collection did not change
-      if (after === null) return [];
-      if (after) {
-        const hits = this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, opts.limit && opts.limit > 0 ? opts.limit : Infinity, this.store.docVersion(info.table), after);
+      const walked = await skipKeys(this.store, info.table, p.dir, opts.skip!, deadline);
+      // the page is read in the same step as this check that the collection is as the walk saw it
+      if (walked && this.store.version(info.table) === walked.version) {
+        if (walked.after === null) return [];
+        const hits = this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, opts.limit && opts.limit > 0 ? opts.limit : Infinity, this.store.docVersion(info.table), walked.after);
         engineMetrics.documentsScanned('collection', hits.length);
         return hits;
       }
