@@ -184,6 +184,8 @@ async function compare(server: ChildProcess, w: Workload, afterDocrest?: () => v
       if (w.soak) rssMB = { before, quarter, after: workerRss(pid) };
       await settle(server);
       theirs.push(await run(limitUrl, w, limit.pid!, seconds));
+      // docrest idled through the limit's run: what it kept of the load's memory
+      if (rssMB) rssMB.idle = workerRss(pid);
     }
   } finally {
     limit.kill();
@@ -202,7 +204,7 @@ async function compare(server: ChildProcess, w: Workload, afterDocrest?: () => v
   if (w.target) Object.assign(row, { target: w.target.text, met: w.target.met(row) });
   const d = row.docrest;
   const p = row.probe?.docrest;
-  const extra = (p ? `, probes p50 ${f(p.p50, 2)} p99 ${f(p.p99, 1)} max ${f(p.max, 1)} ms` : '') + (row.rssMB ? `, RSS ${f(row.rssMB.before)} → ${f(row.rssMB.after)} MB` : '');
+  const extra = (p ? `, probes p50 ${f(p.p50, 2)} p99 ${f(p.p99, 1)} max ${f(p.max, 1)} ms` : '') + (row.rssMB ? `, RSS ${[row.rssMB.before, row.rssMB.quarter, row.rssMB.after, row.rssMB.idle].map((x) => f(x)).join(' → ')} MB` : '');
   const met = row.target ? ` [${row.met ? 'met' : 'missed'}: ${row.target}]` : '';
   console.log(`${w.name.padEnd(38)} ${f(d.rps).padStart(7)} req/s p99 ${f(d.p99, 1).padStart(6)} ms ${d.errors} err ${f(d.cpuUs).padStart(5)} µs CPU/req (limit ${f(row.limit.rps)} req/s, ${f(row.limit.cpuUs)} µs)${extra}${met}`);
   return row;

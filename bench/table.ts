@@ -13,8 +13,8 @@ export interface Row {
   ratio: number;
   /** latencies of the probes sent beside the load (workloads.ts) */
   probe?: { docrest: ProbeResult; limit: ProbeResult };
-  /** resident memory of docrest before and after the run */
-  rssMB?: { before: number; quarter?: number; after: number };
+  /** resident memory of docrest before, a quarter into and after the run, and after it idled through the limit's run */
+  rssMB?: { before: number; quarter?: number; after: number; idle?: number };
   target?: string;
   met?: boolean;
   /** paired runs measured, when the workload's time cap cut them short */
@@ -39,7 +39,7 @@ export function latencyTable(rows: Row[]): string[] {
   const line = (r: Row, what: string, d: Latencies, l: Latencies, rss = '') =>
     `| ${r.workload}, ${what} | ${f(d.p50, 2)} | ${f(d.p99, 2)} | ${f(d.max, 1)} | ${d.errors} | ${d.timeouts} | ${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.max, 1)} | ${rss} |`;
   const lines = rows.flatMap((r) => {
-    const rss = r.rssMB ? `${f(r.rssMB.before)} → ${r.rssMB.quarter === undefined ? '' : `${f(r.rssMB.quarter)} → `}${f(r.rssMB.after)}` : '';
+    const rss = r.rssMB ? [r.rssMB.before, r.rssMB.quarter, r.rssMB.after, r.rssMB.idle].filter((x) => x !== undefined).map((x) => f(x)).join(' → ') : '';
     return [
       ...(r.rssMB ? [line(r, 'load generator', r.docrest, r.limit, rss)] : []),
       ...(r.probe ? [line(r, r.workload.startsWith('P') ? '/ping probe' : 'probes', r.probe.docrest, r.probe.limit)] : []),
@@ -47,7 +47,7 @@ export function latencyTable(rows: Row[]): string[] {
   });
   if (!lines.length) return [];
   return [
-    '| latency under load | p50 ms | p99 ms | max ms | errors | timeouts | limit p50 / p99 / max ms | docrest RSS MB before → a quarter in → after |',
+    '| latency under load | p50 ms | p99 ms | max ms | errors | timeouts | limit p50 / p99 / max ms | docrest RSS MB before → a quarter in → after → idle |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...lines,
   ];

@@ -10,6 +10,7 @@ const { ConfigError, applyCliArgs, getNumber, getString, loadConfig, maskSecrets
 const { keyWarnings, renderAnnotated } = await import('./config/key-check.ts');
 const { adoptSharedKey, isWorker, reportListening, runPrimary } = await import('./cluster.ts');
 const { pluginNames } = await import('./plugins/load.ts');
+const { startMemoryRelease } = await import('./memory-release.ts');
 
 const VERSION = '0.1.0';
 
@@ -43,7 +44,9 @@ async function main(): Promise<number> {
   const name = getString(section(cfg, 'core'), 'name', 'default');
   running.log.info(`docrest ${VERSION} (${name}) listening on ${running.urls.join(', ')} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
   if (isWorker()) reportListening();
+  const stopRelease = startMemoryRelease(running.settings.memoryRelease);
   const stop = async () => {
+    stopRelease();
     await running.close();
     process.exit(0);
   };

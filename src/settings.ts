@@ -1,6 +1,7 @@
 import { ConfigError, effectiveMaxBodySize, getBool, getMap, getNumber, getString, section, type Config, type ConfigTree } from './config/load.ts';
 import { adminUiFrom, type AdminUiSettings } from './admin/settings.ts';
 import { csvLoaderFrom, proxiesFrom, staticResourcesFrom, type CsvLoaderSettings, type ProxySettings, type StaticResourceSettings } from './services/config.ts';
+import type { MemoryReleaseSettings } from './memory-release.ts';
 
 // Typed settings: the one place that reads the configuration tree (RESTHeart keys + docrest's own
 // `cors` and `docrest` sections). Stages receive Settings, never the raw tree.
@@ -62,6 +63,8 @@ export interface Settings {
   transactionLifetimeMs: number;
   /** docrest.change-streams (README, Change streams) */
   changeStreams: ChangeStreamSettings;
+  /** docrest.memory-release: when an idle server gives memory back (memory-release.ts) */
+  memoryRelease: MemoryReleaseSettings;
   maxPagesize: number;
   etagPolicy: { db: EtagPolicy; coll: EtagPolicy; doc: EtagPolicy };
   filterBlacklist: string[] | null;
@@ -166,6 +169,13 @@ function changeStreamSettings(s: Tree): ChangeStreamSettings {
   };
 }
 
+function memoryReleaseSettings(s: Tree): MemoryReleaseSettings {
+  return {
+    idleMs: Math.max(0, num(s, 'idle-seconds', 3)) * 1000,
+    minGrowthBytes: Math.max(0, num(s, 'min-growth', 33_554_432)),
+  };
+}
+
 export function settingsFrom(cfg: Config): Settings {
   const sec = (name: string) => section(cfg, name);
   const listener = sec('http-listener');
@@ -187,6 +197,7 @@ export function settingsFrom(cfg: Config): Settings {
     workers: Math.max(1, Math.floor(num(docrest, 'workers', 1))),
     transactionLifetimeMs: Math.max(0.001, num(docrest, 'transaction-lifetime-limit', 60)) * 1000,
     changeStreams: changeStreamSettings(getMap(docrest, 'change-streams', {} as Tree)),
+    memoryRelease: memoryReleaseSettings(getMap(docrest, 'memory-release', {} as Tree)),
     connectionString: explicitConnectionString(sec('mclient'), docrest),
     maxBodySize: effectiveMaxBodySize(cfg),
     maxFileSize: num(docrest, 'max-file-size', 4_294_967_296) > 0 ? num(docrest, 'max-file-size', 4_294_967_296) : Number.MAX_SAFE_INTEGER,

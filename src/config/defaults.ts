@@ -313,6 +313,11 @@ docrest:
     client-buffer: 4_194_304
     # seconds between SSE heartbeat comments (and WebSocket pings)
     heartbeat: 15
+  # an idle server gives memory back (README, Memory): one full garbage collection, tens to a few
+  # hundred ms, after idle-seconds without work (0 = never) once the resident set grew by min-growth bytes
+  memory-release:
+    idle-seconds: 3
+    min-growth: 33_554_432
   # the admin web UI (README, Admin UI): static files; it logs in like any client
   admin-ui:
     enabled: true

@@ -179,4 +179,5 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
     'docrest.change-streams.heartbeat',
   ]),
   g(O, 'README, Admin UI', ['docrest.admin-ui.enabled', 'docrest.admin-ui.uri']),
+  g(O, 'README, Memory', ['docrest.memory-release.idle-seconds', 'docrest.memory-release.min-growth']),
 ];

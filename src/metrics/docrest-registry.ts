@@ -18,6 +18,9 @@ let events = 0;
 const scanned = { collection: 0, index: 0 };
 let cacheHits = 0;
 let cacheMisses = 0;
+let releases = 0;
+let releasedBytes = 0;
+let releaseSeconds = 0;
 
 /** Change streams (API.md §12): call from the stream endpoints and the change-event fan-out. */
 export const changeStreamMetrics = {
@@ -52,6 +55,15 @@ export const engineMetrics = {
   },
   resultCacheMiss(): void {
     cacheMisses++;
+  },
+};
+
+/** The idle-time memory release (memory-release.ts). */
+export const memoryMetrics = {
+  released(bytes: number, ms: number): void {
+    releases++;
+    releasedBytes += Math.max(0, bytes);
+    releaseSeconds += ms / 1000;
   },
 };
 
@@ -92,6 +104,9 @@ function docrestRegistry(): Registry {
   byLabel('docrest_engine_documents_scanned_total', 'documents the embedded engine judged for queries, by plan', 'plan', scanned, 'counter', reg);
   single('docrest_engine_result_cache_hits_total', 'embedded-engine queries answered from the result cache', () => cacheHits, reg);
   single('docrest_engine_result_cache_misses_total', 'embedded-engine queries that ran', () => cacheMisses, reg);
+  single('docrest_memory_releases_total', 'full collections run to give memory back once the server was idle', () => releases, reg);
+  single('docrest_memory_released_bytes_total', 'resident memory given back by those collections', () => releasedBytes, reg);
+  single('docrest_memory_release_seconds_total', 'time the event loop spent in those collections', () => releaseSeconds, reg);
   registry = reg;
   return reg;
 }

@@ -1,0 +1,70 @@
+// docrest.memory-release: a server that goes idle after work gives memory back with one full
+// collection, counted in /metrics/docrest; with idle-seconds 0 it never does. The size of what is
+// given back depends on the machine, so these tests assert that the release runs (or not) and that
+// the server keeps answering, not how many bytes it frees.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { call, spawnServer, type ChildServer } from './helpers/server.ts';
+import { parseText, samples, valueOf } from './metrics/prometheus-text.ts';
+
+async function releases(srv: ChildServer): Promise<{ count: number; bytes: number; seconds: number }> {
+  const r = await call(srv, 'GET', '/metrics/docrest');
+  assert.equal(r.status, 200, r.text);
+  const all = samples(parseText(r.text));
+  return {
+    count: valueOf(all, 'docrest_memory_releases_total')!,
+    bytes: valueOf(all, 'docrest_memory_released_bytes_total')!,
+    seconds: valueOf(all, 'docrest_memory_release_seconds_total')!,
+  };
+}
+
+/** Work that leaves garbage behind: documents written and read back. */
+async function work(srv: ChildServer): Promise<void> {
+  assert.equal((await call(srv, 'PUT', '/mem')).status, 201);
+  const docs = Array.from({ length: 500 }, (_, i) => ({ i, text: 'x'.repeat(1000) }));
+  for (let round = 0; round < 4; round++) {
+    assert.equal((await call(srv, 'POST', '/mem', { body: docs })).status, 200);
+    assert.equal((await call(srv, 'GET', '/mem?pagesize=1000')).status, 200);
+  }
+}
+
+async function withServer(rho: string, body: (srv: ChildServer) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'docrest-memory-'));
+  const srv = await spawnServer({ dataDir, rho });
+  try {
+    await body(srv);
+  } finally {
+    srv.child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+describe('memory release when idle', () => {
+  test('an idle server runs the release once it has grown, and keeps answering', async () => {
+    await withServer('/docrest/memory-release/idle-seconds->1;/docrest/memory-release/min-growth->1', async (srv) => {
+      await work(srv);
+      // scraping /metrics is work too: ask rarely, and allow a loaded CI machine its time
+      let seen = { count: 0, bytes: 0, seconds: 0 };
+      for (let i = 0; i < 15 && seen.count === 0; i++) {
+        await sleep(3000);
+        seen = await releases(srv);
+      }
+      assert.ok(seen.count >= 1, 'no release within 45 s');
+      assert.ok(seen.seconds > 0);
+      assert.ok(seen.bytes >= 0);
+      assert.equal((await call(srv, 'GET', '/mem/_size')).json()._size, 2000);
+    });
+  });
+
+  test('idle-seconds 0 turns it off', async () => {
+    await withServer('/docrest/memory-release/idle-seconds->0;/docrest/memory-release/min-growth->1', async (srv) => {
+      await work(srv);
+      await sleep(3000);
+      assert.deepEqual(await releases(srv), { count: 0, bytes: 0, seconds: 0 });
+    });
+  });
+});
