@@ -33,6 +33,9 @@ const MAX_RESULT_BYTES = 32 * 1024 * 1024;
 /** queries seen between two halvings of the result cache's request counts */
 const RESULTS_WINDOW = 4096;
 
+/** A row's entry: its table and its _id key in lower-case hex (table names hold no '/'). */
+const idOf = (table: string, hexKey: string) => `${table}/${hexKey}`;
+
 export class DocCache {
   private readonly docs = new Map<string, Parsed>();
   /** once the cache has been full, it admits only documents asked for before */
@@ -41,14 +44,24 @@ export class DocCache {
 
   /** The cache key, counted as one request for it. */
   private asked(table: string, key: Buffer): string {
-    const id = table + key.toString('latin1');
+    const id = idOf(table, key.toString('hex'));
     this.sketch.increment(hashString(id));
     return id;
   }
 
   /** The entry, when its table has not changed since it was read: no need to read the row. */
   current(table: string, key: Buffer, stamp: number): Parsed | undefined {
-    const hit = this.docs.get(this.asked(table, key));
+    return this.currentHex(table, key.toString('hex'), stamp);
+  }
+
+  /**
+   * current() for a key read as `lower(hex(k))`: a string costs the reader far less than the Buffer
+   * of a BLOB (a page of 100 keys: 29 vs 150–230 µs in better-sqlite3 on this VM).
+   */
+  currentHex(table: string, hexKey: string, stamp: number): Parsed | undefined {
+    const id = idOf(table, hexKey);
+    this.sketch.increment(hashString(id));
+    const hit = this.docs.get(id);
     return hit !== undefined && hit.stamp === stamp ? hit : undefined;
   }
 
@@ -74,7 +87,7 @@ export class DocCache {
    * holding the same bytes, else this one, kept as set() keeps it.
    */
   adopt(table: string, key: Buffer, parsed: Parsed, stamp: number): Parsed {
-    const hit = this.holding(table + key.toString('latin1'), parsed.bytes, stamp, parsed.rowid);
+    const hit = this.holding(idOf(table, key.toString('hex')), parsed.bytes, stamp, parsed.rowid);
     if (hit) return hit;
     parsed.stamp = stamp;
     this.set(table, key, parsed);
@@ -86,7 +99,7 @@ export class DocCache {
    * its oldest tenth at once (one Map walk per thousand admissions, not one per admission).
    */
   set(table: string, key: Buffer, parsed: Parsed): void {
-    const id = table + key.toString('latin1');
+    const id = idOf(table, key.toString('hex'));
     if (this.full && this.sketch.frequency(hashString(id)) < 2) return;
     if (this.docs.size >= MAX_DOCS) {
       this.full = true;
@@ -100,7 +113,7 @@ export class DocCache {
   }
 
   delete(table: string, key: Buffer): void {
-    this.docs.delete(table + key.toString('latin1'));
+    this.docs.delete(idOf(table, key.toString('hex')));
   }
 
   clear(): void {

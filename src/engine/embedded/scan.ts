@@ -367,20 +367,23 @@ export class Scanner {
    */
   private page(info: CollectionInfo, order: string, skip: number, limit: number, stamp: number, after?: Buffer): Hit[] {
     const n = limit === Infinity ? -1 : limit;
+    // keys as hex text: a string per row costs far less than a Buffer per row (doc-cache.ts currentHex)
     const keys = (after
-      ? this.sql(info, `SELECT rowid, k FROM $T WHERE k ${order === 'ASC' ? '>' : '<'} ? ORDER BY k ${order} LIMIT ?`).all(after, n)
-      : this.sql(info, `SELECT rowid, k FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`).all(n, skip)) as Array<[number, Buffer]>;
+      ? this.sql(info, `SELECT rowid, lower(hex(k)) FROM $T WHERE k ${order === 'ASC' ? '>' : '<'} ? ORDER BY k ${order} LIMIT ?`).all(after, n)
+      : this.sql(info, `SELECT rowid, lower(hex(k)) FROM $T ORDER BY k ${order} LIMIT ? OFFSET ?`).all(n, skip)) as Array<[number, string]>;
     let get: ReturnType<Scanner['sql']> | undefined;
     const hits: Hit[] = [];
-    for (const [rowid, k] of keys) {
-      let parsed = this.docs.current(info.table, k, stamp);
-      if (parsed?.rowid !== rowid) {
-        get ??= this.sql(info, 'SELECT doc FROM $T WHERE rowid = ?');
-        const row = get.get(rowid) as [Buffer] | undefined;
-        if (!row) continue;
-        parsed = this.parse(info, rowid, k, row[0], stamp);
+    for (const [rowid, hexKey] of keys) {
+      let parsed = this.docs.currentHex(info.table, hexKey, stamp);
+      if (parsed?.rowid === rowid) {
+        hits.push({ k: Buffer.from(hexKey, 'hex'), rowid, parsed });
+        continue;
       }
-      hits.push({ k, rowid, parsed });
+      get ??= this.sql(info, 'SELECT k, doc FROM $T WHERE rowid = ?');
+      const row = get.get(rowid) as [Buffer, Buffer] | undefined;
+      if (!row) continue;
+      parsed = this.parse(info, rowid, row[0], row[1], stamp);
+      hits.push({ k: row[0], rowid, parsed });
     }
     return hits;
   }
