@@ -1,7 +1,7 @@
 // Request bodies of the MongoDB API (API.md §3.1): content types, relaxed JSON, form fields.
 import { HttpError, badRequest } from '../errors.ts';
 import { isPlainObject, type Document } from '../engine/values.ts';
-import { JsonSyntaxError, parseJson } from '../json/parse.ts';
+import { JsonSyntaxError, parseJson, parseJsonInSlices } from '../json/parse.ts';
 import { urlencodedForm } from './forms.ts';
 
 export interface Body {
@@ -22,16 +22,42 @@ function parseJsonBody(text: string): unknown {
   try {
     return parseJson(text);
   } catch (e) {
-    if (e instanceof JsonSyntaxError) throw badRequest(`Invalid JSON. ${e.message}`);
-    throw e;
+    throw invalidJson(e);
   }
+}
+
+function invalidJson(e: unknown): unknown {
+  return e instanceof JsonSyntaxError ? badRequest(`Invalid JSON. ${e.message}`) : e;
+}
+
+const isJson = (ct: string) => ct === '' || ct.startsWith('application/json') || ct.startsWith('application/hal+json');
+
+/** JSON bodies from this size on are parsed in slices (parseBodyInSlices) */
+export const LARGE_BODY = 256 * 1024;
+
+/**
+ * parseBody for a large JSON body, parsed a slice at a time (parseJsonInSlices); undefined for any
+ * other body, which parseBody reads when it is asked for.
+ */
+export async function parseBodyInSlices(raw: Buffer | undefined, contentType: string | undefined, giveWay: () => Promise<unknown>, sliceMs: number): Promise<Body | undefined> {
+  const ct = (contentType ?? '').toLowerCase();
+  if (!raw || raw.length < LARGE_BODY || !isJson(ct)) return undefined;
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return { value: undefined };
+  let value: unknown;
+  try {
+    value = await parseJsonInSlices(text, giveWay, sliceMs);
+  } catch (e) {
+    throw invalidJson(e);
+  }
+  return checked(value);
 }
 
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): Body {
   const ct = (contentType ?? '').toLowerCase();
   const text = raw && raw.length ? raw.toString('utf8') : '';
   let value: unknown;
-  if (ct === '' || ct.startsWith('application/json') || ct.startsWith('application/hal+json')) {
+  if (isJson(ct)) {
     if (text.trim() === '') return { value: undefined };
     value = parseJsonBody(text);
   } else if (ct.startsWith('application/x-www-form-urlencoded')) {
@@ -43,6 +69,11 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
   } else {
     throw new HttpError(415, 'Content-Type must be either: application/json or application/hal+json');
   }
+  return checked(value);
+}
+
+/** An object or an array of objects, as the API takes them. */
+function checked(value: unknown): Body {
   if (Array.isArray(value)) {
     if (!value.every(isPlainObject)) throw badRequest('request data must be either a json object or an array of objects');
     return { value: value as Document[] };

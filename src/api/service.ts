@@ -1,11 +1,12 @@
 // The MongoDB API service: turns an HTTP request into a typed MongoRequest (parse), then runs it
 // (handle) by resource type and method.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/types.ts';
 import { HttpError, notImplemented } from '../errors.ts';
 import type { Settings } from '../settings.ts';
-import { parseBody } from './body.ts';
+import { LARGE_BODY, parseBody, parseBodyInSlices } from './body.ts';
 import type { ApiResponse, Handler, MongoRequest } from './context.ts';
 import { getAggregation } from './handlers/aggregations.ts';
 import { postBulk, patchBulk, deleteBulk } from './handlers/bulk.ts';
@@ -44,6 +45,8 @@ export interface HttpInput {
 
 /** Multipart uploads to these stream; every other body is read whole first (JSON body limit). */
 const UPLOAD_TYPES = new Set<ResourceType>(['FILES_BUCKET', 'FILE']);
+/** how long parsing a large body holds the event loop before other requests get a turn, in ms */
+const BODY_SLICE_MS = 2;
 
 async function postCollection(req: MongoRequest): Promise<ApiResponse> {
   const body = req.body().value;
@@ -149,11 +152,23 @@ export class MongoService {
    * (ACL predicates may read the body); undefined when there is nothing to wait for.
    */
   prepare(req: MongoRequest, input: HttpInput): Promise<void> | undefined {
-    if (req.error || input.rawBody === undefined || !isMultipart(input.headers['content-type'])) return undefined;
-    return multipartForm(input.rawBody, input.headers, this.settings.maxBodySize).then((value) => {
-      req.body = () => ({ value });
+    if (req.error || input.rawBody === undefined) return undefined;
+    if (isMultipart(input.headers['content-type'])) {
+      return multipartForm(input.rawBody, input.headers, this.settings.maxBodySize).then((value) => {
+        req.body = () => ({ value });
+      }, (e: unknown) => {
+        req.error = e as HttpError;
+      });
+    }
+    // a large JSON body is parsed here, a slice at a time; its error is still raised only when the
+    // handler asks for the body, as a small body's is
+    if (input.rawBody.length < LARGE_BODY) return undefined;
+    return parseBodyInSlices(input.rawBody, input.headers['content-type'], nextTurn, BODY_SLICE_MS).then((body) => {
+      if (body) req.body = () => body;
     }, (e: unknown) => {
-      req.error = e as HttpError;
+      req.body = () => {
+        throw e;
+      };
     });
   }
 

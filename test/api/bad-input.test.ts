@@ -193,3 +193,36 @@ describe('bad input: body size limit (docrest.max-body-size = 100)', () => {
     { name: 'a body under the limit is accepted', method: 'POST', path: '/c', body: { _id: 'small' }, status: 201 },
   ]);
 });
+
+// Bodies from 256 KB on are parsed a slice at a time (api/body.ts): the same answers as a small body's.
+describe('bad input: large bodies', () => {
+  const doc = (i: number) => ({ _id: `big${i}`, text: 'x'.repeat(500) });
+  const bulk = Array.from({ length: 600 }, (_, i) => doc(i));
+  const bulkText = JSON.stringify(bulk);
+  assert.ok(bulkText.length > 256 * 1024);
+  scenarios({ setup: seed }, [
+    {
+      name: 'a malformed large bulk POST → 400 Invalid JSON.',
+      method: 'POST', path: '/c', body: bulkText.slice(0, -2), status: 400,
+      check: (r) => assert.ok(errorShape(r, 400).message.startsWith('Invalid JSON.')),
+    },
+    unchanged('a malformed large bulk POST (nothing inserted)'),
+    {
+      name: 'a large array with a value that is not an object → 400',
+      method: 'POST', path: '/c', body: JSON.stringify([...bulk, 1]), status: 400,
+      check: exactError(400, 'Bad Request', 'request data must be either a json object or an array of objects'),
+    },
+    unchanged('a large array with a non-object'),
+    {
+      name: 'a large bulk POST inserts every document',
+      method: 'POST', path: '/c', body: bulkText, status: 200,
+      check: (r) => assert.equal(r.json().inserted, 600),
+    },
+    { name: 'the last of them reads back', method: 'GET', path: '/c/big599?keys=%7B%22_etag%22%3A0%7D', status: 200, expectBody: doc(599) },
+    {
+      name: 'a large single document → 201',
+      method: 'POST', path: '/c', body: JSON.stringify({ _id: 'one', text: 'y'.repeat(300_000) }), status: 201,
+    },
+    { name: 'it reads back whole', method: 'GET', path: '/c/one?keys=%7B%22text%22%3A1%7D', status: 200, check: (r) => assert.equal(r.json().text.length, 300_000) },
+  ]);
+});
