@@ -22,6 +22,8 @@ const RUNS = quick ? 1 : 3;
 const SECONDS = quick ? 3 : 4;
 // M1's one run: long enough to see memory grow, and (beyond the 10 s timeout) timeouts
 const SOAK_SECONDS = quick ? 15 : 60;
+/** idle time before the memory at rest is read: past docrest.memory-release.idle-seconds (30) */
+const REST_S = 40;
 // a request unanswered this long counts as a timeout (wrk's default of 2 s is shorter than a slow scan)
 const TIMEOUT_S = 10;
 // no further paired runs of a workload once this much time went to it: a slow server stays bounded
@@ -252,7 +254,12 @@ async function main(): Promise<void> {
       await load(`eq${n}`, n, vdoc);
       console.log(`loaded ${n} documents in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       await settle(server);
-      for (const w of ws) rows.push(await compare(server, w, w.name.startsWith('W6') ? () => (memory[w.name] = workerRss(pid)) : undefined));
+      for (const w of ws) rows.push(await compare(server, w, w.name.startsWith('W6') ? () => (memory[`after ${w.name}`] = workerRss(pid)) : undefined));
+    }
+    // at rest: an idle server gives back what the load made it take (src/memory-release.ts)
+    if (SIZES.some((n) => sizedWorkloads(n).some(selected))) {
+      await sleep(REST_S * 1000);
+      memory[`at rest, ${REST_S} s after the last workload, ${Math.max(...SIZES).toLocaleString('en')} documents stored`] = workerRss(pid);
     }
   } catch (e) {
     // what was measured so far is still reported, as a partial run

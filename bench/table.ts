@@ -58,7 +58,7 @@ const inFlight = (m: Measured) => (Number.isFinite(m.mean) ? (m.mean / 1000) * m
 
 export function notes(rows: Row[], memory: Record<string, number>): string[] {
   return [
-    ...Object.entries(memory).map(([w, mb]) => `Resident memory of the docrest process after ${w}: ${f(mb)} MB.`),
+    ...Object.entries(memory).map(([w, mb]) => `Resident memory of the docrest process ${w}: ${f(mb)} MB.`),
     ...rows.filter((r) => r.runs !== undefined).map((r) => `${r.workload}: ${r.runs} paired run(s), cut short by the workload's time cap.`),
     ...rows.filter((r) => inFlight(r.docrest) > 1.2 * r.connections).map((r) =>
       `${r.workload}: the load generator's latencies do not hold (mean ${f(r.docrest.mean, 1)} ms × ${f(r.docrest.rps)} req/s = ${f(inFlight(r.docrest))} requests in flight on ${r.connections} connections), so its percentiles are not the waits of requests on those connections; read them with care.`),

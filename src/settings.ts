@@ -171,7 +171,7 @@ function changeStreamSettings(s: Tree): ChangeStreamSettings {
 
 function memoryReleaseSettings(s: Tree): MemoryReleaseSettings {
   return {
-    idleMs: Math.max(0, num(s, 'idle-seconds', 3)) * 1000,
+    idleMs: Math.max(0, num(s, 'idle-seconds', 30)) * 1000,
     minGrowthBytes: Math.max(0, num(s, 'min-growth', 33_554_432)),
   };
 }

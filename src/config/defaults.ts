@@ -316,7 +316,7 @@ docrest:
   # an idle server gives memory back (README, Memory): one full garbage collection, tens to a few
   # hundred ms, after idle-seconds without work (0 = never) once the resident set grew by min-growth bytes
   memory-release:
-    idle-seconds: 3
+    idle-seconds: 30
     min-growth: 33_554_432
   # the admin web UI (README, Admin UI): static files; it logs in like any client
   admin-ui:

@@ -108,7 +108,7 @@ test('defaults: docrest sections cors and docrest', () => {
   assert.equal(cors['vary-origin'], true);
   assert.deepEqual(section(cfg, 'docrest'), { 'data-dir': './data', 'max-body-size': 16777216, 'max-file-size': 4294967296, workers: 1, 'default-time-limit': 30000, 'transaction-lifetime-limit': 60,
     'change-streams': { 'log-retention': 86400, 'log-max-entries': 1000000, 'client-buffer': 4194304, heartbeat: 15 },
-    'memory-release': { 'idle-seconds': 3, 'min-growth': 33554432 },
+    'memory-release': { 'idle-seconds': 30, 'min-growth': 33554432 },
     'admin-ui': { enabled: true, uri: '/_admin' },
   });
   assert.equal(effectiveMaxBodySize(cfg), 16777216);
@@ -218,7 +218,7 @@ test('order: file < override file < RHO < command line', () => {
   assert.equal(lookup(cfg, '/http-listener/port'), 3);
   assert.deepEqual(section(cfg, 'docrest'), { 'data-dir': '/tmp/d', 'max-body-size': 16777216, 'max-file-size': 4294967296, workers: 4, 'default-time-limit': 30000, 'transaction-lifetime-limit': 60,
     'change-streams': { 'log-retention': 86400, 'log-max-entries': 1000000, 'client-buffer': 4194304, heartbeat: 15 },
-    'memory-release': { 'idle-seconds': 3, 'min-growth': 33554432 },
+    'memory-release': { 'idle-seconds': 30, 'min-growth': 33554432 },
     'admin-ui': { enabled: true, uri: '/_admin' },
   });
   assert.equal(cfg.sources.at(-1), 'command line');
