@@ -36,12 +36,11 @@ const isJson = (ct: string) => ct === '' || ct.startsWith('application/json') ||
 export const LARGE_BODY = 256 * 1024;
 
 /**
- * parseBody for a large JSON body, parsed a slice at a time (parseJsonInSlices); undefined for any
- * other body, which parseBody reads when it is asked for.
+ * parseBody for a large JSON body (LARGE_BODY and up), parsed a slice at a time
+ * (parseJsonInSlices); undefined for a body of another type, which parseBody reads when asked.
  */
-export async function parseBodyInSlices(raw: Buffer | undefined, contentType: string | undefined, giveWay: () => Promise<unknown>, sliceMs: number): Promise<Body | undefined> {
-  const ct = (contentType ?? '').toLowerCase();
-  if (!raw || raw.length < LARGE_BODY || !isJson(ct)) return undefined;
+export async function parseBodyInSlices(raw: Buffer, contentType: string | undefined, giveWay: () => Promise<unknown>, sliceMs: number): Promise<Body | undefined> {
+  if (!isJson((contentType ?? '').toLowerCase())) return undefined;
   const text = raw.toString('utf8');
   if (text.trim() === '') return { value: undefined };
   let value: unknown;

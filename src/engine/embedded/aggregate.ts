@@ -18,7 +18,7 @@ import { isNumeric, isPlainObject, numberOf, type Document } from '../values.ts'
 import { runOnWorker } from './aggregate-pool.ts';
 import { writeOutput } from './aggregate-output.ts';
 import type { EmbeddedEngine } from './engine.ts';
-import { idOnlySort } from './query.ts';
+import { idOnlySort, limitOf } from './query.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf, timeLimitExceeded } from './time-limit.ts';
@@ -233,7 +233,7 @@ async function tableRows(engine: EmbeddedEngine, info: CollectionInfo, opts: Fin
   const after = engine.store.prepared(`SELECT k, doc FROM ${info.table} WHERE k ${dir === 1 ? '>' : '<'} ? ORDER BY k ${order} LIMIT ?`).raw(true);
   const pace = pacer(deadline);
   let skip = opts.skip ?? 0;
-  let left = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+  let left = limitOf(opts);
   let last: Buffer | undefined;
   for (;;) {
     const page = (last ? after.all(last, PAGE_ROWS) : first.all(PAGE_ROWS)) as Array<[Buffer, Buffer]>;

@@ -9,7 +9,7 @@ import { DateCell, MISSING, OidCell, type Cell } from './cells.ts';
 import { ROWS, type Columns } from './columns.ts';
 import { Pace } from './slices.ts';
 import { ASK, NO, YES, type CompiledFilter, type RowTest } from './predicate.ts';
-import { compileSort } from './query.ts';
+import { compileSort, limitOf } from './query.ts';
 import type { CollectionInfo } from './store.ts';
 
 export interface RowAccess<H extends RowHit> {
@@ -156,7 +156,7 @@ class Run<H extends RowHit> {
     const table = q.info.table;
     const ordered = this.columns.ordered(table);
     const skip = q.opts.skip ?? 0;
-    const limit = q.opts.limit && q.opts.limit > 0 ? q.opts.limit : Infinity;
+    const limit = limitOf(q.opts);
     const paged = !q.countOnly && q.idDir !== undefined && ordered;
     const need = paged ? skip + limit : Infinity;
     const reverse = q.idDir === -1;

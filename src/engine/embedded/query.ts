@@ -2,7 +2,7 @@
 // document (values.ts); sorting uses MongoDB's own rules (compareValues, array min/max).
 import { Query, withExact } from '../mingo-context.ts';
 import { BAD_VALUE, EngineError } from '../../errors.ts';
-import type { Filter, Sort } from '../types.ts';
+import type { Filter, FindOptions, Sort } from '../types.ts';
 import { BSONRegExp, MinKey, compareValues, isPlainObject, toView, type Document } from '../values.ts';
 
 /** Tests a document's numeric view; `exact` gives the document itself where types matter ($type). */
@@ -130,6 +130,9 @@ export function compileSort(sort: Sort): (a: Document, b: Document) => number {
     return 0;
   };
 }
+
+/** A find's limit; none (0, negative or absent) is Infinity. */
+export const limitOf = (opts: FindOptions): number => (opts.limit && opts.limit > 0 ? opts.limit : Infinity);
 
 /** True when the sort is by _id alone, which the primary key order already provides. */
 export function idOnlySort(sort: Sort | undefined): 1 | -1 | undefined {

@@ -9,7 +9,7 @@ import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Plan, type Range } from './planner.ts';
 import { IndexScan } from './index-scan.ts';
-import { compileSort, idOnlySort, type Matcher } from './query.ts';
+import { compileSort, idOnlySort, limitOf, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
 import { ROWS, WritesLost, type Columns } from './columns.ts';
 import { matchAll, matcherFor, predicateFor } from './compiled-filters.ts';
@@ -59,7 +59,7 @@ export function exactOf(p: Parsed): Document {
 /** Matches in the requested order (_id or the sort), then skip and limit. */
 function finish(hits: Hit[], opts: FindOptions): Hit[] {
   const skip = opts.skip ?? 0;
-  const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+  const limit = limitOf(opts);
   const idDir = idOnlySort(opts.sort);
   if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
   else {
@@ -122,7 +122,7 @@ export class Scanner {
       // the page is read in the same step as this check that the collection is as the walk saw it
       if (walked && this.store.version(info.table) === walked.version) {
         if (walked.after === null) return [];
-        const hits = this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, opts.limit && opts.limit > 0 ? opts.limit : Infinity, this.store.docVersion(info.table), walked.after);
+        const hits = this.page(info, p.dir === 1 ? 'ASC' : 'DESC', 0, limitOf(opts), this.store.docVersion(info.table), walked.after);
         engineMetrics.documentsScanned('collection', hits.length);
         return hits;
       }
@@ -182,7 +182,7 @@ export class Scanner {
       follow: (work) => this.columns.follow(info.table, work),
     });
     const skip = opts.skip ?? 0;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const limit = limitOf(opts);
     if (p.kind === 'bounds') {
       const { keys, hits } = await scan.bounds(p.ranges, !countOnly && idDir === undefined);
       if (countOnly) return keys.size;
@@ -327,7 +327,7 @@ export class Scanner {
     let m: Matcher | undefined;
     const matcher = (): Matcher => (m ??= exactKeyLookup(filter) ? matchAll : matcherFor(filter));
     const skip = opts.skip ?? 0;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
+    const limit = limitOf(opts);
     const idDir = idOnlySort(opts.sort);
     const p = plan(filter, opts, this.indexes.of(info.table), idDir);
     // taken before any row is read: rows read under this stamp are what the table holds at it
