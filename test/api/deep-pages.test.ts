@@ -2,7 +2,7 @@
 // (engine/embedded/deep-page.ts) and answer what one LIMIT … OFFSET would.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, startServer, type TestServer } from '../helpers/server.ts';
+import { bulkLoad, call, startServer, type TestServer } from '../helpers/server.ts';
 
 const DOCS = 45_000;
 const ids = (r: { json(): unknown }) => (r.json() as Array<{ _id: number }>).map((d) => d._id);
@@ -12,11 +12,7 @@ describe('deep pages in _id order', () => {
   let srv: TestServer;
   before(async () => {
     srv = await startServer();
-    assert.equal((await call(srv, 'PUT', '/deep')).status, 201);
-    for (let i = 0; i < DOCS; i += 5000) {
-      const docs = Array.from({ length: 5000 }, (_, j) => ({ _id: i + j }));
-      assert.equal((await call(srv, 'POST', '/deep', { body: docs })).status, 200);
-    }
+    await bulkLoad(srv, '/deep', DOCS, (i) => ({ _id: i }));
   });
   after(async () => srv.close());
 

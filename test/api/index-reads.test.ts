@@ -3,16 +3,12 @@
 // committed when it ends, writes made while it ran included.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, errorBody, startServer, type TestServer } from '../helpers/server.ts';
+import { bulkLoad, call, errorBody, startServer, type TestServer } from '../helpers/server.ts';
 
 const DOCS = 20_000;
 
 async function load(srv: TestServer): Promise<void> {
-  assert.equal((await call(srv, 'PUT', '/big')).status, 201);
-  for (let i = 0; i < DOCS; i += 5000) {
-    const docs = Array.from({ length: 5000 }, (_, j) => ({ _id: i + j, n: i + j, s: `value ${i + j}` }));
-    assert.equal((await call(srv, 'POST', '/big', { body: docs })).status, 200);
-  }
+  await bulkLoad(srv, '/big', DOCS, (i) => ({ _id: i, n: i, s: `value ${i}` }));
   assert.equal((await call(srv, 'PUT', '/big/_indexes/n', { body: { keys: { n: 1 } } })).status, 201);
 }
 

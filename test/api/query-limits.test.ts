@@ -2,19 +2,13 @@
 // keeps answering while collection scans run.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, errorBody, startServer, type TestServer } from '../helpers/server.ts';
+import { bulkLoad, call, errorBody, startServer, type TestServer } from '../helpers/server.ts';
 
 const DOCS = 20_000;
 // mingo judges $expr on every document (~10–50 µs each): one scan takes hundreds of milliseconds
 const SLOW = `/big?filter=${encodeURIComponent(JSON.stringify({ $expr: { $eq: ['$n', -1] } }))}`;
 
-async function load(srv: TestServer): Promise<void> {
-  assert.equal((await call(srv, 'PUT', '/big')).status, 201);
-  for (let i = 0; i < DOCS; i += 5000) {
-    const docs = Array.from({ length: 5000 }, (_, j) => ({ _id: i + j, n: i + j, s: `value ${i + j}` }));
-    assert.equal((await call(srv, 'POST', '/big', { body: docs })).status, 200);
-  }
-}
+const load = (srv: TestServer) => bulkLoad(srv, '/big', DOCS, (i) => ({ _id: i, n: i, s: `value ${i}` }));
 
 const TIMEOUT = errorBody(408, 'Request Timeout', 'Operation exceeded time limit');
 
@@ -111,11 +105,7 @@ describe('a sort by whole documents (an array field) does not hold up other clie
   let srv: TestServer;
   before(async () => {
     srv = await startServer();
-    assert.equal((await call(srv, 'PUT', '/arr')).status, 201);
-    for (let i = 0; i < DOCS; i += 5000) {
-      const docs = Array.from({ length: 5000 }, (_, j) => ({ _id: i + j, tags: [i + j, -(i + j)] }));
-      assert.equal((await call(srv, 'POST', '/arr', { body: docs })).status, 200);
-    }
+    await bulkLoad(srv, '/arr', DOCS, (i) => ({ _id: i, tags: [i, -i] }));
     // the columns the sort reads are built by a first sort, so the test sees the sort itself
     assert.equal((await call(srv, 'GET', '/arr?sort={"tags":-1}&pagesize=1')).status, 200);
   });

@@ -38,6 +38,15 @@ export async function startServer(opts: { rho?: string; dataDir?: string } & Ext
   };
 }
 
+/** Creates the collection at `path` and fills it with `count` documents, 5,000 a bulk POST. */
+export async function bulkLoad(srv: { url: string }, path: string, count: number, make: (i: number) => Record<string, unknown>): Promise<void> {
+  assert.equal((await call(srv, 'PUT', path)).status, 201);
+  for (let i = 0; i < count; i += 5000) {
+    const docs = Array.from({ length: Math.min(5000, count - i) }, (_, j) => make(i + j));
+    assert.equal((await call(srv, 'POST', path, { body: docs })).status, 200);
+  }
+}
+
 export interface Reply {
   status: number;
   headers: Headers;
