@@ -8,6 +8,7 @@
 // - $type knows every BSON type, including the numeric ones (int, long, double, decimal) that
 //   the numeric view has erased: at the top level of a filter it reads the exact document;
 // - $mod matches numbers only (mingo's JS `%` also matched null, strings, booleans);
+// - $gte and $lte match NaN only when asked for NaN (mingo's compare made NaN equal to any number);
 // - aggregation comparisons ($eq … $cmp in expressions, so also $expr) compare across types in
 //   BSON order, with a missing value below null, where mingo's bracket by type;
 // - every regular expression ($regex, regexes in $in/$nin/$all, $regexMatch/$regexFind/
@@ -90,6 +91,32 @@ const $nin: QueryOperator = (selector, value, options) => {
   const inn = $in(selector, value, options);
   return (o) => !inn(o);
 };
+
+/**
+ * $gt, $gte, $lt, $lte with MongoDB's NaN: NaN compares only with NaN, and then only as equal.
+ * mingo's comparison answers 0 for NaN against any number, so $gte/$lte matched every NaN.
+ */
+function numericOrder(op: '$gt' | '$gte' | '$lt' | '$lte'): QueryOperator {
+  const mingoOp = queryOperators[op] as unknown as QueryOperator;
+  const inclusive = op === '$gte' || op === '$lte';
+  const holds = op === '$gt' ? (x: number, v: number) => x > v : op === '$gte' ? (x: number, v: number) => x >= v
+    : op === '$lt' ? (x: number, v: number) => x < v : (x: number, v: number) => x <= v;
+  return (selector, value, options) => {
+    if (typeof value === 'number' && Number.isNaN(value)) return inclusive ? $eq(selector, value, options) : () => false;
+    const test = mingoOp(selector, value, options);
+    if (typeof value !== 'number' || !inclusive) return test;
+    const depth = depthOf(selector);
+    // only a NaN among the values can have made mingo's answer wrong: then the numbers decide (a
+    // number is compared with numbers only)
+    return (o) => {
+      if (!test(o)) return false;
+      const a = resolve(o, selector, UNWRAP);
+      const values = Array.isArray(a) ? flatten(a, depth) : [a];
+      if (!values.some((x) => typeof x === 'number' && Number.isNaN(x))) return true;
+      return values.some((x) => typeof x === 'number' && holds(x, value));
+    };
+  };
+}
 
 // A stored regex matches a regex query with the same pattern and options, as in MongoDB.
 const $regex: QueryOperator = (selector, value) => {
@@ -324,7 +351,10 @@ export const MONGO_CONTEXT = Context.init({
     $match: (coll: unknown, expr: unknown, options: Options) => (pipelineOperators.$match as (...a: unknown[]) => unknown)(coll, withRegexOperands(expr), options),
   },
   projection: projectionOperators,
-  query: { ...queryOperators, $eq, $ne, $in, $nin, $mod, $type, $regex, $all },
+  query: {
+    ...queryOperators, $eq, $ne, $in, $nin, $mod, $type, $regex, $all,
+    $gt: numericOrder('$gt'), $gte: numericOrder('$gte'), $lt: numericOrder('$lt'), $lte: numericOrder('$lte'),
+  },
   window: windowOperators,
 } as unknown as Parameters<typeof Context.init>[0]);
 

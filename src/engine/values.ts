@@ -113,7 +113,11 @@ export function compareValues(a: unknown, b: unknown): number {
     case Rank.Null: case Rank.MinKey: case Rank.MaxKey: return 0;
     case Rank.Number: {
       if (a instanceof Long && b instanceof Long) return a.compare(b);
-      return cmp(numberOf(a), numberOf(b));
+      const x = numberOf(a);
+      const y = numberOf(b);
+      // NaN equals NaN and comes before every other number (MongoDB's order)
+      if (x !== x || y !== y) return (x !== x ? 0 : 1) - (y !== y ? 0 : 1);
+      return cmp(x, y);
     }
     case Rank.String: return compareStrings(String(a), String(b));
     case Rank.Boolean: return cmp(a as boolean, b as boolean);

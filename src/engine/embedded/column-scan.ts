@@ -124,6 +124,14 @@ class Run<H extends RowHit> {
     const test = this.test;
     // the rows a search of a column's strings refuses are not visited (column-text.ts)
     const next = test.next;
+    const collect = test.collect;
+    if (collect && !next) {
+      for (let r = 0; r < exists.length; r += 2048) {
+        collect(exists, r, Math.min(r + 2048, exists.length), out);
+        await this.pace(false, 4096);
+      }
+      return out;
+    }
     let paced = 0;
     for (let r = 0; r < exists.length; r++) {
       if (next) r = next(r);

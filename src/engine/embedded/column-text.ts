@@ -15,6 +15,7 @@
 // left to the row test (their old strings in the text only make them candidates too), until too
 // many have been written and the chunk is built again.
 import { UNSURE, type Cell } from './cells.ts';
+import type { ColumnNumbers } from './column-numbers.ts';
 
 /**
  * Between two strings in the text. A pattern cannot contain NUL (regex.ts refuses it), so no
@@ -67,6 +68,8 @@ const mayHold = (c: Cell | undefined) => typeof c === 'string' || c === UNSURE |
 /** What a compiled predicate (predicate.ts) sees of a column: its cells, and a search of its strings. */
 export interface ColumnView {
   readonly cells: Cell[];
+  /** the column's numbers, when it holds any (column-numbers.ts) */
+  readonly numbers?: ColumnNumbers | undefined;
   /** rows that may hold a string containing one of `literals`, or be UNSURE; undefined when no search can tell */
   search(literals: string[]): RowSearch | undefined;
 }

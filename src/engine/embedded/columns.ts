@@ -11,6 +11,7 @@ import { timeLimitExceeded } from './time-limit.ts';
 import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import { ColumnText, RowSearch, searchable, type ColumnView } from './column-text.ts';
+import { ColumnNumbers } from './column-numbers.ts';
 import type { Store } from './store.ts';
 
 /** the rows column: a cell per existing row, for filters that compile to nothing */
@@ -48,6 +49,8 @@ export class Column implements ColumnView {
   writes = 0;
   /** built on a regex's first search of this column */
   private text: ColumnText | undefined;
+  /** from the first number, array or UNSURE cell on */
+  numbers: ColumnNumbers | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -70,6 +73,8 @@ export class Column implements ColumnView {
     else cells[rowid] = cell as Cell;
     this.writes++;
     this.text?.written(rowid, cell);
+    if (this.numbers === undefined && ColumnNumbers.wanted(cell)) this.numbers = new ColumnNumbers();
+    this.numbers?.set(rowid, cell);
   }
 
   search(literals: string[]): RowSearch | undefined {
@@ -78,7 +83,7 @@ export class Column implements ColumnView {
   }
 
   size(): number {
-    return this.bytes + 8 * this.cells.length + (this.text?.bytes ?? 0);
+    return this.bytes + 8 * this.cells.length + (this.text?.bytes ?? 0) + (this.numbers?.bytes ?? 0);
   }
 }
 

@@ -17,6 +17,7 @@ import type { Filter } from '../types.ts';
 import { safeRegexOf } from '../regex.ts';
 import { DateCell, MISSING, MISSING_IN_ARRAY, OidCell, OPAQUE, UNSURE, type Cell, type Scalar } from './cells.ts';
 import type { ColumnView } from './column-text.ts';
+import type { NumberRange } from './column-numbers.ts';
 
 export const NO = 0;
 export const YES = 1;
@@ -37,10 +38,23 @@ export interface CompiledFilter {
  * A bound filter's test of a row; `next(row)`, when there, is the first row from `row` on whose
  * answer may not be NO (a search of a column's strings found the rest cannot pass).
  */
-export type RowTest = ((row: number) => Tri) & { next?: (row: number) => number };
+export type RowTest = ((row: number) => Tri) & { next?: (row: number) => number; collect?: Collect };
+
+/**
+ * The rows in [from, to) that exist and whose answer is not NO, pushed onto `out`: the test of a
+ * single field in one loop. A scan calling the row test per row paid two closure calls a row: {n: k}
+ * over 32k rows took 290 µs of a request's 515 (9 ns a row, profiled in the server); one loop with
+ * the comparison inline costs 2.3–3 ns a row over the cells, 2–2.5 over a column's numbers
+ * (column-numbers.ts; plain Node).
+ */
+export type Collect = (exists: readonly unknown[], from: number, to: number, out: number[]) => void;
 
 type Node = (columnOf: (path: string) => ColumnView | undefined) => RowTest;
 type Leaf = ((c: Cell) => Tri) & {
+  /** set on equality with a number or a string: collect() with the comparison inline */
+  equals?: number | string;
+  /** set on comparisons with a number: collect() over the column's numbers (column-numbers.ts) */
+  range?: NumberRange;
   /**
    * Set on regex tests: a cell none of whose strings contains one of these answers as MISSING
    * does (UNSURE still ASK), so a search of the column's strings (column-text.ts) skips its row.
@@ -104,7 +118,10 @@ function eqLeaf(v: unknown): Leaf | undefined {
   if (typeof s === 'number' || typeof s === 'string') {
     const any = anyOf(equalsTest(s));
     // the common case first: a primitive cell either is the value or is not
-    return (c) => (c === s ? YES : typeof c === 'object' || typeof c === 'symbol' ? any(c) : NO);
+    const leaf: Leaf = (c) => (c === s ? YES : typeof c === 'object' || typeof c === 'symbol' ? any(c) : NO);
+    leaf.equals = s;
+    if (typeof s === 'number') leaf.range = { lo: s, hi: s, loInc: true, hiInc: true };
+    return leaf;
   }
   return anyOf(equalsTest(s));
 }
@@ -168,11 +185,44 @@ function leafNode(path: string, leaf: Leaf, paths: Set<string>): Node {
     if (!column) return () => ASK;
     const cells = column.cells;
     const search = leaf.literals && column.search(leaf.literals);
-    if (!search) return (row) => leaf(cells[row] as Cell);
+    if (!search) {
+      const test: RowTest = (row) => leaf(cells[row] as Cell);
+      test.collect = collectOf(leaf, column);
+      return test;
+    }
     const otherwise = leaf(MISSING);
     const test: RowTest = (row) => (search.may(row) ? leaf(cells[row] as Cell) : otherwise);
     if (otherwise === NO) test.next = (row) => search.next(row);
     return test;
+  };
+}
+
+function numberRange(op: string, s: number): NumberRange {
+  if (op === '$gt' || op === '$gte') return { lo: s, hi: Infinity, loInc: op === '$gte', hiInc: true };
+  return { lo: -Infinity, hi: s, loInc: true, hiInc: op === '$lte' };
+}
+
+function collectOf(leaf: Leaf, column: ColumnView): Collect {
+  const cells = column.cells;
+  const { numbers } = column;
+  const { range } = leaf;
+  if (numbers && range) {
+    const other = (r: number) => leaf(cells[r] as Cell) !== NO;
+    return (exists, from, to, out) => numbers.collect(range, other, exists, from, to, out);
+  }
+  const s = leaf.equals;
+  if (s === undefined) {
+    return (exists, from, to, out) => {
+      for (let r = from; r < to; r++) if (exists[r] === true && leaf(cells[r] as Cell) !== NO) out.push(r);
+    };
+  }
+  return (exists, from, to, out) => {
+    for (let r = from; r < to; r++) {
+      const c = cells[r];
+      if (c === s || ((typeof c === 'object' || typeof c === 'symbol') && leaf(c as Cell) !== NO)) {
+        if (exists[r] === true) out.push(r);
+      }
+    }
   };
 }
 
@@ -188,7 +238,9 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
     case '$gt': case '$gte': case '$lt': case '$lte': {
       const s = scalarOf(v);
       const test = s === undefined ? undefined : compareTest(op, s);
-      return test && anyOf(test);
+      const leaf: Leaf | undefined = test && anyOf(test);
+      if (leaf && typeof s === 'number') leaf.range = numberRange(op, s);
+      return leaf;
     }
     case '$in': case '$nin': {
       if (!Array.isArray(v)) return undefined;

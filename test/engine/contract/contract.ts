@@ -332,6 +332,34 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
         assert.deepEqual(idList(await many.find({}, { sort: [['v', -1], ['_id', 1]], limit: 3 })), [17, 37, 14]);
         assert.deepEqual(idList(await many.find({ v: { $lt: 3 } }, { sort: [['w', 1], ['v', 1], ['_id', 1]], skip: 1, limit: 2 })), [23, 0]);
       });
+      test('comparisons with a number: NaN, infinities, -0, Int64 past 2^53, Decimal128, arrays, and a field changing type', async () => {
+        const n = await seeded([
+          { _id: 1, v: i(5) }, { _id: 2, v: d(5.5) }, { _id: 3, v: d(NaN) }, { _id: 4, v: d(Infinity) }, { _id: 5, v: d(-Infinity) },
+          { _id: 6, v: d(-0) }, { _id: 7, v: l('9007199254740993') }, { _id: 8, v: [i(1), i(10)] }, { _id: 9, v: '7' },
+          { _id: 10, v: dec('5') }, { _id: 11 }, { _id: 12, v: [[i(5)]] }, { _id: 13, v: i(0) },
+        ]);
+        assert.deepEqual(await findIds(n, { v: 5 }), [1, 10]);
+        assert.deepEqual(await findIds(n, { v: 0 }), [6, 13]);
+        assert.deepEqual(await findIds(n, { v: d(Infinity) }), [4]);
+        assert.deepEqual(await findIds(n, { v: { $gt: 5 } }), [2, 4, 7, 8]);
+        assert.deepEqual(await findIds(n, { v: { $gte: 5 } }), [1, 2, 4, 7, 8, 10]);
+        assert.deepEqual(await findIds(n, { v: { $lt: 1 } }), [5, 6, 13]);
+        assert.deepEqual(await findIds(n, { v: { $lte: 0 } }), [5, 6, 13]);
+        assert.deepEqual(await findIds(n, { v: { $gt: 1, $lt: 10 } }), [1, 2, 8, 10]);
+        assert.deepEqual(await findIds(n, { v: '7' }), [9]);
+        await n.updateOne({ _id: 9 }, { $set: { v: i(7) } });
+        assert.deepEqual(await findIds(n, { v: { $gt: 6, $lt: 8 } }), [8, 9]);
+        await n.updateOne({ _id: 1 }, { $set: { v: 'x' } });
+        assert.deepEqual(await findIds(n, { v: 5 }), [10]);
+        await n.deleteOne({ _id: 10 });
+        // each bound may hold for a different element of an array
+        assert.deepEqual(await findIds(n, { v: { $gte: 5, $lte: 5 } }), [8]);
+        await n.insertOne({ _id: 14, v: d(5) });
+        assert.deepEqual(await findIds(n, { v: 5 }), [14]);
+        assert.equal(await n.countDocuments({ v: { $gte: 5 } }), 6);
+        // NaN sorts before every other number
+        assert.deepEqual(idList(await n.find({ v: { $exists: true } }, { sort: [['v', 1], ['_id', 1]], limit: 4 })), [3, 5, 6, 13]);
+      });
       test('results follow writes: update, delete, and an insert out of _id order', async () => {
         const w = await seeded([{ _id: 1, v: i(5) }, { _id: 2, v: i(5) }, { _id: 3, v: 'x' }, { _id: 4, v: i(5) }]);
         assert.deepEqual(await findIds(w, { v: 5 }), [1, 2, 4]);
