@@ -71,4 +71,15 @@ export class ColumnNumbers {
       } else if (mixed[r] === 1 && exists[r] === true && other(r)) out.push(r);
     }
   }
+
+  /** collect() for {$in: [numbers]}: the rows whose number is one of `set`. */
+  collectIn(set: Set<number>, other: (row: number) => boolean, exists: readonly unknown[], from: number, to: number, out: number[]): void {
+    const { nums, mixed } = this;
+    const end = Math.min(to, nums.length);
+    for (let r = from; r < end; r++) {
+      if (set.has(nums[r]!)) {
+        if (exists[r] === true) out.push(r);
+      } else if (mixed[r] === 1 && exists[r] === true && other(r)) out.push(r);
+    }
+  }
 }

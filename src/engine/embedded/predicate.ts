@@ -55,6 +55,8 @@ type Leaf = ((c: Cell) => Tri) & {
   equals?: number | string;
   /** set on comparisons with a number: collect() over the column's numbers (column-numbers.ts) */
   range?: NumberRange;
+  /** set on $in of numbers only: collect() over the column's numbers */
+  numbers?: Set<number>;
   /**
    * Set on regex tests: a cell none of whose strings contains one of these answers as MISSING
    * does (UNSURE still ASK), so a search of the column's strings (column-text.ts) skips its row.
@@ -171,6 +173,17 @@ function logical(nodes: Node[], decisive: Tri): Node {
     };
     // a row one part of an $and refuses is refused
     if (decisive === NO) test.next = bound.find((b) => b.next)?.next;
+    const first = decisive === NO && !test.next ? bound.find((b) => b.collect) : undefined;
+    // the rows one part collects, then the whole test on those only
+    if (first) {
+      test.collect = (exists, from, to, out) => {
+        const start = out.length;
+        first.collect!(exists, from, to, out);
+        let w = start;
+        for (let i = start; i < out.length; i++) if (test(out[i]!) !== NO) out[w++] = out[i]!;
+        out.length = w;
+      };
+    }
     return test;
   };
 }
@@ -206,10 +219,10 @@ function collectOf(leaf: Leaf, column: ColumnView): Collect {
   const cells = column.cells;
   const { numbers } = column;
   const { range } = leaf;
-  if (numbers && range) {
-    const other = (r: number) => leaf(cells[r] as Cell) !== NO;
-    return (exists, from, to, out) => numbers.collect(range, other, exists, from, to, out);
-  }
+  const other = (r: number) => leaf(cells[r] as Cell) !== NO;
+  if (numbers && range) return (exists, from, to, out) => numbers.collect(range, other, exists, from, to, out);
+  const set = leaf.numbers;
+  if (numbers && set) return (exists, from, to, out) => numbers.collectIn(set, other, exists, from, to, out);
   const s = leaf.equals;
   if (s === undefined) {
     return (exists, from, to, out) => {
@@ -257,6 +270,7 @@ function operatorLeaf(op: string, v: unknown, all: Document): Leaf | undefined {
       };
       // only regexes, each with a literal: a row with none of the literals is not in
       if (leaves.length && leaves.every((l) => l!.literals)) inLeaf.literals = leaves.flatMap((l) => l!.literals!);
+      if (leaves.length && leaves.every((l) => l!.range && l!.range.lo === l!.range.hi)) inLeaf.numbers = new Set(leaves.map((l) => l!.range!.lo));
       if (op === '$in') return inLeaf;
       const ninLeaf: Leaf = not(inLeaf);
       ninLeaf.literals = inLeaf.literals;
@@ -286,6 +300,8 @@ function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
   if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
     const ops = Object.keys(cond);
     if (!ops.every((k) => k.startsWith('$'))) return left();
+    const ranged = ops.length > 1 ? ops.map((op) => (op === '$not' ? undefined : operatorLeaf(op, cond[op], cond))) : [];
+    if (ranged.length && ranged.every((l) => l?.range)) return leafNode(path, rangeLeaf(ranged as Leaf[]), paths);
     const nodes: Node[] = ops.map((op) => {
       if (op === '$not') {
         const inner = cond.$not;
@@ -299,6 +315,30 @@ function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
   }
   const leaf = eqLeaf(cond);
   return leaf ? leafNode(path, leaf, paths) : left();
+}
+
+/**
+ * Several comparisons with numbers on one field ({$gt: a, $lt: b}) as one leaf: a number cell must
+ * pass them all, so its column's numbers are searched for the range they share; an array may
+ * pass each with a different element, and is judged by each leaf.
+ */
+function rangeLeaf(leaves: Leaf[]): Leaf {
+  const leaf: Leaf = (c) => {
+    let r: Tri = YES;
+    for (const l of leaves) {
+      const t = l(c);
+      if (t === NO) return NO;
+      if (t === ASK) r = ASK;
+    }
+    return r;
+  };
+  leaf.range = leaves.map((l) => l.range!).reduce((a, b) => ({
+    lo: Math.max(a.lo, b.lo),
+    loInc: a.lo === b.lo ? a.loInc && b.loInc : a.lo > b.lo ? a.loInc : b.loInc,
+    hi: Math.min(a.hi, b.hi),
+    hiInc: a.hi === b.hi ? a.hiInc && b.hiInc : a.hi < b.hi ? a.hiInc : b.hiInc,
+  }));
+  return leaf;
 }
 
 function notNode(n: Node): Node {

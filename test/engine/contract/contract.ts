@@ -347,6 +347,15 @@ export function engineContract(name: string, make: () => Promise<EngineUnderTest
         assert.deepEqual(await findIds(n, { v: { $lte: 0 } }), [5, 6, 13]);
         assert.deepEqual(await findIds(n, { v: { $gt: 1, $lt: 10 } }), [1, 2, 8, 10]);
         assert.deepEqual(await findIds(n, { v: '7' }), [9]);
+        assert.deepEqual(await findIds(n, { v: { $in: [5, 0] } }), [1, 6, 10, 13]);
+        assert.deepEqual(await findIds(n, { v: { $in: [10, -1] } }), [8]);
+        assert.deepEqual(await findIds(n, { $and: [{ v: { $gte: 0 } }, { v: { $lt: 6 } }] }), [1, 2, 6, 8, 10, 13]);
+        assert.deepEqual(await findIds(n, { v: { $gte: 0 }, _id: { $lt: 7 } }), [1, 2, 4, 6]);
+        // an array passes when each bound holds for some element: [1, 10] is in the next three ranges
+        assert.deepEqual(await findIds(n, { v: { $gte: 5, $lte: 5.5 } }), [1, 2, 8, 10]);
+        assert.deepEqual(await findIds(n, { v: { $gt: 5, $lt: 5 } }), [8]);
+        assert.deepEqual(await findIds(n, { v: { $gte: 2, $lt: 3 } }), [8]);
+        assert.deepEqual(await findIds(n, { v: { $gt: -1, $lte: 0, $ne: 1 } }), [6, 13]);
         await n.updateOne({ _id: 9 }, { $set: { v: i(7) } });
         assert.deepEqual(await findIds(n, { v: { $gt: 6, $lt: 8 } }), [8, 9]);
         await n.updateOne({ _id: 1 }, { $set: { v: 'x' } });
