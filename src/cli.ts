@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   const name = getString(section(cfg, 'core'), 'name', 'default');
   running.log.info(`docrest ${VERSION} (${name}) listening on ${running.urls.join(', ')} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
   if (isWorker()) reportListening();
-  const stopRelease = startMemoryRelease(running.settings.memoryRelease);
+  const stopRelease = startMemoryRelease(running.settings.memoryRelease, () => running.engine.trimCaches());
   const stop = async () => {
     stopRelease();
     await running.close();

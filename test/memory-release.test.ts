@@ -11,15 +11,28 @@ import { describe, test } from 'node:test';
 import { call, spawnServer, type ChildServer } from './helpers/server.ts';
 import { parseText, samples, valueOf } from './metrics/prometheus-text.ts';
 
-async function releases(srv: ChildServer): Promise<{ count: number; bytes: number; seconds: number }> {
+async function metrics(srv: ChildServer): Promise<ReturnType<typeof samples>> {
   const r = await call(srv, 'GET', '/metrics/docrest');
   assert.equal(r.status, 200, r.text);
-  const all = samples(parseText(r.text));
+  return samples(parseText(r.text));
+}
+
+async function releases(srv: ChildServer): Promise<{ count: number; bytes: number; seconds: number }> {
+  const all = await metrics(srv);
   return {
     count: valueOf(all, 'docrest_memory_releases_total')!,
     bytes: valueOf(all, 'docrest_memory_released_bytes_total')!,
     seconds: valueOf(all, 'docrest_memory_release_seconds_total')!,
   };
+}
+
+/** The result cache's hits and misses so far, after one more run of the same query. */
+async function cachedQuery(srv: ChildServer): Promise<{ hits: number; misses: number }> {
+  const r = await call(srv, 'GET', `/mem?filter=${encodeURIComponent('{"i":3}')}&keys={"i":1}`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json().length, 4);
+  const all = await metrics(srv);
+  return { hits: valueOf(all, 'docrest_engine_result_cache_hits_total')!, misses: valueOf(all, 'docrest_engine_result_cache_misses_total')! };
 }
 
 /** Work that leaves garbage behind: documents written and read back. */
@@ -44,9 +57,13 @@ async function withServer(rho: string, body: (srv: ChildServer) => Promise<void>
 }
 
 describe('memory release when idle', () => {
-  test('an idle server runs the release once it has grown, and keeps answering', async () => {
+  test('an idle server runs the release once it has grown, drops its caches, and keeps answering', async () => {
     await withServer('/docrest/memory-release/idle-seconds->1;/docrest/memory-release/min-growth->1', async (srv) => {
       await work(srv);
+      // asked twice: the result cache keeps a result asked for before (admission.ts), so a third
+      // asking would be answered from it
+      await cachedQuery(srv);
+      const cached = await cachedQuery(srv);
       // scraping /metrics is work too: ask rarely, and allow a loaded CI machine its time
       let seen = { count: 0, bytes: 0, seconds: 0 };
       for (let i = 0; i < 15 && seen.count === 0; i++) {
@@ -57,6 +74,9 @@ describe('memory release when idle', () => {
       assert.ok(seen.seconds > 0);
       assert.ok(seen.bytes >= 0);
       assert.equal((await call(srv, 'GET', '/mem/_size')).json()._size, 2000);
+      const after = await cachedQuery(srv);
+      assert.equal(after.hits, cached.hits, 'the result cache answered after the release');
+      assert.equal(after.misses, cached.misses + 1);
     });
   });
 

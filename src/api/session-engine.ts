@@ -139,5 +139,6 @@ export function withSession(engine: Engine, s: Session): Engine {
     supportsTransactions: () => engine.supportsTransactions(),
     startSession: () => engine.startSession(),
     session: (id: string, txn?: number) => engine.session(id, txn),
+    trimCaches: () => engine.trimCaches(),
   };
 }

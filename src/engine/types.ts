@@ -199,6 +199,8 @@ export interface Engine {
    * fail with NoSuchTransaction (251) unless it is the session's current one and in progress.
    */
   session(id: string, txnNumber?: number): Session;
+  /** Drops what the engine caches for speed (an idle server gives its memory back: memory-release.ts). */
+  trimCaches(): void;
 }
 
 /** The states RESTHeart reports for a session's current transaction. */

@@ -142,6 +142,11 @@ export class ResultCache<T> {
     return entry && entry.version === version ? entry.results.get(key) : undefined;
   }
 
+  clear(): void {
+    this.byTable.clear();
+    this.bytes = 0;
+  }
+
   /** Kept only when asked for before: a result seen once (a varying filter value) would only burden the GC. */
   set(table: string, version: number, key: string, value: T): void {
     if (this.sketch.frequency(hashString(table + key)) < 2) return;

@@ -97,6 +97,7 @@ export class EmbeddedEngine implements Engine {
   readonly store: Store;
   readonly indexes: Indexes;
   readonly scanner: Scanner;
+  private readonly docs: DocCache;
   readonly results = new ResultCache<Hit[] | number>((r) => (typeof r === 'number' ? 8 : r.reduce((n, h) => n + 64 + h.parsed.bytes.length, 0)));
   readonly transactions: Transactions;
   /** the change log every write appends to, and the feed change streams read it from */
@@ -114,7 +115,7 @@ export class EmbeddedEngine implements Engine {
     this.store = new Store(dataDir, opts);
     this.indexes = new Indexes(this.store);
     dropAbandonedBuilds(this.store, this.indexes);
-    const docs = new DocCache();
+    const docs = (this.docs = new DocCache());
     this.store.onRowWritten = (table, k) => docs.delete(table, k);
     this.scanner = new Scanner(this.store, this.indexes, docs, new Columns(this.store, opts.columnBytes ?? DEFAULT_COLUMN_BYTES));
     this.ttlTimer = setInterval(() => void this.sweepExpired(), TTL_SWEEP_MS).unref();
@@ -184,6 +185,12 @@ export class EmbeddedEngine implements Engine {
   private idsOf(table: string, keys: Buffer[]): unknown[] {
     const get = this.store.prepared(`SELECT doc FROM ${table} WHERE k = ?`).pluck();
     return keys.map((k) => get.get(k) as Buffer | undefined).filter((b): b is Buffer => !!b).map((b) => deserialize(b, { promoteValues: false })._id);
+  }
+
+  /** The documents and results cached; the columns stay (rebuilding them takes seconds at 1M rows). */
+  trimCaches(): void {
+    this.results.clear();
+    this.docs.clear();
   }
 
   async close(): Promise<void> {

@@ -326,6 +326,9 @@ export class MongoEngine implements Engine {
     return new MongoSession(this.sessions, id, txnNumber);
   }
 
+  /** The driver's pool and MongoDB's own cache are not ours to trim. */
+  trimCaches(): void {}
+
   async close(): Promise<void> {
     await this.sessions.close();
     await this.client.close();
