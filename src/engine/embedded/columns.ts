@@ -12,12 +12,15 @@ import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import { ColumnText, RowSearch, searchable, type ColumnView } from './column-text.ts';
 import { ColumnNumbers } from './column-numbers.ts';
+import { packedSql, unpackDocs, type PackedRow } from './packed-rows.ts';
 import type { Store } from './store.ts';
 
 /** the rows column: a cell per existing row, for filters that compile to nothing */
 export const ROWS = '';
 
 const BUILD_BATCH = 512;
+/** a build batch's documents, packed (packed-rows.ts): large documents make smaller batches */
+const BATCH_BYTES = 4 << 20;
 
 function cellBytes(c: Cell): number {
   if (typeof c === 'string') return 24 + c.length;
@@ -210,23 +213,37 @@ export class Columns {
   }
 
   private async build(table: string, t: TableColumns, cols: Column[]): Promise<void> {
-    const batch = this.stmt(table, 'SELECT rowid, doc FROM $T WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(true);
+    const batch = this.stmt(table, packedSql('SELECT rowid AS r, doc AS d FROM $T WHERE rowid > ? ORDER BY rowid LIMIT ?', { keys: false })).raw(true);
     const disorder = this.stmt(table, `SELECT max(r), sum(d) FROM (SELECT rowid AS r, k < lag(k) OVER (ORDER BY rowid) AS d
       FROM $T WHERE rowid >= ? ORDER BY rowid LIMIT ?)`).raw(true);
     const checkOrder = !t.orderKnown;
     let ordered = true;
     let cursor = 0;
+    let size = BUILD_BATCH;
     let sliceStart = performance.now();
     try {
       for (;;) {
         if (cols.every((c) => c.dropped)) return;
-        const rows = batch.all(cursor, BUILD_BATCH) as Array<[number, Buffer]>;
+        let packed: PackedRow;
+        try {
+          packed = batch.get(cursor, size) as PackedRow;
+        } catch (e) {
+          // large documents: a packed batch is limited to SQLite's 1 GB, a document to 16 MB
+          if ((e as { code?: string }).code !== 'SQLITE_TOOBIG' || size === 1) throw e;
+          size >>= 1;
+          continue;
+        }
+        const rows = unpackDocs(packed);
         for (const [r, doc] of rows) for (const c of cols) c.set(r, c.cellOf(doc));
         if (checkOrder && rows.length) ordered &&= !(disorder.get(cursor, rows.length + 1) as [number, number])[1];
-        const last = rows.length ? rows[rows.length - 1]![0] : cursor;
+        // the batch is the next rows by rowid, packed in an order of SQLite's choosing
+        let last = cursor;
+        for (const [r] of rows) if (r > last) last = r;
         for (const c of cols) c.builtTo = last;
         cursor = last;
-        if (rows.length < BUILD_BATCH) break;
+        if (rows.length < size) break;
+        const bytes = packed[3]?.length ?? 0;
+        size = bytes > BATCH_BYTES ? Math.max(1, size >> 1) : bytes < BATCH_BYTES / 4 ? Math.min(BUILD_BATCH, size * 2) : size;
         const over = cols.find((c) => c.size() > this.budget);
         if (over) {
           t.refused.set(over.path, Date.now());

@@ -12,6 +12,7 @@ import type { Sort } from '../types.ts';
 import type { Document } from '../values.ts';
 import type { Parsed } from './doc-cache.ts';
 import type { IndexDef } from './indexes.ts';
+import { packedSql, unpackRows, type PackedRow } from './packed-rows.ts';
 import type { Range } from './planner.ts';
 import { compileSort, type Matcher } from './query.ts';
 import { Pace } from './slices.ts';
@@ -83,8 +84,8 @@ export class IndexScan<H extends IndexHit> {
   async bounds(ranges: Range[], keep: boolean): Promise<{ keys: Map<number, Buffer>; hits: Map<number, H> | undefined }> {
     const { info, index } = this.q;
     const a = this.access;
-    const rows = a.prepared(`SELECT t.rowid, t.k, t.doc FROM ${index.table} i JOIN ${info.table} t ON t.k = i.k
-      WHERE (i.key, i.k) > (?, ?) AND i.key < ? ORDER BY i.key, i.k LIMIT ${SLICE_ROWS}`).raw(true);
+    const rows = a.prepared(packedSql(`SELECT t.rowid AS r, lower(hex(t.k)) AS h, t.doc AS d FROM ${index.table} i JOIN ${info.table} t
+      ON t.k = i.k WHERE (i.key, i.k) > (?, ?) AND i.key < ? ORDER BY i.key, i.k LIMIT ${SLICE_ROWS}`, { keys: true })).raw(true);
     // where the next slice starts: asked only of a full slice (a key Buffer less per row)
     const last = a.prepared(`SELECT key, k FROM ${index.table} WHERE (key, k) > (?, ?) AND key < ?
       ORDER BY key, k LIMIT 1 OFFSET ${SLICE_ROWS - 1}`).raw(true);
@@ -96,7 +97,7 @@ export class IndexScan<H extends IndexHit> {
         let after: [Buffer, Buffer] = [lo, EMPTY];
         for (;;) {
           const stamp = a.stamp();
-          const got = rows.all(after[0], after[1], hi) as Array<[number, Buffer, Buffer]>;
+          const got = unpackRows(rows.get(after[0], after[1], hi) as PackedRow);
           for (const [rowid, k, bytes] of got) {
             if (keys.has(rowid)) continue;
             const h = a.parse(rowid, k, bytes, stamp);
