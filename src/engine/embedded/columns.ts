@@ -12,7 +12,7 @@ import { DateCell, OidCell, cellOf, encodePath, type Cell } from './cells.ts';
 import { SLICE_MS, nextSlice } from './slices.ts';
 import { ColumnText, RowSearch, searchable, type ColumnView } from './column-text.ts';
 import { ColumnNumbers } from './column-numbers.ts';
-import { packedSql, unpackDocs, type PackedRow } from './packed-rows.ts';
+import { packedSql, unpack, type PackedRow } from './packed-rows.ts';
 import type { Store } from './store.ts';
 
 /** the rows column: a cell per existing row, for filters that compile to nothing */
@@ -233,8 +233,8 @@ export class Columns {
           size >>= 1;
           continue;
         }
-        const rows = unpackDocs(packed);
-        for (const [r, doc] of rows) for (const c of cols) c.set(r, c.cellOf(doc));
+        const rows = unpack(packed);
+        for (const [r, , doc] of rows) for (const c of cols) c.set(r, c.cellOf(doc));
         if (checkOrder && rows.length) ordered &&= !(disorder.get(cursor, rows.length + 1) as [number, number])[1];
         // the batch is the next rows by rowid, packed in an order of SQLite's choosing
         let last = cursor;

@@ -12,7 +12,7 @@ import type { Sort } from '../types.ts';
 import type { Document } from '../values.ts';
 import type { Parsed } from './doc-cache.ts';
 import type { IndexDef } from './indexes.ts';
-import { packedSql, unpackRows, type PackedRow } from './packed-rows.ts';
+import { packedSql, unpack, type PackedRow } from './packed-rows.ts';
 import type { Range } from './planner.ts';
 import { compileSort, type Matcher } from './query.ts';
 import { Pace } from './slices.ts';
@@ -97,10 +97,12 @@ export class IndexScan<H extends IndexHit> {
         let after: [Buffer, Buffer] = [lo, EMPTY];
         for (;;) {
           const stamp = a.stamp();
-          const got = unpackRows(rows.get(after[0], after[1], hi) as PackedRow);
-          for (const [rowid, k, bytes] of got) {
+          const got = unpack(rows.get(after[0], after[1], hi) as PackedRow);
+          for (const [rowid, hex, view] of got) {
             if (keys.has(rowid)) continue;
-            const h = a.parse(rowid, k, bytes, stamp);
+            // copied into Node's pool: a cached document must not keep its whole slice alive
+            const k = Buffer.from(hex, 'hex');
+            const h = a.parse(rowid, k, Buffer.from(view), stamp);
             if (!this.matches(h)) continue;
             keys.set(rowid, k);
             if (hits && !keep && keys.size > KEEP_HITS) hits = undefined;

@@ -20,29 +20,15 @@ export function packedSql(inner: string, opts: { keys: boolean; order?: string }
 
 export type PackedRow = [number, string | null, string | null, Buffer | null];
 
-/** [rowid, _id key, document] of each row, the documents copied out of the BLOB into Node's pool. */
-export function unpackRows([n, rowids, keys, docs]: PackedRow): Array<[number, Buffer, Buffer]> {
-  const out: Array<[number, Buffer, Buffer]> = [];
+/** [rowid, hex key ('' without keys), document] of each row, the documents views into the BLOB. */
+export function unpack([n, rowids, keys, docs]: PackedRow): Array<[number, string, Buffer]> {
+  const out: Array<[number, string, Buffer]> = [];
   if (n === 0) return out;
   const rs = rowids!.split(',');
-  const ks = keys!.split(',');
+  const ks = keys?.split(',');
   for (let i = 0, at = 0; i < n; i++) {
     const len = docs!.readInt32LE(at);
-    // copied: a document kept by a cache must not keep every other one of its read alive
-    out.push([Number(rs[i]), Buffer.from(ks[i]!, 'hex'), Buffer.from(docs!.subarray(at, at + len))]);
-    at += len;
-  }
-  return out;
-}
-
-/** [rowid, document] of each row, the documents views into the BLOB: for reading them at once. */
-export function unpackDocs([n, rowids, , docs]: PackedRow): Array<[number, Buffer]> {
-  const out: Array<[number, Buffer]> = [];
-  if (n === 0) return out;
-  const rs = rowids!.split(',');
-  for (let i = 0, at = 0; i < n; i++) {
-    const len = docs!.readInt32LE(at);
-    out.push([Number(rs[i]), docs!.subarray(at, at + len)]);
+    out.push([Number(rs[i]), ks ? ks[i]! : '', docs!.subarray(at, at + len)]);
     at += len;
   }
   return out;
