@@ -29,8 +29,11 @@ export interface IndexAccess<H extends IndexHit> {
   prepared(sql: string): Database.Statement;
   /** the table's stamp now: rows read under it are what the table holds at it */
   stamp(): number;
-  /** a row just read, for judging: the document cache's entry if current, else not cached */
-  parse(rowid: number, k: Buffer, bytes: Buffer, stamp: number): H;
+  /**
+   * a row just read, for judging: the document cache's entry if current, else not cached; `doc` is
+   * a view into a packed read (packed-rows.ts), to be copied if kept
+   */
+  parse(rowid: number, hexKey: string, doc: Buffer, stamp: number): H;
   /** the same for the row with this _id key */
   byKey(k: Buffer, stamp: number): H | undefined;
   /** the row with this rowid as committed now, or undefined when it no longer exists */
@@ -100,11 +103,9 @@ export class IndexScan<H extends IndexHit> {
           const got = unpack(rows.get(after[0], after[1], hi) as PackedRow);
           for (const [rowid, hex, view] of got) {
             if (keys.has(rowid)) continue;
-            // copied into Node's pool: a cached document must not keep its whole slice alive
-            const k = Buffer.from(hex, 'hex');
-            const h = a.parse(rowid, k, Buffer.from(view), stamp);
+            const h = a.parse(rowid, hex, view, stamp);
             if (!this.matches(h)) continue;
-            keys.set(rowid, k);
+            keys.set(rowid, h.k);
             if (hits && !keep && keys.size > KEEP_HITS) hits = undefined;
             hits?.set(rowid, h);
           }

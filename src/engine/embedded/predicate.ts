@@ -300,15 +300,15 @@ function fieldNode(path: string, cond: unknown, paths: Set<string>): Node {
   if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
     const ops = Object.keys(cond);
     if (!ops.every((k) => k.startsWith('$'))) return left();
-    const ranged = ops.length > 1 ? ops.map((op) => (op === '$not' ? undefined : operatorLeaf(op, cond[op], cond))) : [];
-    if (ranged.length && ranged.every((l) => l?.range)) return leafNode(path, rangeLeaf(ranged as Leaf[]), paths);
-    const nodes: Node[] = ops.map((op) => {
+    const leaves = ops.map((op) => (op === '$not' ? undefined : operatorLeaf(op, cond[op], cond)));
+    if (ops.length > 1 && leaves.every((l) => l?.range)) return leafNode(path, rangeLeaf(leaves as Leaf[]), paths);
+    const nodes: Node[] = ops.map((op, i) => {
       if (op === '$not') {
         const inner = cond.$not;
         if (isRegex(inner)) return notNode(leafNode(path, regexLeaf(inner), paths));
         return isPlainObject(inner) && Object.keys(inner).length ? notNode(fieldNode(path, inner, paths)) : left();
       }
-      const leaf = operatorLeaf(op, cond[op], cond);
+      const leaf = leaves[i];
       return leaf ? leafNode(path, leaf, paths) : left();
     });
     return and(nodes);

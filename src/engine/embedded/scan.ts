@@ -173,7 +173,12 @@ export class Scanner {
     const scan = new IndexScan<Hit>({ info, index, matcher: covered ? undefined : matcherFor(filter, filterKey), deadline }, {
       prepared: (sql) => this.store.prepared(sql),
       stamp: () => this.store.docVersion(info.table),
-      parse: (rowid, k, bytes, stamp) => ({ k, rowid, parsed: this.judging(info, rowid, k, bytes, stamp) }),
+      parse: (rowid, hex, doc, stamp) => ({
+        k: Buffer.from(hex, 'hex'),
+        rowid,
+        // copied into Node's pool when not cached: a document kept later must not keep its whole read alive
+        parsed: this.docs.currentHex(info.table, hex, stamp) ?? { bytes: Buffer.from(doc), rowid, stamp: 0 },
+      }),
       byKey: (k, stamp) => this.peekKey(info, k, stamp),
       read: (rowid) => this.rowAt(info, rowid, true),
       entries: (exact) => this.indexes.keys(index, exact),
