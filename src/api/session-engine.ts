@@ -54,6 +54,10 @@ class SessionCollection implements Collection {
     return this.c.find(filter, { ...opts, session: this.s });
   }
 
+  findAsStored(filter: Filter, opts: FindOptions = {}) {
+    return this.c.findAsStored(filter, { ...opts, session: this.s });
+  }
+
   findOne(filter: Filter, opts: FindOptions = {}) {
     return this.c.findOne(filter, { ...opts, session: this.s });
   }

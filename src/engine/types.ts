@@ -3,6 +3,7 @@
 // Values are in the exact model of values.ts. Errors are EngineError with MongoDB's codes.
 import type { Readable, Writable } from 'node:stream';
 import type { Document } from './values.ts';
+import type { RawDocument } from '../json/bson-json.ts';
 
 export type Filter = Document;
 export type Sort = Array<[string, 1 | -1]>;
@@ -113,6 +114,11 @@ export interface Collection {
   readonly dbName: string;
   readonly name: string;
   find(filter: Filter, options?: FindOptions): Promise<Document[]>;
+  /**
+   * find() for a reader that only renders the documents: a document the engine holds as its BSON
+   * bytes may come as a RawDocument (json/bson-json.ts) instead of being built as objects.
+   */
+  findAsStored(filter: Filter, options?: FindOptions): Promise<Array<Document | RawDocument>>;
   findOne(filter: Filter, options?: FindOptions): Promise<Document | null>;
   countDocuments(filter: Filter, options?: { maxTimeMS?: number; session?: Session }): Promise<number>;
   estimatedDocumentCount(options?: SessionOption): Promise<number>;

@@ -9,6 +9,7 @@
 // lose precision in the view only; stored values stay exact.
 import { Decimal128, Double, Int32, Long, ObjectId, Binary, Timestamp, MinKey, MaxKey, BSONRegExp, BSONSymbol, Code } from 'bson';
 import { regexView } from './regex.ts';
+import { RawDocument } from '../json/bson-json.ts';
 
 export type Document = Record<string, unknown>;
 
@@ -173,6 +174,8 @@ export function cloneValue<T>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(cloneValue) as T;
   if (v instanceof Date) return new Date(v.getTime()) as T;
+  // a document given as its bytes (findAsStored): the copy is the document built from them
+  if (v instanceof RawDocument) return v.parse() as T;
   if (!isPlainObject(v)) return v;
   const out: Document = {};
   for (const k in v) out[k] = cloneValue((v as Document)[k]);

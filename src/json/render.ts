@@ -2,6 +2,7 @@
 // converters of the MongoDB Java driver's JsonWriter. One recursive string builder, minified, no
 // intermediate EJSON tree: this runs on every response.
 import type { Binary, BSONRegExp, Code, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from 'bson';
+import { RawDocument, defaultJson } from './bson-json.ts';
 
 export type JsonMode = 'default' | 'relaxed' | 'extended' | 'strict' | 'shell';
 
@@ -77,7 +78,19 @@ function write(v: unknown, m: number): string {
     }
     return text;
   }
+  if (v instanceof RawDocument) return raw(v, m);
   return special(v, m);
+}
+
+/** A document given as its BSON bytes (bson-json.ts): its default rendering is kept on it, flat. */
+function raw(d: RawDocument, m: number): string {
+  if (m !== DEFAULT) return object(d.parse(), m);
+  if (d.json === undefined) {
+    const text = defaultJson(d.bytes, javaDouble) ?? object(d.parse(), m);
+    Number(text);
+    d.json = text;
+  }
+  return d.json;
 }
 
 function object(o: Record<string, unknown>, m: number): string {

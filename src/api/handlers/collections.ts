@@ -24,10 +24,13 @@ export async function getCollection(req: MongoRequest): Promise<ApiResponse> {
   }
   // pagesize=0 asks for the count only: RESTHeart sends no body at all
   if (p.pagesize === 0 && p.rep === 'STANDARD') return { status: 200, headers };
-  const docs = p.pagesize === 0 ? [] : await c.find(filter, {
+  const opts = {
     sort: p.sort, projection: p.keys, skip: (p.page - 1) * p.pagesize, limit: p.pagesize, hint: p.hint,
     maxTimeMS: req.settings.queryTimeLimit,
-  });
+  };
+  // STANDARD sends the documents as they are: those the engine holds as bytes are rendered from them
+  if (p.rep === 'STANDARD' && !req.shape) return ok(await c.findAsStored(filter, opts), headers);
+  const docs = p.pagesize === 0 ? [] : await c.find(filter, opts);
   const { _id: _ignored, ...meta } = props ?? {};
   return ok(listing(req, { docs: req.shape ? docs.map(req.shape) : docs, size, relation: 'rh:doc', props: { _id: coll, ...meta } }), headers);
 }

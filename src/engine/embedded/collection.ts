@@ -4,6 +4,7 @@
 import { deserialize, serialize } from 'bson';
 import { BAD_VALUE, DUPLICATE_KEY, EngineError, IMMUTABLE_FIELD, NAMESPACE_NOT_FOUND } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
+import { RawDocument } from '../../json/bson-json.ts';
 import { listedIndex } from '../index-spec.ts';
 import { compileProjection } from '../projection.ts';
 import type {
@@ -110,13 +111,25 @@ export class EmbeddedCollection implements Collection {
     return this.store.durable(info?.table ?? '');
   }
 
-  async find(filter: Filter, opts: FindOptions = {}): Promise<Document[]> {
-    const project = opts.projection && Object.keys(opts.projection).length ? compileProjection(opts.projection) : undefined;
+  private async hits(filter: Filter, opts: FindOptions): Promise<Hit[]> {
     const info = this.info();
     const hits = info ? ((await this.cachedQuery(info, filter, opts, false)) as Hit[]) : [];
     const w = this.durable(info);
     if (w) await w;
+    return hits;
+  }
+
+  async find(filter: Filter, opts: FindOptions = {}): Promise<Document[]> {
+    const project = opts.projection && Object.keys(opts.projection).length ? compileProjection(opts.projection) : undefined;
+    const hits = await this.hits(filter, opts);
     return hits.map((h) => (project ? project(exactOf(h.parsed)) : exactOf(h.parsed)));
+  }
+
+  /** Documents not parsed yet go out as their bytes, one RawDocument per cached row (its rendering is kept). */
+  async findAsStored(filter: Filter, opts: FindOptions = {}): Promise<Array<Document | RawDocument>> {
+    if (opts.projection && Object.keys(opts.projection).length) return this.find(filter, opts);
+    const hits = await this.hits(filter, opts);
+    return hits.map((h) => h.parsed.exact ?? (h.parsed.raw ??= new RawDocument(h.parsed.bytes)));
   }
 
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {

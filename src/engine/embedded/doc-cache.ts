@@ -13,6 +13,7 @@
 // Both admit by frequency once there is contention (admission.ts): a document or result read once
 // and never again would only be promoted to V8's old generation and die there.
 import type { Document } from '../values.ts';
+import type { RawDocument } from '../../json/bson-json.ts';
 import { FrequencySketch, hashString } from './admission.ts';
 
 export interface Parsed {
@@ -24,6 +25,8 @@ export interface Parsed {
   /** built on first use: a lookup the index fully answers never needs it */
   view?: Document;
   exact?: Document;
+  /** the bytes as handed to a reader that only renders them (findAsStored), with their rendering */
+  raw?: RawDocument;
 }
 
 // ~4 KB a 400-byte document (bytes, view, exact, rendering): ~40 MB at most

@@ -6,6 +6,7 @@ import type {
   TransactionStatus, UpdateOptions, UpdateResult, UpdateSpec,
 } from '../types.ts';
 import type { Document } from '../values.ts';
+import type { RawDocument } from '../../json/bson-json.ts';
 import { EmbeddedCollection } from './collection.ts';
 import type { EmbeddedEngine } from './engine.ts';
 import type { Transactions } from './transactions.ts';
@@ -69,6 +70,11 @@ export class SessionCollection implements Collection {
   find(filter: Filter, opts: FindOptions = {}): Promise<Document[]> {
     const t = txnOf(opts);
     return t ? this.txns.read(t.sid, t.n, this.c, (s) => s.find(filter, opts), (o) => overlaidFind(this.c, filter, opts, o)) : this.c.find(filter, opts);
+  }
+
+  /** Inside a transaction the documents are built (its reads overlay its own writes). */
+  findAsStored(filter: Filter, opts: FindOptions = {}): Promise<Array<Document | RawDocument>> {
+    return txnOf(opts) ? this.find(filter, opts) : this.c.findAsStored(filter, opts);
   }
 
   async findOne(filter: Filter, opts: FindOptions = {}): Promise<Document | null> {

@@ -13,6 +13,7 @@ import type {
 } from '../types.ts';
 import { listedIndex } from '../index-spec.ts';
 import type { Document } from '../values.ts';
+import { RawDocument } from '../../json/bson-json.ts';
 import {
   bulkOperations, bulkResult, clientOptions, engineErrorOf, findOptions, fromRaw, redactUri, toExact, withIdFirst,
   type DriverBulkReport, type DriverWriteError,
@@ -69,6 +70,11 @@ class MongoCollection implements Collection {
 
   find(filter: Filter, opts?: FindOptions): Promise<Document[]> {
     return this.inSession(opts, async (s) => (await this.c.find(filter, { ...findOptions(opts), ...s }).toArray()).map(fromRaw));
+  }
+
+  /** The driver's raw documents as they came (the driver reads with `raw: true` anyway). */
+  findAsStored(filter: Filter, opts?: FindOptions): Promise<Array<Document | RawDocument>> {
+    return this.inSession(opts, async (s) => (await this.c.find(filter, { ...findOptions(opts), ...s }).toArray()).map((b) => new RawDocument(b as unknown as Uint8Array)));
   }
 
   findOne(filter: Filter, opts?: FindOptions): Promise<Document | null> {

@@ -44,7 +44,7 @@ function model(v: unknown): unknown {
 }
 
 /** Same values (MongoDB equality), same key order, same BSON types. */
-function assertExact(actual: unknown, expected: unknown, message?: string): void {
+export function assertExact(actual: unknown, expected: unknown, message?: string): void {
   expected = model(expected);
   assert.deepStrictEqual(shape(actual), shape(expected), message);
   assert.ok(valuesEqual(actual, expected), message ?? `${String(actual)} != ${String(expected)}`);

@@ -8,6 +8,7 @@ import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 import { changeStreamsContract } from './change-streams.ts';
 import { regexSearchContract } from './regex-search.ts';
+import { storedDocumentsContract } from './stored-documents.ts';
 
 async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-contract-'));
@@ -33,3 +34,4 @@ aggregationContract('embedded', fresh);
 transactionsContract('embedded', fresh);
 changeStreamsContract('embedded', fresh);
 regexSearchContract('embedded', fresh);
+storedDocumentsContract('embedded', fresh);

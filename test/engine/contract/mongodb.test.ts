@@ -8,6 +8,7 @@ import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 import { changeStreamsContract } from './change-streams.ts';
 import { regexSearchContract } from './regex-search.ts';
+import { storedDocumentsContract } from './stored-documents.ts';
 
 const uri = process.env.DOCREST_TEST_MONGODB_URI;
 
@@ -26,4 +27,5 @@ if (!uri) {
   // a replica set runs it; a standalone server skips it
   changeStreamsContract(name, fresh);
   regexSearchContract(name, fresh);
+  storedDocumentsContract(name, fresh);
 }

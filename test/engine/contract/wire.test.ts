@@ -13,6 +13,7 @@ import { aggregationContract } from './aggregation.ts';
 import { transactionsContract } from './transactions.ts';
 import { changeStreamsContract } from './change-streams.ts';
 import { regexSearchContract } from './regex-search.ts';
+import { storedDocumentsContract } from './stored-documents.ts';
 
 async function fresh() {
   const dir = mkdtempSync(join(tmpdir(), 'docrest-wire-'));
@@ -43,3 +44,4 @@ aggregationContract('mongodb engine over the wire shim', fresh);
 transactionsContract('mongodb engine over the wire shim', fresh);
 changeStreamsContract('mongodb engine over the wire shim', fresh);
 regexSearchContract('mongodb engine over the wire shim', fresh);
+storedDocumentsContract('mongodb engine over the wire shim', fresh);
