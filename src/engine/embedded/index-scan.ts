@@ -29,12 +29,9 @@ export interface IndexAccess<H extends IndexHit> {
   prepared(sql: string): Database.Statement;
   /** the table's stamp now: rows read under it are what the table holds at it */
   stamp(): number;
-  /**
-   * a row just read, for judging: the document cache's entry if current, else not cached; `doc` is
-   * a view into a packed read (packed-rows.ts), to be copied if kept
-   */
-  parse(rowid: number, hexKey: string, doc: Buffer, stamp: number): H;
-  /** the same for the row with this _id key */
+  /** a row just read, for judging; `doc` is a view into a packed read (packed-rows.ts), to be copied if kept */
+  parse(rowid: number, hexKey: string, doc: Buffer): H;
+  /** the row with this _id key, for judging: the document cache's entry if current, else not cached */
   byKey(k: Buffer, stamp: number): H | undefined;
   /** the row with this rowid as committed now, or undefined when it no longer exists */
   read(rowid: number): H | undefined;
@@ -99,11 +96,13 @@ export class IndexScan<H extends IndexHit> {
         // every k is longer than the empty blob: (key, k) > (lo, x'') is key >= lo
         let after: [Buffer, Buffer] = [lo, EMPTY];
         for (;;) {
-          const stamp = a.stamp();
+          // catches up with other processes' commits first (store.sync), so that the rows they
+          // wrote since the last slice reach follow's log, or the read learns it lost some
+          a.stamp();
           const got = unpack(rows.get(after[0], after[1], hi) as PackedRow);
           for (const [rowid, hex, view] of got) {
             if (keys.has(rowid)) continue;
-            const h = a.parse(rowid, hex, view, stamp);
+            const h = a.parse(rowid, hex, view);
             if (!this.matches(h)) continue;
             keys.set(rowid, h.k);
             if (hits && !keep && keys.size > KEEP_HITS) hits = undefined;
