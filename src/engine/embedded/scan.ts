@@ -11,6 +11,7 @@ import { plan, type Plan, type Range } from './planner.ts';
 import { IndexScan } from './index-scan.ts';
 import { compileSort, idOnlySort, limitOf, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
+import { readTable } from './table-read.ts';
 import { ROWS, WritesLost, type Columns } from './columns.ts';
 import { matchAll, matcherFor, predicateFor } from './compiled-filters.ts';
 import type { CollectionInfo, Store } from './store.ts';
@@ -139,16 +140,27 @@ export class Scanner {
     const paths = [ROWS, ...compiled.paths, ...sortPaths];
     await this.columns.ensure(info.table, paths, deadline);
     // a build that failed (its rows changed under it) is started again, under the same deadline:
-    // only columns refused over the budget fall back to reading every document in one go
+    // only columns refused over the budget fall back to reading the documents (table-read.ts)
     if (!this.columns.get(info.table, ROWS)) await this.columns.ensure(info.table, paths, deadline);
     // rowid order is not _id order (ids not inserted in order, e.g. UUIDs): the _id column orders
     // the matches (reading each match's key held the loop 0.6-0.8 s over 100k matches)
     if (idDir !== undefined && !countOnly && !this.columns.ordered(info.table)) await this.columns.ensure(info.table, ['_id'], deadline);
     const rows = this.columns.get(info.table, ROWS);
     if (!rows) {
-      const hits = this.run(info, filter, opts);
+      matcher ??= matcherFor(filter, filterKey);
+      const m = matcher;
+      const need = countOnly || idDir === undefined ? Infinity : (opts.skip ?? 0) + limitOf(opts);
+      const hits = await readTable<Hit>(info.table, idDir === undefined ? 1 : p.dir, need, deadline, {
+        prepared: (sql) => this.store.prepared(sql),
+        sync: () => void this.store.docVersion(info.table),
+        hit: (rowid, k, doc) => ({ k, rowid, parsed: { bytes: doc, rowid, stamp: 0 } }),
+        read: (rowid) => this.rowAt(info, rowid, false),
+        matches: (h) => m(viewOf(h.parsed), () => exactOf(h.parsed)),
+        follow: (work) => this.columns.follow(info.table, work),
+      });
       engineMetrics.documentsScanned('collection', hits.length);
-      return countOnly ? hits.length : hits;
+      if (countOnly) return hits.length;
+      return idDir === undefined ? finish(hits, opts) : hits.slice(opts.skip ?? 0);
     }
     engineMetrics.documentsScanned('collection', rows.cells.length);
     const keyOf = this.store.prepared(`SELECT k FROM ${info.table} WHERE rowid = ?`).pluck();
