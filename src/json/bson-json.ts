@@ -54,7 +54,8 @@ export function defaultJson(bytes: Buffer, double: (x: number) => string): strin
   try {
     doc(bytes, 0, false, double);
   } catch (e) {
-    if (e === OTHER) return undefined;
+    // a read past the bytes (RangeError) means lengths that lie: bson's own checks report them
+    if (e === OTHER || e instanceof RangeError) return undefined;
     throw e;
   }
   const json = out.toString('utf8', 0, o);
@@ -127,7 +128,10 @@ function oid(b: Buffer, i: number): void {
 }
 
 function doc(b: Buffer, start: number, array: boolean, double: (x: number) => string): void {
-  const end = start + int32(b, start) - 1;
+  const len = int32(b, start);
+  // lengths that do not fit their document are left to bson's checks
+  if (len < 5 || start + len > b.length) throw OTHER;
+  const end = start + len - 1;
   let i = start + 4;
   room(1);
   out[o++] = array ? 0x5b : 0x7b;
@@ -135,7 +139,8 @@ function doc(b: Buffer, start: number, array: boolean, double: (x: number) => st
   while (i < end) {
     const type = b[i]!;
     let k = i + 1;
-    while (b[k] !== 0) k++;
+    while (k < end && b[k] !== 0) k++;
+    if (k >= end) throw OTHER;
     if (!first) {
       room(1);
       out[o++] = 0x2c;
@@ -157,6 +162,7 @@ function doc(b: Buffer, start: number, array: boolean, double: (x: number) => st
       }
       case 0x02: {
         const n = int32(b, i);
+        if (n < 1 || i + 4 + n > end) throw OTHER;
         text(b, i + 4, i + 3 + n);
         i += 4 + n;
         break;
@@ -170,6 +176,7 @@ function doc(b: Buffer, start: number, array: boolean, double: (x: number) => st
       case 0x12: int64(b, i); i += 8; break;
       default: throw OTHER;
     }
+    if (i > end) throw OTHER;
   }
   room(1);
   out[o++] = array ? 0x5d : 0x7d;

@@ -97,6 +97,30 @@ describe('JSON from BSON bytes', () => {
     same(serialize({ a: 1 }), 'small document after it');
   });
 
+  it('bytes whose lengths lie fail as bson fails on them, without hanging or allocating their lies', () => {
+    const good = Buffer.from(serialize({ a: 'text', b: { c: 1.5 }, d: [1, 2] }));
+    const cases: Array<[string, (b: Buffer) => void]> = [
+      ['no NUL after a key', (b) => b.fill(0x41, 4)],
+      ['a string longer than its document', (b) => b.writeInt32LE(0x7fffffff, 7)],
+      ['a negative string length', (b) => b.writeInt32LE(-5, 7)],
+      ['a sub-document longer than its parent', (b) => b.writeInt32LE(b.length, 19)],
+      ['a document length past the bytes', (b) => b.writeInt32LE(b.length + 100, 0)],
+      ['a double cut short', (b) => b.writeInt32LE(b.length - 14, 0)],
+    ];
+    for (const [label, corrupt] of cases) {
+      const bad = Buffer.from(good);
+      corrupt(bad);
+      let expected: unknown;
+      try {
+        renderJson([parsed(bad)]);
+      } catch (e) {
+        expected = e;
+      }
+      if (expected) assert.throws(() => renderJson([new RawDocument(bad)]), (e: unknown) => (e as Error).constructor === (expected as Error).constructor, label);
+      else assert.equal(renderJson([new RawDocument(bad)]), renderJson([parsed(bad)]), label);
+    }
+  });
+
   it('keeps its default rendering; other modes are rendered again', () => {
     const d = new RawDocument(serialize({ a: new Date(0) }));
     assert.equal(d.json, undefined);
