@@ -6,6 +6,7 @@ import { Binary, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, 
 import { renderJson, type JsonMode } from '../../src/json/render.ts';
 import { RawDocument } from '../../src/json/bson-json.ts';
 import { cloneValue } from '../../src/engine/values.ts';
+import { random } from '../helpers/random.ts';
 
 const MODES: JsonMode[] = ['default', 'relaxed', 'extended', 'strict', 'shell'];
 
@@ -16,16 +17,6 @@ function same(bytes: Uint8Array, label: string): void {
     const expected = renderJson([parsed(bytes)], mode);
     assert.equal(renderJson([new RawDocument(bytes)], mode), expected, `${label} (${mode})`);
   }
-}
-
-/** A seeded generator (mulberry32): the same documents on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CHARS = ['a', 'Z', ' ', '"', '\\', '/', '\n', '\r', '\t', '\b', '\f', '\u0000', '\u0001', '\u001f', '\u007f', '\u0080', 'é', '€', '中', '😀', '\u2028', '$', '.'];

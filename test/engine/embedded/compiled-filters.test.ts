@@ -13,16 +13,7 @@ import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
 import { compileFilter } from '../../../src/engine/embedded/query.ts';
 import type { Collection, Filter } from '../../../src/engine/types.ts';
 import { Double, Int32, Long, toView, type Document } from '../../../src/engine/values.ts';
-
-/** mulberry32: the same documents and filters on every run */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../../helpers/random.ts';
 
 const rnd = random(20261206);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
