@@ -17,7 +17,7 @@ import type { BulkOp } from './bulk-write.ts';
 import type { EmbeddedEngine } from './engine.ts';
 import { plan } from './planner.ts';
 import { compileFilter, idOnlySort, type Matcher } from './query.ts';
-import { exactKeyLookup, exactOf, viewOf, type Hit } from './scan.ts';
+import { exactKeyLookup, exactOf, viewOf, type Hit } from './hits.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';
 import { WriteTargets } from './write-targets.ts';

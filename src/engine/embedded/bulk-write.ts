@@ -20,7 +20,7 @@ import type { BulkOperation, BulkResult, Filter, UpdateResult, UpdateSpec } from
 import type { Document } from '../values.ts';
 import type { CollectionInfo } from './store.ts';
 import type { RowCursor, Targets } from './bulk-rows.ts';
-import type { Hit } from './scan.ts';
+import type { Hit } from './hits.ts';
 import type { WriteTargets } from './write-targets.ts';
 
 /** updateMany with the options of Collection.updateMany */

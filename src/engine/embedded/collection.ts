@@ -17,7 +17,7 @@ import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
 import { pinnedIds } from './query.ts';
 import { positionalIndex, upsertSeed } from '../update-rules.ts';
-import { exactKeyLookup, exactOf, type Hit } from './scan.ts';
+import { exactKeyLookup, exactOf, type Hit } from './hits.ts';
 import { ROWS } from './columns.ts';
 import type { CollectionInfo } from './store.ts';
 import { deadlineOf } from './time-limit.ts';

@@ -1,15 +1,13 @@
 // Runs a plan (planner.ts): reads candidate rows, parses them through the document cache, applies
 // the full filter, then orders and pages the matches.
-import { deserialize } from 'bson';
 import type { Filter, FindOptions, Sort } from '../types.ts';
-import { markImmutable } from '../../json/render.ts';
-import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
+import { exactKeyLookup, exactOf, finish, viewOf, type Hit } from './hits.ts';
 import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Plan, type Range } from './planner.ts';
 import { IndexScan } from './index-scan.ts';
-import { compileSort, idOnlySort, limitOf, type Matcher } from './query.ts';
+import { idOnlySort, limitOf, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
 import { readTable } from './table-read.ts';
 import { ROWS, WritesLost, type Columns } from './columns.ts';
@@ -19,56 +17,10 @@ import { timeLimitExceeded } from './time-limit.ts';
 import { STEP, skipKeys } from './deep-page.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
 
-export interface Hit {
-  k: Buffer;
-  rowid: number;
-  parsed: Parsed;
-}
-
 type RawRow = [number, Buffer, Buffer];
 
 /** collections above this many rows are scanned for writes before the write (write-targets.ts) */
 const LARGE_SCAN_ROWS = 16_384;
-
-/**
- * `{_id: v}` alone, with a v whose key identifies it exactly: the primary-key lookup is the whole
- * match, so no query needs compiling (it costs more than the read). Long and Decimal128 keys are
- * approximate (keys.ts), and documents/arrays/regexes need the matcher.
- */
-export function exactKeyLookup(filter: Filter): boolean {
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
-  const v = filter._id;
-  return typeof v === 'string' || v instanceof ObjectId || typeof v === 'boolean' || v instanceof Int32
-    || (v instanceof Double && Number.isFinite(v.value)) || v instanceof Date;
-}
-
-/** The numeric view of a cached row, for mingo. */
-export function viewOf(p: Parsed): Document {
-  return (p.view ??= toView(deserialize(p.bytes)) as Document);
-}
-
-/** The exact document of a cached row; shared by every reader, so it is never to be mutated. */
-export function exactOf(p: Parsed): Document {
-  if (!p.exact) {
-    p.exact = deserialize(p.bytes, { promoteValues: false, bsonRegExp: true });
-    markImmutable(p.exact);
-  }
-  return p.exact;
-}
-
-/** Matches in the requested order (_id or the sort), then skip and limit. */
-function finish(hits: Hit[], opts: FindOptions): Hit[] {
-  const skip = opts.skip ?? 0;
-  const limit = limitOf(opts);
-  const idDir = idOnlySort(opts.sort);
-  if (idDir !== undefined) hits.sort((a, b) => idDir * Buffer.compare(a.k, b.k));
-  else {
-    const cmp = compileSort(opts.sort!);
-    hits.sort((a, b) => cmp(viewOf(a.parsed), viewOf(b.parsed)) || Buffer.compare(a.k, b.k));
-  }
-  return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
-}
 
 /**
  * Whether an index walk gives the requested order: unless the index was only hinted; a hint with

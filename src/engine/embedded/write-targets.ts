@@ -9,7 +9,7 @@ import { renderJson } from '../../json/render.ts';
 import { deadlineOf } from './time-limit.ts';
 import type { EmbeddedEngine } from './engine.ts';
 import { LOST, type Reader } from './columns.ts';
-import type { Hit } from './scan.ts';
+import type { Hit } from './hits.ts';
 import type { CollectionInfo } from './store.ts';
 
 export class WriteTargets {
