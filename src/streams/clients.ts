@@ -117,8 +117,7 @@ abstract class QueuedClient implements StreamClient, Flushable {
     const q = this.queue;
     if (q.length === 0 || this.closing) return;
     this.queue = [];
-    this.write(q);
-    changeStreamMetrics.notificationsSent(this.transport, q.length);
+    if (this.write(q)) changeStreamMetrics.notificationsSent(this.transport, q.length);
     if (this.buffered() > this.limit) {
       changeStreamMetrics.slowClientDropped(this.transport);
       this.close(CLOSE.slow(this.limit));
@@ -139,7 +138,8 @@ abstract class QueuedClient implements StreamClient, Flushable {
     return this.queue.length === 0 && this.buffered() === 0;
   }
 
-  protected abstract write(events: PreparedEvent[]): void;
+  /** false when the connection is going away and nothing was written */
+  protected abstract write(events: PreparedEvent[]): boolean;
   /** bytes written but not yet sent */
   protected abstract buffered(): number;
   protected abstract end(why: CloseReason): void;
@@ -160,9 +160,10 @@ export class WsClient extends QueuedClient {
     ws.once('close', () => changeStreamMetrics.clientDisconnected('websocket'));
   }
 
-  protected write(events: PreparedEvent[]): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+  protected write(events: PreparedEvent[]): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
     writeAll(this.socket, events, wsFrame);
+    return true;
   }
 
   protected buffered(): number {
@@ -197,10 +198,11 @@ export class SseClient extends QueuedClient {
     res.once('close', () => changeStreamMetrics.clientDisconnected('sse'));
   }
 
-  protected write(events: PreparedEvent[]): void {
-    if (this.res.destroyed) return;
+  protected write(events: PreparedEvent[]): boolean {
+    if (this.res.destroyed) return false;
     if (this.socket) writeAll(this.socket, events, sseChunk);
     else for (const ev of events) this.res.write(sseBlock(ev));
+    return true;
   }
 
   protected buffered(): number {
