@@ -16,6 +16,7 @@ import { packedSql, unpack, type PackedRow } from './packed-rows.ts';
 import type { Range } from './planner.ts';
 import { compileSort, type Matcher } from './query.ts';
 import { Pace } from './slices.ts';
+import { judgeWritten } from './written-rows.ts';
 import type { CollectionInfo } from './store.ts';
 
 export interface IndexHit {
@@ -162,12 +163,16 @@ export class IndexScan<H extends IndexHit> {
     };
     const { written } = await a.follow(() => walk(false));
     if (!written.length) return [...hits.values()];
-    const inIndex = (h: H) => a.entries(a.exact(h.parsed)).length > 0;
-    for (const r of new Set(written)) {
-      hits.delete(r);
-      const h = a.read(r);
-      if (h && inIndex(h) && this.matches(h)) hits.set(r, h);
-    }
+    // passed: one of its entries comes at or before the last entry read
+    const passed = (h: H) => {
+      const at = after;
+      const entries = a.entries(a.exact(h.parsed));
+      if (entries.length > 0 && (exhausted || (at !== undefined && entries.some((key) => dir * (Buffer.compare(key, at[0]) || Buffer.compare(h.k, at[1])) <= 0)))) return true;
+      // a row that moved on is met again where it is now
+      seen.delete(h.k.toString('latin1'));
+      return false;
+    };
+    judgeWritten(hits, written, (r) => a.read(r), passed, (h) => this.matches(h));
     // rows the writes took out leave room for rows further on
     await walk(true);
     const cmp = compileSort(sort);

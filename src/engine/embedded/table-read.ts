@@ -6,6 +6,7 @@
 // (columns.follow), as for an index range (index-scan.ts).
 import type Database from 'better-sqlite3';
 import { Pace } from './slices.ts';
+import { judgeWritten } from './written-rows.ts';
 
 export interface TableHit {
   k: Buffer;
@@ -58,13 +59,8 @@ export async function readTable<H extends TableHit>(table: string, dir: 1 | -1, 
   };
   const { written } = await a.follow(() => walk(false));
   if (written.length === 0) return [...hits.values()];
-  // a row written where the walk had been is judged as it is now; one further on is met by the walk
-  const walked = (k: Buffer) => exhausted || (after !== undefined && dir * Buffer.compare(k, after) <= 0);
-  for (const r of new Set(written)) {
-    hits.delete(r);
-    const h = a.read(r);
-    if (h && walked(h.k) && a.matches(h)) hits.set(r, h);
-  }
+  const passed = (h: H) => exhausted || (after !== undefined && dir * Buffer.compare(h.k, after) <= 0);
+  judgeWritten(hits, written, (r) => a.read(r), passed, (h) => a.matches(h));
   // rows the writes took out leave room for rows further on
   await walk(true);
   return [...hits.values()].sort((x, y) => dir * Buffer.compare(x.k, y.k)).slice(0, need);
