@@ -68,13 +68,17 @@ class MongoCollection implements Collection {
     });
   }
 
-  find(filter: Filter, opts?: FindOptions): Promise<Document[]> {
-    return this.inSession(opts, async (s) => (await this.c.find(filter, { ...findOptions(opts), ...s }).toArray()).map(fromRaw));
+  /** The documents' BSON as the driver returns it (findOptions asks for `raw: true`). */
+  private findRaw(filter: Filter, opts?: FindOptions): Promise<Uint8Array[]> {
+    return this.inSession(opts, async (s) => (await this.c.find(filter, { ...findOptions(opts), ...s }).toArray()) as unknown as Uint8Array[]);
   }
 
-  /** The driver's raw documents as they came (the driver reads with `raw: true` anyway). */
-  findAsStored(filter: Filter, opts?: FindOptions): Promise<Array<Document | RawDocument>> {
-    return this.inSession(opts, async (s) => (await this.c.find(filter, { ...findOptions(opts), ...s }).toArray()).map((b) => new RawDocument(b as unknown as Uint8Array)));
+  async find(filter: Filter, opts?: FindOptions): Promise<Document[]> {
+    return (await this.findRaw(filter, opts)).map(fromRaw);
+  }
+
+  async findAsStored(filter: Filter, opts?: FindOptions): Promise<Array<Document | RawDocument>> {
+    return (await this.findRaw(filter, opts)).map((b) => new RawDocument(b));
   }
 
   findOne(filter: Filter, opts?: FindOptions): Promise<Document | null> {
