@@ -71,29 +71,37 @@ function room(n: number): void {
   out = bigger;
 }
 
+// The hot loops keep the buffer and the position in locals: a module variable is a context slot,
+// loaded and stored at every byte (the walk of a page of ten ran ~40% slower, plain Node)
 function ascii(s: string): void {
   room(s.length);
-  for (let j = 0; j < s.length; j++) out[o++] = s.charCodeAt(j);
+  const w = out;
+  let p = o;
+  for (let j = 0; j < s.length; j++) w[p++] = s.charCodeAt(j);
+  o = p;
 }
 
 /** The bytes [a, z) of b as a JSON string. */
 function text(b: Buffer, a: number, z: number): void {
   // 6 bytes for an escaped one, the quotes, and a key's colon
   room((z - a) * 6 + 3);
-  out[o++] = 0x22;
+  const w = out;
+  let p = o;
+  w[p++] = 0x22;
   for (let j = a; j < z; j++) {
     const c = b[j]!;
     const e = ESCAPE[c]!;
-    if (e === 0) out[o++] = c;
+    if (e === 0) w[p++] = c;
     else {
-      out[o++] = 0x5c;
-      out[o++] = e;
+      w[p++] = 0x5c;
+      w[p++] = e;
       if (e === 0x75) {
-        out[o++] = 0x30; out[o++] = 0x30; out[o++] = HEX[c >> 4]!; out[o++] = HEX[c & 15]!;
+        w[p++] = 0x30; w[p++] = 0x30; w[p++] = HEX[c >> 4]!; w[p++] = HEX[c & 15]!;
       }
     }
   }
-  out[o++] = 0x22;
+  w[p++] = 0x22;
+  o = p;
 }
 
 function int32(b: Buffer, i: number): number {
@@ -112,19 +120,45 @@ function date(b: Buffer, i: number): void {
   const ms = int32(b, i + 4) * 4294967296 + (int32(b, i) >>> 0);
   if (ms < -8.64e15 || ms > 8.64e15) throw OTHER;
   ascii('{"$date":');
-  ascii(String(ms));
+  digits(ms);
+  room(1);
   out[o++] = 0x7d;
+}
+
+/**
+ * The decimal digits of an integer within ±2^53 (at most 17 bytes), as String() prints them: a
+ * date's milliseconds are beyond a small integer, and String() of such a number cost ~0.18 µs.
+ */
+function digits(x: number): void {
+  room(17);
+  const w = out;
+  if (x < 0) {
+    w[o++] = 0x2d;
+    x = -x;
+  }
+  let n = 1;
+  for (let t = x; t >= 10; t = Math.floor(t / 10)) n++;
+  let p = o + n;
+  o = p;
+  do {
+    const q = Math.floor(x / 10);
+    w[--p] = 0x30 + x - q * 10;
+    x = q;
+  } while (x > 0);
 }
 
 function oid(b: Buffer, i: number): void {
   ascii('{"$oid":"');
-  room(14);
+  room(26);
+  const w = out;
+  let p = o;
   for (let j = i; j < i + 12; j++) {
-    out[o++] = HEX[b[j]! >> 4]!;
-    out[o++] = HEX[b[j]! & 15]!;
+    w[p++] = HEX[b[j]! >> 4]!;
+    w[p++] = HEX[b[j]! & 15]!;
   }
-  out[o++] = 0x22;
-  out[o++] = 0x7d;
+  w[p++] = 0x22;
+  w[p++] = 0x7d;
+  o = p;
 }
 
 function doc(b: Buffer, start: number, array: boolean, double: (x: number) => string): void {
@@ -172,7 +206,7 @@ function doc(b: Buffer, start: number, array: boolean, double: (x: number) => st
       case 0x08: ascii(b[i] === 0 ? 'false' : 'true'); i += 1; break;
       case 0x09: date(b, i); i += 8; break;
       case 0x0a: ascii('null'); break;
-      case 0x10: ascii(String(int32(b, i))); i += 4; break;
+      case 0x10: digits(int32(b, i)); i += 4; break;
       case 0x12: int64(b, i); i += 8; break;
       default: throw OTHER;
     }

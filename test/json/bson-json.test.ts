@@ -88,6 +88,37 @@ describe('JSON from BSON bytes', () => {
     same(serialize({ a: 1 }), 'small document after it');
   });
 
+  it('renders every value that lands on the end of its scratch space', () => {
+    // fields (plain strings and ints: their JSON is JSON.stringify's) after which `v`'s value
+    // starts `before` bytes short of the 64 KiB the walk writes into
+    function fill(before: number): Record<string, unknown> {
+      const f: Record<string, unknown> = {};
+      let o = 1;
+      let i = 0;
+      const add = (k: string, v: string | number) => {
+        f[k] = typeof v === 'number' ? new Int32(v) : v;
+        o += JSON.stringify(k).length + 1 + JSON.stringify(v).length + 1;
+      };
+      // strings reserve six bytes a byte: each takes a sixth of what is left
+      while (65_536 - o > 1000) add(`s${i++}`, 'x'.repeat(Math.floor((65_536 - o - 200) / 6)));
+      const gap = () => 65_536 - before - '"v":'.length - o;
+      while (gap() > 15) add(`a${i++}`, 0);
+      add('z', 10 ** (gap() - '"z":,'.length - 1));
+      assert.equal(gap(), 0);
+      return f;
+    }
+    const values: unknown[] = [new ObjectId('5d0b3ab3f4c0e3cf3f4bc8e1'), new Date(-1568295769260), new Date(-8.64e15), new Int32(-2147483648),
+      Long.fromString('-9223372036854775808'), new Double(-1.2345678901234567e-300), 'é"\\\u0001', true, null];
+    for (let before = 13; before <= 60; before++) {
+      const f = fill(before);
+      for (const [i, v] of values.entries()) {
+        const bytes = serialize({ ...f, v });
+        // compared without assert's diff of two 64 KiB texts
+        assert.ok(renderJson([new RawDocument(bytes)]) === renderJson([parsed(bytes)]), `value ${i}, ${before} bytes before the end`);
+      }
+    }
+  });
+
   it('bytes whose lengths lie fail as bson fails on them, without hanging or allocating their lies', () => {
     const good = Buffer.from(serialize({ a: 'text', b: { c: 1.5 }, d: [1, 2] }));
     const cases: Array<[string, (b: Buffer) => void]> = [
