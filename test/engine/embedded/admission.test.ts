@@ -22,3 +22,20 @@ test('counts halve after as many requests as the cache holds entries, so old pop
   for (let i = 0; i < 100; i++) s.increment(hashString(`other${i}`));
   assert.ok(s.frequency(hot) <= 4);
 });
+
+test('halving divides each counter by two exactly, whatever its neighbours hold', () => {
+  const s = new FrequencySketch(1000);
+  // a hash below 2^16 counts in four neighbouring counters (slot()): key 1 saturates counters 1-4,
+  // key 0 (counters 0-3) is asked for twice, so its count is counter 0's, next to a saturated one
+  for (let r = 0; r < 15; r++) s.increment(1);
+  s.increment(0);
+  s.increment(0);
+  assert.equal(s.frequency(0), 2);
+  assert.equal(s.frequency(1), 15);
+  // the sketch ages on its 1000th increment that raised a counter
+  let n = 0;
+  while (s.frequency(1) === 15) s.increment(hashString(`filler${n++}`));
+  assert.equal(n, 1000 - 17);
+  assert.equal(s.frequency(0), 1);
+  assert.equal(s.frequency(1), 7);
+});
