@@ -1,7 +1,8 @@
 // Request bodies of the MongoDB API (API.md §3.1): content types, relaxed JSON, form fields.
 import { HttpError, badRequest } from '../errors.ts';
 import { isPlainObject, type Document } from '../engine/values.ts';
-import { JsonSyntaxError, parseJson, parseJsonInSlices } from '../json/parse.ts';
+import { JsonSyntaxError, parseJson } from '../json/parse.ts';
+import { parseJsonBytesInSlices } from '../json/parse-bytes.ts';
 import { urlencodedForm } from './forms.ts';
 
 export interface Body {
@@ -37,19 +38,17 @@ export const LARGE_BODY = 256 * 1024;
 
 /**
  * parseBody for a large JSON body (LARGE_BODY and up), parsed a slice at a time
- * (parseJsonInSlices); undefined for a body of another type, which parseBody reads when asked.
+ * (parseJsonBytesInSlices); undefined for a body of another type, which parseBody reads when asked.
  */
 export async function parseBodyInSlices(raw: Buffer, contentType: string | undefined, giveWay: () => Promise<unknown>, sliceMs: number): Promise<Body | undefined> {
   if (!isJson((contentType ?? '').toLowerCase())) return undefined;
-  const text = raw.toString('utf8');
-  if (text.trim() === '') return { value: undefined };
   let value: unknown;
   try {
-    value = await parseJsonInSlices(text, giveWay, sliceMs);
+    value = await parseJsonBytesInSlices(raw, giveWay, sliceMs);
   } catch (e) {
     throw invalidJson(e);
   }
-  return checked(value);
+  return value === undefined ? { value: undefined } : checked(value);
 }
 
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): Body {

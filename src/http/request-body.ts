@@ -10,6 +10,9 @@ export function readBody(payload: IncomingMessage, limit: number, done: Done): v
   const contentLength = Number(payload.headers['content-length']);
   if (contentLength > limit) return done(new HttpError(413, 'request body too large'));
   let received = 0;
+  // with a Content-Length, the chunks are copied into one buffer as they come: joining them at the
+  // end held the event loop 34 ms for a 13 MB body (the kernel mapping its fresh pages at once)
+  const whole = contentLength > 0 ? Buffer.allocUnsafe(contentLength) : undefined;
   const chunks: Buffer[] = [];
   const stop = () => {
     payload.removeListener('data', onData);
@@ -23,13 +26,15 @@ export function readBody(payload: IncomingMessage, limit: number, done: Done): v
       done(new HttpError(413, 'request body too large'));
       return;
     }
-    chunks.push(chunk);
+    if (whole) {
+      if (received <= whole.length) chunk.copy(whole, received - chunk.length);
+    } else chunks.push(chunk);
   };
   const onEnd = () => {
     stop();
     if (!Number.isNaN(contentLength) && received !== contentLength) return done(new HttpError(400, 'invalid Content-Length'));
     // a copy: never a view over the socket's read buffer
-    done(null, Buffer.concat(chunks, received));
+    done(null, whole ?? Buffer.concat(chunks, received));
   };
   const onError = () => {
     stop();

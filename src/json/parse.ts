@@ -21,8 +21,13 @@ type Doc = Record<string, unknown>;
 interface Arg { kind: 'string' | 'int' | 'double'; text: string; pos: number }
 
 export function parseJson(text: string): unknown {
+  return parseJsonAt(text, 0);
+}
+
+/** parseJson for a value found at this nesting depth (an item of a top-level array is at 1). */
+export function parseJsonAt(text: string, depth: number): unknown {
   const p = new Parser(text);
-  const value = p.parseValue(0);
+  const value = p.parseValue(depth);
   if (p.skipWs() !== -1) throw p.unexpected();
   return value;
 }

@@ -56,12 +56,13 @@ export interface Reply {
 
 export async function call(srv: { url: string }, method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
   const headers: Record<string, string> = { Authorization: ADMIN, ...opts.headers };
-  let body: string | undefined;
+  let body: string | ReadableStream<Uint8Array> | undefined;
   if (opts.body !== undefined) {
-    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    body = typeof opts.body === 'string' || opts.body instanceof ReadableStream ? opts.body : JSON.stringify(opts.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
   }
-  const res = await fetch(srv.url + path, { method, headers, body, redirect: 'manual' });
+  // a stream is sent chunked (no Content-Length)
+  const res = await fetch(srv.url + path, { method, headers, body, redirect: 'manual', ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
 }

@@ -1,7 +1,6 @@
 // A collection of the embedded engine: MongoDB's collection API over one SQLite table.
 // Reads run synchronously on the connection (WAL readers never block); writes go through the
 // store's group-commit queue and run inside it, so read-modify-write is atomic per operation.
-import { deserialize, serialize } from 'bson';
 import { BAD_VALUE, DUPLICATE_KEY, EngineError, IMMUTABLE_FIELD, NAMESPACE_NOT_FOUND } from '../../errors.ts';
 import { renderJson } from '../../json/render.ts';
 import { RawDocument } from '../../json/bson-json.ts';
@@ -12,7 +11,7 @@ import type {
   UpdateResult, UpdateSpec,
 } from '../types.ts';
 import { applyUpdate } from '../update.ts';
-import { BSONRegExp, Int32, ObjectId, valuesEqual, type Document } from '../values.ts';
+import { BSONRegExp, Int32, valuesEqual, type Document } from '../values.ts';
 import type { EmbeddedEngine as Engine } from './engine.ts';
 import { idKey } from './keys.ts';
 import { pinnedIds } from './query.ts';
@@ -28,21 +27,8 @@ import { bulkTargets, ListCursor, RangeCursor } from './bulk-rows.ts';
 import { aggregate } from './aggregate.ts';
 import { buildIndex } from './index-build.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
+import { fresh, storedBytes, withIdFirst } from './stored-document.ts';
 
-const EXACT = { promoteValues: false, bsonRegExp: true } as const;
-
-
-function fresh(bytes: Buffer): Document {
-  return deserialize(bytes, EXACT);
-}
-
-/** MongoDB stores _id first; a document without one gets a new ObjectId. */
-function withIdFirst(doc: Document, id?: unknown): Document {
-  const _id = id !== undefined ? id : doc._id !== undefined ? doc._id : new ObjectId();
-  const out: Document = { _id };
-  for (const k in doc) if (k !== '_id') out[k] = doc[k];
-  return out;
-}
 
 function duplicateKey(info: CollectionInfo, id: unknown): EngineError {
   return new EngineError(DUPLICATE_KEY, 'DuplicateKey',
@@ -172,7 +158,7 @@ export class EmbeddedCollection implements Collection {
     if (Array.isArray(full._id)) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type array');
     if (full._id instanceof RegExp || full._id instanceof BSONRegExp) throw new EngineError(BAD_VALUE, 'BadValue', 'The \'_id\' value cannot be of type regex');
     const k = idKey(full._id);
-    const bytes = serialize(full);
+    const bytes = storedBytes(full);
     const res = this.stmt(info, 'INSERT OR IGNORE INTO $T (k, doc) VALUES (?, ?)').run(k, bytes);
     if (res.changes === 0) throw duplicateKey(info, full._id);
     this.engine.changes.insert(info.db, info.name, bytes);
@@ -208,7 +194,7 @@ export class EmbeddedCollection implements Collection {
           `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${renderJson(replacement._id)}`);
       }
       const next = withIdFirst(replacement, old._id);
-      const bytes = serialize(next);
+      const bytes = storedBytes(next);
       const modified = Buffer.compare(bytes, hit.parsed.bytes) !== 0;
       if (modified) this.writeRow(info, hit, bytes, old, next, 'replace');
       return { matchedCount: 1, modifiedCount: modified ? 1 : 0, upsertedCount: 0, upsertedId: null };
@@ -242,7 +228,7 @@ export class EmbeddedCollection implements Collection {
         throw new EngineError(IMMUTABLE_FIELD, 'ImmutableField',
           "Performing an update on the path '_id' would modify the immutable field '_id'");
       }
-      const bytes = serialize(next);
+      const bytes = storedBytes(next);
       if (Buffer.compare(bytes, hit.parsed.bytes) !== 0) {
         this.writeRow(info, hit, bytes, old, next, 'update');
         modified++;
