@@ -11,11 +11,23 @@
 
 /** FNV-1a over a string's UTF-16 code units, then murmur3's finaliser: FNV alone leaves the low bits of keys that differ in their last bytes (ObjectIds) alike. */
 export function hashString(s: string): number {
-  let h = 0x811c9dc5;
+  return finish(fnv(0x811c9dc5, s));
+}
+
+/** hashString(`${a}/${b}`), without building that string. */
+export function hashPair(a: string, b: string): number {
+  return finish(fnv(Math.imul(fnv(0x811c9dc5, a) ^ 0x2f, 0x01000193), b));
+}
+
+function fnv(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return h;
+}
+
+function finish(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -14,7 +14,7 @@
 // and never again would only be promoted to V8's old generation and die there.
 import type { Document } from '../values.ts';
 import type { RawDocument } from '../../json/bson-json.ts';
-import { FrequencySketch, hashString } from './admission.ts';
+import { FrequencySketch, hashPair, hashString } from './admission.ts';
 
 export interface Parsed {
   bytes: Buffer;
@@ -36,21 +36,13 @@ const MAX_RESULT_BYTES = 32 * 1024 * 1024;
 /** queries seen between two halvings of the result cache's request counts */
 const RESULTS_WINDOW = 4096;
 
-/** A row's entry: its table and its _id key in lower-case hex (table names hold no '/'). */
-const idOf = (table: string, hexKey: string) => `${table}/${hexKey}`;
-
 export class DocCache {
-  private readonly docs = new Map<string, Parsed>();
+  /** per table, by _id key in lower-case hex: a lookup builds no `table/key` string (3% of a page) */
+  private readonly tables = new Map<string, Map<string, Parsed>>();
+  private count = 0;
   /** once the cache has been full, it admits only documents asked for before */
   private full = false;
   private readonly sketch = new FrequencySketch(MAX_DOCS);
-
-  /** The cache key, counted as one request for it. */
-  private asked(table: string, hexKey: string): string {
-    const id = idOf(table, hexKey);
-    this.sketch.increment(hashString(id));
-    return id;
-  }
 
   /** The entry, when its table has not changed since it was read: no need to read the row. */
   current(table: string, key: Buffer, stamp: number): Parsed | undefined {
@@ -59,27 +51,32 @@ export class DocCache {
 
   /**
    * current() for a key read as `lower(hex(k))`: a string costs the reader far less than the Buffer
-   * of a BLOB (a page of 100 keys: 29 vs 150–230 µs in better-sqlite3 on this VM).
+   * of a BLOB (a page of 100 keys: 29 vs 150–230 µs in better-sqlite3 on this VM). Counted as one
+   * request for the entry.
    */
   currentHex(table: string, hexKey: string, stamp: number): Parsed | undefined {
-    const hit = this.docs.get(this.asked(table, hexKey));
+    this.sketch.increment(hashPair(table, hexKey));
+    const hit = this.tables.get(table)?.get(hexKey);
     return hit !== undefined && hit.stamp === stamp ? hit : undefined;
   }
 
-  /** The entry, when the row just read still holds the same bytes. */
+  /** The entry, when the row just read still holds the same bytes; counted as one request for it. */
   get(table: string, key: Buffer, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
-    return this.holding(this.asked(table, key.toString('hex')), bytes, stamp, rowid);
+    const hex = key.toString('hex');
+    this.sketch.increment(hashPair(table, hex));
+    return this.holding(table, hex, bytes, stamp, rowid);
   }
 
-  /** The entry under this id if it holds these bytes (now current at `stamp`); a stale one goes. */
-  private holding(id: string, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
-    const hit = this.docs.get(id);
+  /** The entry under this key if it holds these bytes (now current at `stamp`); a stale one goes. */
+  private holding(table: string, hex: string, bytes: Buffer, stamp: number, rowid: number): Parsed | undefined {
+    const docs = this.tables.get(table);
+    const hit = docs?.get(hex);
     if (!hit) return undefined;
     if (hit.rowid === rowid && hit.bytes.equals(bytes)) {
       hit.stamp = stamp;
       return hit;
     }
-    this.docs.delete(id);
+    this.remove(table, docs!, hex);
     return undefined;
   }
 
@@ -88,7 +85,7 @@ export class DocCache {
    * holding the same bytes, else this one, kept as set() keeps it.
    */
   adopt(table: string, key: Buffer, parsed: Parsed, stamp: number): Parsed {
-    const hit = this.holding(idOf(table, key.toString('hex')), parsed.bytes, stamp, parsed.rowid);
+    const hit = this.holding(table, key.toString('hex'), parsed.bytes, stamp, parsed.rowid);
     if (hit) return hit;
     parsed.stamp = stamp;
     this.set(table, key, parsed);
@@ -97,28 +94,42 @@ export class DocCache {
 
   /**
    * Kept when there is room, else only when asked for before (admission.ts); a full cache drops
-   * its oldest tenth at once (one Map walk per thousand admissions, not one per admission).
+   * the oldest tenth of each table's entries at once (one walk per thousand admissions, not one
+   * per admission).
    */
   set(table: string, key: Buffer, parsed: Parsed): void {
-    const id = idOf(table, key.toString('hex'));
-    if (this.full && this.sketch.frequency(hashString(id)) < 2) return;
-    if (this.docs.size >= MAX_DOCS) {
+    const hex = key.toString('hex');
+    if (this.full && this.sketch.frequency(hashPair(table, hex)) < 2) return;
+    if (this.count >= MAX_DOCS) {
       this.full = true;
-      let n = MAX_DOCS / 10;
-      for (const k of this.docs.keys()) {
-        this.docs.delete(k);
-        if (--n === 0) break;
+      for (const [t, docs] of this.tables) {
+        let n = Math.ceil(docs.size / 10);
+        for (const k of docs.keys()) {
+          if (n-- === 0) break;
+          this.remove(t, docs, k);
+        }
       }
     }
-    this.docs.set(id, parsed);
+    let docs = this.tables.get(table);
+    if (!docs) this.tables.set(table, (docs = new Map()));
+    if (!docs.has(hex)) this.count++;
+    docs.set(hex, parsed);
   }
 
   delete(table: string, key: Buffer): void {
-    this.docs.delete(idOf(table, key.toString('hex')));
+    const docs = this.tables.get(table);
+    if (docs) this.remove(table, docs, key.toString('hex'));
+  }
+
+  private remove(table: string, docs: Map<string, Parsed>, hex: string): void {
+    if (!docs.delete(hex)) return;
+    this.count--;
+    if (docs.size === 0) this.tables.delete(table);
   }
 
   clear(): void {
-    this.docs.clear();
+    this.tables.clear();
+    this.count = 0;
     this.full = false;
   }
 }

@@ -2,7 +2,7 @@
 // the full filter, then orders and pages the matches.
 import type { Filter, FindOptions, Sort } from '../types.ts';
 import type { DocCache, Parsed } from './doc-cache.ts';
-import { exactKeyLookup, exactOf, finish, viewOf, type Hit } from './hits.ts';
+import { HexKeyHit, exactKeyLookup, exactOf, finish, viewOf, type Hit } from './hits.ts';
 import { idKey } from './keys.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { plan, type Plan, type Range } from './planner.ts';
@@ -349,7 +349,7 @@ export class Scanner {
     for (const [rowid, hexKey] of keys) {
       let parsed = this.docs.currentHex(info.table, hexKey, stamp);
       if (parsed?.rowid === rowid) {
-        hits.push({ k: Buffer.from(hexKey, 'hex'), rowid, parsed });
+        hits.push(new HexKeyHit(hexKey, rowid, parsed));
         continue;
       }
       get ??= this.sql(info, 'SELECT k, doc FROM $T WHERE rowid = ?');

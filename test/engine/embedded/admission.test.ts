@@ -1,7 +1,7 @@
 // The admission sketch of the document and result caches: counts per key, and their ageing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrequencySketch, hashString } from '../../../src/engine/embedded/admission.ts';
+import { FrequencySketch, hashPair, hashString } from '../../../src/engine/embedded/admission.ts';
 
 test('a key asked for twice counts 2; a key never asked for counts 0 even among many others', () => {
   const s = new FrequencySketch(1000);
@@ -38,4 +38,10 @@ test('halving divides each counter by two exactly, whatever its neighbours hold'
   assert.equal(n, 1000 - 17);
   assert.equal(s.frequency(0), 1);
   assert.equal(s.frequency(1), 7);
+});
+
+test('hashPair(a, b) is hashString(`${a}/${b}`)', () => {
+  for (const [a, b] of [['c4', '07d0b3ab3f4c0e3cf3f4bc8e1'], ['', ''], ['t', 'é中😀'], ['long_table_name_9', 'x'.repeat(100)]]) {
+    assert.equal(hashPair(a!, b!), hashString(`${a}/${b}`));
+  }
 });
