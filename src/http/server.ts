@@ -20,6 +20,7 @@ import { InterceptorRegistry, type Interceptor } from './interceptors.ts';
 import type { UpgradeHandler } from './listeners.ts';
 import { readBody } from './request-body.ts';
 import { JSON_TYPE, end, endEncoded, writeStream, type OutHeaders, type ServiceResponse } from './response.ts';
+import { sendJsonArray } from './json-array.ts';
 import { schemeResolver } from './scheme.ts';
 import { ServiceRegistry, type Service } from './service-registry.ts';
 import { builtinServices } from './services.ts';
@@ -126,7 +127,16 @@ export async function buildServer(settings: Settings, engine: Engine, security: 
         h['content-type'] = r.contentType ?? JSON_TYPE;
         if (r.headers) Object.assign(h, r.headers);
         if (r.body === undefined || ex.method === 'HEAD' || r.status === 304) return end(res, r.status, h, undefined);
-        return endEncoded(res, r.status, h, renderJson(r.body, ex.mongo?.params.jsonMode ?? ex.jsonMode));
+        const mode = ex.mongo?.params.jsonMode ?? ex.jsonMode;
+        // a page of documents, an aggregation's output: large ones stream (json-array.ts)
+        if (Array.isArray(r.body) && r.body.length > 1) {
+          return sendJsonArray(res, r.status, h, r.body, mode)?.catch((e: unknown) => {
+            // the client went away (or a rendering failed) after the answer began: the connection ends early
+            if (!res.writableFinished) log.debug({ err: e, path: ex.path }, 'JSON array response ended early');
+            res.destroy();
+          });
+        }
+        return endEncoded(res, r.status, h, renderJson(r.body, mode));
       }
       case 'bytes': {
         h['content-type'] = r.contentType;

@@ -28,6 +28,11 @@ export function renderJson(value: unknown, mode: JsonMode = 'default'): string {
   return write(value, MODE_CODES[mode] ?? DEFAULT);
 }
 
+/** An item of an array as renderJson renders it there: `[${items.map(renderItem).join(',')}]` is the array's text. */
+export function renderItem(x: unknown, mode: JsonMode = 'default'): string {
+  return x === undefined || typeof x === 'function' || typeof x === 'symbol' ? 'null' : write(x, MODE_CODES[mode] ?? DEFAULT);
+}
+
 // Documents the engine hands out from its cache are immutable and served again and again: their
 // default-mode rendering is kept beside them (a page of 100 documents is then a join of strings),
 // under a symbol (null: immutable, not rendered yet). Non-enumerable, so a spread or a clone of
