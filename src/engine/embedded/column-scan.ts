@@ -28,6 +28,8 @@ export interface RowAccess<H extends RowHit> {
 export interface RowHit {
   k: Buffer;
   rowid: number;
+  /** the stored bytes: a page's reads give way by their size */
+  parsed: { bytes: Buffer };
 }
 
 export interface ColumnQuery {
@@ -162,32 +164,45 @@ class Run<H extends RowHit> {
   async run(): Promise<H[] | number> {
     const { q } = this;
     const table = q.info.table;
-    const ordered = this.columns.ordered(table);
     const skip = q.opts.skip ?? 0;
     const limit = limitOf(q.opts);
-    const paged = !q.countOnly && q.idDir !== undefined && ordered;
-    const need = paged ? skip + limit : Infinity;
     const reverse = q.idDir === -1;
+    // while rowid order is _id order the walk stops at the page's end; a row inserted out of
+    // _id order while the query gave way ends that
+    const paged = () => !q.countOnly && q.idDir !== undefined && this.columns.ordered(table);
+    const need = () => (paged() ? skip + limit : Infinity);
     const { value, written } = await this.columns.follow(table, async () => {
       // a long scan starts after the requests that arrived with it (see slices.ts)
       if (this.exists.length > BIG) await this.clock.next();
       const cands = await this.candidates();
-      return { cands, matched: await this.walk(cands, reverse, need, false) };
+      return { cands, matched: await this.walk(cands, reverse, need(), false) };
     });
     let { cands, matched } = value;
     if (written.length) {
-      // rows written while this query yielded: judged again, now, against the committed state
-      for (const r of written) {
-        this.judged.delete(r);
-        this.hits.delete(r);
-      }
-      const set = new Set(cands);
-      for (const r of written) if (!set.has(r) && this.exists[r] === true) set.add(r);
-      cands = [...set].sort((a, b) => a - b);
-      matched = await this.walk(cands, reverse, need, true);
+      cands = this.rejudge(cands, written);
+      matched = await this.walk(cands, reverse, need(), true);
     }
     if (q.countOnly) return matched.length;
-    return this.order(matched, paged, skip, limit);
+    // the page's documents are read giving way too (a page of 1,000 documents of 18 KB held the
+    // event loop 70 ms); when rows were written meanwhile, the page is chosen and read again, in one step
+    const picked = await this.order(matched, paged(), skip, limit);
+    if (picked.hits) return picked.hits;
+    const { value: page, written: late } = await this.columns.follow(table, () => this.page(picked.rows, skip, limit, false));
+    if (late.length === 0) return page;
+    matched = await this.walk(this.rejudge(cands, late), reverse, need(), true);
+    const again = await this.order(matched, paged(), skip, limit);
+    return again.hits ?? this.page(again.rows, skip, limit, true);
+  }
+
+  /** Rows written while the query gave way are judged again, now, against the committed state: the candidates with the new rows. */
+  private rejudge(cands: number[], written: number[]): number[] {
+    for (const r of written) {
+      this.judged.delete(r);
+      this.hits.delete(r);
+    }
+    const set = new Set(cands);
+    for (const r of written) if (!set.has(r) && this.exists[r] === true) set.add(r);
+    return [...set].sort((a, b) => a - b);
   }
 
   private hit(rowid: number): H | undefined {
@@ -199,26 +214,34 @@ class Run<H extends RowHit> {
     return h;
   }
 
-  private page(rowids: number[], skip: number, limit: number): H[] {
+  /** The documents of rows [skip, skip + limit), giving way by the bytes read unless `sync`. */
+  private async page(rowids: number[], skip: number, limit: number, sync: boolean): Promise<H[]> {
     const out: H[] = [];
     for (const r of rowids.slice(skip, limit === Infinity ? undefined : skip + limit)) {
       const h = this.hit(r);
-      if (h) out.push(h);
+      if (!h) continue;
+      out.push(h);
+      this.checks += 64 + (h.parsed.bytes.length >> 6);
+      if (this.checks >= 4096) {
+        this.checks = 0;
+        await this.clock.turn(sync);
+      }
     }
     return out;
   }
 
-  private async order(matched: number[], paged: boolean, skip: number, limit: number): Promise<H[]> {
+  /** The rows of the answer in order (their documents read by page()), or its documents when the order needed them. */
+  private async order(matched: number[], paged: boolean, skip: number, limit: number): Promise<{ rows: number[]; hits?: undefined } | { hits: H[] }> {
     const { q } = this;
-    if (paged) return this.page(matched, skip, limit);
+    if (paged) return { rows: matched };
     if (q.idDir !== undefined) {
       const ids = this.columns.get(q.info.table, '_id')?.cells;
       if (ids && matched.every((r) => rankOf(ids[r]) >= 0)) {
-        return this.page(topRows(matched, skip + limit, (a, b) => q.idDir! * compareCells(ids[a]!, ids[b]!)), skip, limit);
+        return { rows: topRows(matched, skip + limit, (a, b) => q.idDir! * compareCells(ids[a]!, ids[b]!)) };
       }
       const keys = new Map(matched.map((r) => [r, this.rows.key(r)!] as const));
       const sorted = matched.filter((r) => keys.get(r)).sort((a, b) => q.idDir! * Buffer.compare(keys.get(a)!, keys.get(b)!));
-      return this.page(sorted, skip, limit);
+      return { rows: sorted };
     }
     const sort = q.opts.sort!;
     const table = q.info.table;
@@ -233,9 +256,9 @@ class Run<H extends RowHit> {
         }
         return a - b;
       };
-      return this.page(topRows(matched, skip + limit, cmp), skip, limit);
+      return { rows: topRows(matched, skip + limit, cmp) };
     }
-    return this.sortDocuments(matched, skip, limit);
+    return { hits: await this.sortDocuments(matched, skip, limit) };
   }
 
   /**

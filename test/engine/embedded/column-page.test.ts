@@ -1,0 +1,56 @@
+// The documents of a filtered page are read giving way (column-scan.ts page()): a page of large
+// documents must not hold the event loop, and rows written while it is read are judged again, so
+// the answer is the collection as it is after those writes.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { EmbeddedEngine } from '../../../src/engine/embedded/engine.ts';
+import type { Collection } from '../../../src/engine/types.ts';
+
+const BIG = 'x'.repeat(40_000);
+
+describe('a filtered page of large documents', () => {
+  let dir: string;
+  let engine: EmbeddedEngine;
+  let c: Collection;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'docrest-column-page-'));
+    engine = new EmbeddedEngine(dir, { exclusive: true });
+    c = engine.db('db').collection('pages');
+    await c.bulkWrite(Array.from({ length: 300 }, (_, i) => ({ insertOne: { document: { _id: i, n: i % 3, s: BIG } } })));
+    // the column of n is built: the query below matches at once and spends its time reading 4 MB of documents
+    assert.equal((await c.find({ n: 1 }, { limit: 1 })).length, 1);
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('writes while its documents are read: the answer is the collection before them or after them, never a mix', async () => {
+    const before = [1, ...Array.from({ length: 99 }, (_, i) => 4 + 3 * i)];
+    const after = [-2, 1, ...Array.from({ length: 97 }, (_, i) => 7 + 3 * i)];
+    const page = c.find({ n: 1 }, { sort: [['_id', 1]], limit: 100 });
+    // the writes come once the read gave way twice: while it reads its 4 MB of documents
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+    await Promise.all([
+      c.updateOne({ _id: 4 }, { $set: { n: 2 } }),
+      c.deleteOne({ _id: 298 }),
+      c.updateOne({ _id: 7 }, { $set: { s: 'changed' } }),
+      // inserted out of _id order: rowid order is no longer _id order
+      c.insertOne({ _id: -2, n: 1, s: 'new' }),
+    ]);
+    const got = await page;
+    const ids = got.map((d) => Number(d._id));
+    const seven = got.find((d) => Number(d._id) === 7)!;
+    if (ids[0] === -2) {
+      assert.deepEqual(ids, after);
+      assert.equal(seven.s, 'changed');
+    } else {
+      assert.deepEqual(ids, before);
+      assert.equal(seven.s, BIG);
+    }
+    assert.deepEqual((await c.find({ n: 1 }, { sort: [['_id', 1]], limit: 100 })).map((d) => Number(d._id)), after);
+  });
+});
