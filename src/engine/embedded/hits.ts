@@ -73,3 +73,18 @@ export function finish(hits: Hit[], opts: FindOptions): Hit[] {
   }
   return skip || limit !== Infinity ? hits.slice(skip, skip + limit) : hits;
 }
+
+/** The hits [skip, skip + limit) of rows already in the answer's order, reading no further. */
+export function pageOf(rows: Iterable<Hit>, skip: number, limit: number): Hit[] {
+  const hits: Hit[] = [];
+  let skipped = 0;
+  for (const h of rows) {
+    if (skipped < skip) {
+      skipped++;
+      continue;
+    }
+    hits.push(h);
+    if (hits.length >= limit) break;
+  }
+  return hits;
+}

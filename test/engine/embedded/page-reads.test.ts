@@ -1,6 +1,6 @@
-// The documents of a filtered page are read giving way (column-scan.ts page()): a page of large
-// documents must not hold the event loop, and rows written while it is read are judged again, so
-// the answer is the collection as it is after those writes.
+// The documents of a page are read giving way (column-scan.ts page() for a filter, scan.ts
+// pageInSlices() for the collection in _id order): a page of large documents must not hold the
+// event loop, and rows written while it is read make it read again, never answer a mix.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,15 +11,18 @@ import type { Collection } from '../../../src/engine/types.ts';
 
 const BIG = 'x'.repeat(40_000);
 
-describe('a filtered page of large documents', () => {
+describe('pages of large documents', () => {
   let dir: string;
   let engine: EmbeddedEngine;
   let c: Collection;
+  let plain: Collection;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'docrest-column-page-'));
     engine = new EmbeddedEngine(dir, { exclusive: true });
     c = engine.db('db').collection('pages');
     await c.bulkWrite(Array.from({ length: 300 }, (_, i) => ({ insertOne: { document: { _id: i, n: i % 3, s: BIG } } })));
+    plain = engine.db('db').collection('plain');
+    await plain.bulkWrite(Array.from({ length: 300 }, (_, i) => ({ insertOne: { document: { _id: i, s: BIG } } })));
     // the column of n is built: the query below matches at once and spends its time reading 4 MB of documents
     assert.equal((await c.find({ n: 1 }, { limit: 1 })).length, 1);
   });
@@ -28,7 +31,7 @@ describe('a filtered page of large documents', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('writes while its documents are read: the answer is the collection before them or after them, never a mix', async () => {
+  test('a filtered page: writes while its documents are read leave the collection before them or after them, never a mix', async () => {
     const before = [1, ...Array.from({ length: 99 }, (_, i) => 4 + 3 * i)];
     const after = [-2, 1, ...Array.from({ length: 97 }, (_, i) => 7 + 3 * i)];
     const page = c.find({ n: 1 }, { sort: [['_id', 1]], limit: 100 });
@@ -52,5 +55,25 @@ describe('a filtered page of large documents', () => {
       assert.equal(seven.s, BIG);
     }
     assert.deepEqual((await c.find({ n: 1 }, { sort: [['_id', 1]], limit: 100 })).map((d) => Number(d._id)), after);
+  });
+
+  test('a page of the collection: writes while its documents are read leave the answer the collection before them or after them', async () => {
+    const before = Array.from({ length: 100 }, (_, i) => i);
+    const after = [-3, ...Array.from({ length: 95 }, (_, i) => i), 96, 97, 98, 99];
+    const page = plain.find({}, { sort: [['_id', 1]], limit: 100 });
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+    // rows near the page's end, which the read reaches last
+    await Promise.all([plain.deleteOne({ _id: 95 }), plain.updateOne({ _id: 97 }, { $set: { s: 'changed' } }), plain.insertOne({ _id: -3, s: 'new' })]);
+    const got = await page;
+    const ids = got.map((d) => Number(d._id));
+    const changed = got.find((d) => Number(d._id) === 97)!;
+    if (ids[0] === -3) {
+      assert.deepEqual(ids, after);
+      assert.equal(changed.s, 'changed');
+    } else {
+      assert.deepEqual(ids, before);
+      assert.equal(changed.s, BIG);
+    }
+    assert.deepEqual((await plain.find({}, { sort: [['_id', 1]], limit: 100 })).map((d) => Number(d._id)), after);
   });
 });
