@@ -31,49 +31,48 @@ describe('pages of large documents', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a filtered page: writes while its documents are read leave the collection before them or after them, never a mix', async () => {
-    const before = [1, ...Array.from({ length: 99 }, (_, i) => 4 + 3 * i)];
-    const after = [-2, 1, ...Array.from({ length: 97 }, (_, i) => 7 + 3 * i)];
-    const page = c.find({ n: 1 }, { sort: [['_id', 1]], limit: 100 });
-    // the writes come once the read gave way twice: while it reads its 4 MB of documents
+  /**
+   * Starts the read, lets it give way twice (it is reading its 4 MB of documents then), writes,
+   * and checks the answer is the collection before the writes or after them: the ids, and the
+   * text of the document `changed` updated.
+   */
+  async function whileReading(coll: Collection, filter: Record<string, unknown>, writes: () => Array<Promise<unknown>>,
+    states: { before: number[]; after: number[]; changed: number }): Promise<void> {
+    const page = coll.find(filter, { sort: [['_id', 1]], limit: 100 });
     for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
-    await Promise.all([
+    await Promise.all(writes());
+    const got = await page;
+    const ids = got.map((d) => Number(d._id));
+    const after = ids[0] === states.after[0];
+    assert.deepEqual(ids, after ? states.after : states.before);
+    assert.equal(got.find((d) => Number(d._id) === states.changed)!.s, after ? 'changed' : BIG);
+    assert.deepEqual((await coll.find(filter, { sort: [['_id', 1]], limit: 100 })).map((d) => Number(d._id)), states.after);
+  }
+
+  test('a filtered page: writes while its documents are read leave the collection before them or after them, never a mix', async () => {
+    await whileReading(c, { n: 1 }, () => [
       c.updateOne({ _id: 4 }, { $set: { n: 2 } }),
       c.deleteOne({ _id: 298 }),
       c.updateOne({ _id: 7 }, { $set: { s: 'changed' } }),
       // inserted out of _id order: rowid order is no longer _id order
       c.insertOne({ _id: -2, n: 1, s: 'new' }),
-    ]);
-    const got = await page;
-    const ids = got.map((d) => Number(d._id));
-    const seven = got.find((d) => Number(d._id) === 7)!;
-    if (ids[0] === -2) {
-      assert.deepEqual(ids, after);
-      assert.equal(seven.s, 'changed');
-    } else {
-      assert.deepEqual(ids, before);
-      assert.equal(seven.s, BIG);
-    }
-    assert.deepEqual((await c.find({ n: 1 }, { sort: [['_id', 1]], limit: 100 })).map((d) => Number(d._id)), after);
+    ], {
+      before: [1, ...Array.from({ length: 99 }, (_, i) => 4 + 3 * i)],
+      after: [-2, 1, ...Array.from({ length: 97 }, (_, i) => 7 + 3 * i)],
+      changed: 7,
+    });
   });
 
-  test('a page of the collection: writes while its documents are read leave the answer the collection before them or after them', async () => {
-    const before = Array.from({ length: 100 }, (_, i) => i);
-    const after = [-3, ...Array.from({ length: 95 }, (_, i) => i), 96, 97, 98, 99];
-    const page = plain.find({}, { sort: [['_id', 1]], limit: 100 });
-    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+  test('a page of the collection: writes while its documents are read leave the collection before them or after them', async () => {
     // rows near the page's end, which the read reaches last
-    await Promise.all([plain.deleteOne({ _id: 95 }), plain.updateOne({ _id: 97 }, { $set: { s: 'changed' } }), plain.insertOne({ _id: -3, s: 'new' })]);
-    const got = await page;
-    const ids = got.map((d) => Number(d._id));
-    const changed = got.find((d) => Number(d._id) === 97)!;
-    if (ids[0] === -3) {
-      assert.deepEqual(ids, after);
-      assert.equal(changed.s, 'changed');
-    } else {
-      assert.deepEqual(ids, before);
-      assert.equal(changed.s, BIG);
-    }
-    assert.deepEqual((await plain.find({}, { sort: [['_id', 1]], limit: 100 })).map((d) => Number(d._id)), after);
+    await whileReading(plain, {}, () => [
+      plain.deleteOne({ _id: 95 }),
+      plain.updateOne({ _id: 97 }, { $set: { s: 'changed' } }),
+      plain.insertOne({ _id: -3, s: 'new' }),
+    ], {
+      before: Array.from({ length: 100 }, (_, i) => i),
+      after: [-3, ...Array.from({ length: 95 }, (_, i) => i), 96, 97, 98, 99],
+      changed: 97,
+    });
   });
 });
