@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createDeflate, createGzip } from 'node:zlib';
 import { renderItem, type JsonMode } from '../json/render.ts';
-import { endEncoded, type OutHeaders } from './response.ts';
+import { contentEncoding, endEncoded, type OutHeaders } from './response.ts';
 
 /** rendered text from which an answer is streamed */
 const LARGE = 1 << 20;
@@ -36,12 +36,7 @@ export function sendJsonArray(res: ServerResponse, status: number, h: OutHeaders
 }
 
 async function stream(res: ServerResponse, status: number, h: OutHeaders, items: unknown[], from: number, first: string[], mode: JsonMode): Promise<void> {
-  const accepted = res.req.headers['accept-encoding'] ?? '';
-  const encoding = /\bgzip\b/.test(accepted) ? 'gzip' : /\bdeflate\b/.test(accepted) ? 'deflate' : undefined;
-  if (encoding) {
-    h['content-encoding'] = encoding;
-    h.vary = typeof h.vary === 'string' && h.vary ? `${h.vary}, Accept-Encoding` : 'Accept-Encoding';
-  }
+  const encoding = contentEncoding(h, res.req.headers['accept-encoding']);
   res.writeHead(status, h);
   const text = Readable.from(chunks(items, from, `[${first.join(',')}`, mode), { objectMode: false });
   await (encoding ? pipeline(text, encoding === 'gzip' ? createGzip() : createDeflate(), res) : pipeline(text, res));

@@ -81,12 +81,20 @@ const deflateAsync = promisify(deflate);
 
 /** The body as sent: compressed (a promise) when worth it and accepted, else as it is. */
 export function encode(h: OutHeaders, acceptEncoding: string | undefined, body: Body): Body | Promise<Buffer> {
-  if (body.length < COMPRESS_THRESHOLD || !acceptEncoding) return body;
-  const gz = /\bgzip\b/.test(acceptEncoding);
-  if (!gz && !/\bdeflate\b/.test(acceptEncoding)) return body;
-  h['content-encoding'] = gz ? 'gzip' : 'deflate';
-  h.vary = typeof h.vary === 'string' && h.vary ? `${h.vary}, Accept-Encoding` : 'Accept-Encoding';
-  return gz ? gzipAsync(body) : deflateAsync(body);
+  if (body.length < COMPRESS_THRESHOLD) return body;
+  const encoding = contentEncoding(h, acceptEncoding);
+  return encoding === undefined ? body : encoding === 'gzip' ? gzipAsync(body) : deflateAsync(body);
+}
+
+/** The encoding the client accepts (gzip first, then deflate), set in the headers; undefined for none. */
+export function contentEncoding(h: OutHeaders, acceptEncoding: string | undefined): 'gzip' | 'deflate' | undefined {
+  if (!acceptEncoding) return undefined;
+  const encoding = /\bgzip\b/.test(acceptEncoding) ? 'gzip' : /\bdeflate\b/.test(acceptEncoding) ? 'deflate' : undefined;
+  if (encoding) {
+    h['content-encoding'] = encoding;
+    h.vary = typeof h.vary === 'string' && h.vary ? `${h.vary}, Accept-Encoding` : 'Accept-Encoding';
+  }
+  return encoding;
 }
 
 /**

@@ -95,12 +95,15 @@ class Run<H extends RowHit> {
     this.clock = new Pace(q.deadline);
   }
 
-  /** Yields when the slice is used up (unless `sync`); throws past the deadline. */
-  private async pace(sync: boolean, weight: number): Promise<void> {
+  /**
+   * Yields when the slice is used up (unless `sync`); throws past the deadline. Undefined when the
+   * clock was not read: a loop over small documents awaits nothing.
+   */
+  private pace(sync: boolean, weight: number): Promise<void> | undefined {
     this.checks += weight;
-    if (this.checks < 4096) return;
+    if (this.checks < 4096) return undefined;
     this.checks = 0;
-    await this.clock.turn(sync);
+    return this.clock.turn(sync);
   }
 
   /** Whether the row matches: its cells decide, or else mingo on the document. */
@@ -221,11 +224,8 @@ class Run<H extends RowHit> {
       const h = this.hit(r);
       if (!h) continue;
       out.push(h);
-      this.checks += 64 + (h.parsed.bytes.length >> 6);
-      if (this.checks >= 4096) {
-        this.checks = 0;
-        await this.clock.turn(sync);
-      }
+      const turn = this.pace(sync, 64 + (h.parsed.bytes.length >> 6));
+      if (turn) await turn;
     }
     return out;
   }

@@ -6,6 +6,7 @@ import { markImmutable } from '../../json/render.ts';
 import { Double, Int32, ObjectId, toView, type Document } from '../values.ts';
 import type { Parsed } from './doc-cache.ts';
 import { compileSort, idOnlySort, limitOf } from './query.ts';
+import { fresh } from './stored-document.ts';
 
 export interface Hit {
   k: Buffer;
@@ -55,7 +56,7 @@ export function viewOf(p: Parsed): Document {
 /** The exact document of a cached row; shared by every reader, so it is never to be mutated. */
 export function exactOf(p: Parsed): Document {
   if (!p.exact) {
-    p.exact = deserialize(p.bytes, { promoteValues: false, bsonRegExp: true });
+    p.exact = fresh(p.bytes);
     markImmutable(p.exact);
   }
   return p.exact;
