@@ -18,6 +18,7 @@ let events = 0;
 const scanned = { collection: 0, index: 0 };
 let cacheHits = 0;
 let cacheMisses = 0;
+let memoryLookups = 0;
 let releases = 0;
 let releasedBytes = 0;
 let releaseSeconds = 0;
@@ -55,6 +56,10 @@ export const engineMetrics = {
   },
   resultCacheMiss(): void {
     cacheMisses++;
+  },
+  /** a lookup of index keys answered from the postings in memory (resident-read.ts) */
+  memoryLookup(): void {
+    memoryLookups++;
   },
 };
 
@@ -104,6 +109,7 @@ function docrestRegistry(): Registry {
   byLabel('docrest_engine_documents_scanned_total', 'documents the embedded engine judged for queries, by plan', 'plan', scanned, 'counter', reg);
   single('docrest_engine_result_cache_hits_total', 'embedded-engine queries answered from the result cache', () => cacheHits, reg);
   single('docrest_engine_result_cache_misses_total', 'embedded-engine queries that ran', () => cacheMisses, reg);
+  single('docrest_engine_memory_lookups_total', 'embedded-engine index lookups answered from memory', () => memoryLookups, reg);
   single('docrest_memory_releases_total', 'full collections run to give memory back once the server was idle', () => releases, reg);
   single('docrest_memory_released_bytes_total', 'resident memory given back by those collections', () => releasedBytes, reg);
   single('docrest_memory_release_seconds_total', 'time the event loop spent in those collections', () => releaseSeconds, reg);

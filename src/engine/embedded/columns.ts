@@ -133,9 +133,18 @@ export class WritesLost extends Error {}
 /** how long a column that did not fit is not built again, in ms */
 const RETRY_AFTER_MS = 60_000;
 
+/** Holds rows of tables in memory besides the columns (resident-read.ts): told of the same writes. */
+export interface RowWatcher {
+  /** rows committed (kept or rolled back), per table, as applyCommitted gets them */
+  written(rows: Map<string, number[]>): void;
+  /** the table's rows are no longer known (another worker's writes) or the table was dropped */
+  forget(table: string): void;
+}
+
 export class Columns {
   private readonly store: Store;
   private readonly tables = new Map<string, TableColumns>();
+  private readonly watchers: RowWatcher[] = [];
   private readonly budget: number;
   private clock = 0;
 
@@ -155,7 +164,12 @@ export class Columns {
     return t;
   }
 
+  watch(w: RowWatcher): void {
+    this.watchers.push(w);
+  }
+
   forget(table: string, writesUnknown = true): void {
+    for (const w of this.watchers) w.forget(table);
     const t = this.tables.get(table);
     if (!t) return;
     for (const c of t.columns.values()) c.dropped = true;
@@ -299,6 +313,7 @@ export class Columns {
 
   /** Re-reads each written row into the columns that have it (committed state only). */
   private applyCommitted(rows: Map<string, number[]>): void {
+    for (const w of this.watchers) w.written(rows);
     for (const [table, rowids] of rows) {
       try {
         this.applyRows(table, rowids);

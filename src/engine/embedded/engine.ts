@@ -188,10 +188,11 @@ export class EmbeddedEngine implements Engine {
     return keys.map((k) => get.get(k) as Buffer | undefined).filter((b): b is Buffer => !!b).map((b) => deserialize(b, { promoteValues: false })._id);
   }
 
-  /** The documents and results cached; the columns stay (rebuilding them takes seconds at 1M rows). */
+  /** The documents and results cached, and what lookups keep in memory; the columns stay (rebuilding them takes seconds at 1M rows). */
   trimCaches(): void {
     this.results.clear();
     this.docs.clear();
+    this.scanner.resident.clear();
   }
 
   async close(): Promise<void> {

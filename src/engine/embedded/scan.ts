@@ -9,6 +9,7 @@ import { plan, type Plan, type Range } from './planner.ts';
 import { IndexScan } from './index-scan.ts';
 import { idOnlySort, limitOf, type Matcher } from './query.ts';
 import { runColumnQuery, type RowAccess } from './column-scan.ts';
+import { ResidentReads } from './resident-read.ts';
 import { readTable } from './table-read.ts';
 import { ROWS, WritesLost, type Columns } from './columns.ts';
 import { matchAll, matcherFor, predicateFor } from './compiled-filters.ts';
@@ -40,12 +41,14 @@ export class Scanner {
   private readonly docs: DocCache;
 
   readonly columns: Columns;
+  readonly resident: ResidentReads;
 
   constructor(store: Store, indexes: Indexes, docs: DocCache, columns: Columns) {
     this.store = store;
     this.indexes = indexes;
     this.docs = docs;
     this.columns = columns;
+    this.resident = new ResidentReads(store, indexes, columns);
   }
 
   /**
@@ -143,6 +146,10 @@ export class Scanner {
     p: Plan & { kind: 'bounds' | 'indexOrder' }, deadline: number, countOnly: boolean): Promise<Hit[] | number> {
     const index = p.index;
     const covered = (p.kind === 'bounds' && p.covered) || exactKeyLookup(filter);
+    if (p.kind === 'bounds') {
+      const held = this.resident.read(info.table, index, p.ranges, covered ? undefined : () => matcherFor(filter, filterKey), opts, countOnly);
+      if (held !== undefined) return held;
+    }
     const scan = new IndexScan<Hit>({ info, index, matcher: covered ? undefined : matcherFor(filter, filterKey), deadline }, {
       prepared: (sql) => this.store.prepared(sql),
       stamp: () => this.store.docVersion(info.table),

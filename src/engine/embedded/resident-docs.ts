@@ -1,0 +1,131 @@
+// The documents of rows read through postings (index-postings.ts), held in memory compactly: per
+// rowid, the _id key and the BSON bytes back to back in large arena buffers, and the default-mode
+// JSON as one string. A hit made from them costs a few objects and no read, no render.
+//
+// Why not the document cache (doc-cache.ts): its entries are a few JS objects and Buffers each. Held
+// for the 100k documents of the benchmark's V5 (a page of ten through an index, varying key), they
+// put 400 MB in the heap and GC at 19% of the CPU (profiled). Here 100k rows are ~100 MB outside the
+// heap plus 100k strings, which the collector marks without walking.
+//
+// Entries follow commits (RowWatcher): a row written is dropped from here in the same step as its
+// commit, so an entry is the row as committed. The arena only grows; over its budget everything
+// goes at once and fills again from reads (a write-heavy table refills it, a read-mostly one keeps it).
+import { RawDocument } from '../../json/bson-json.ts';
+import { renderItem } from '../../json/render.ts';
+import { HexKeyHit } from './hits.ts';
+
+// 32 MB: glibc serves it with mmap whatever its adaptive threshold says, so a dropped arena gives
+// its memory back to the system
+const CHUNK = 32 << 20;
+/** documents larger than this are not kept (the arena is for many small ones) */
+const MAX_ENTRY = 1 << 20;
+const TWO_32 = 2 ** 32;
+
+class TableDocs {
+  /** per rowid: (chunk + 1) × 2^32 + offset of its key; 0 when not held */
+  at = new Float64Array(0);
+  klen = new Uint16Array(0);
+  json: Array<string | undefined> = [];
+
+  grow(rowid: number): void {
+    if (rowid < this.at.length) return;
+    let cap = Math.max(1024, this.at.length);
+    while (cap <= rowid) cap *= 2;
+    const at = new Float64Array(cap);
+    at.set(this.at);
+    const klen = new Uint16Array(cap);
+    klen.set(this.klen);
+    // sized up front: rows arrive in any order, and a write far past an array's end turns it into
+    // a dictionary
+    const json = new Array<string | undefined>(cap);
+    for (let i = 0; i < this.json.length; i++) json[i] = this.json[i];
+    this.at = at;
+    this.klen = klen;
+    this.json = json;
+  }
+}
+
+export class ResidentDocs {
+  private readonly budget: number;
+  private chunks: Buffer[] = [];
+  private pos = CHUNK;
+  private used = 0;
+  private tables = new Map<string, TableDocs>();
+
+  constructor(budgetBytes: number) {
+    this.budget = budgetBytes;
+  }
+
+  /** The row's hit, when held. */
+  get(table: string, rowid: number): HexKeyHit | undefined {
+    const t = this.tables.get(table);
+    const a = t && rowid < t.at.length ? t.at[rowid]! : 0;
+    if (a === 0) return undefined;
+    const chunk = this.chunks[Math.floor(a / TWO_32) - 1]!;
+    const off = a % TWO_32;
+    const kl = t!.klen[rowid]!;
+    const bytes = chunk.subarray(off + kl, off + kl + chunk.readInt32LE(off + kl));
+    return hitOf(chunk.toString('hex', off, off + kl), rowid, bytes, t!.json[rowid]!);
+  }
+
+  /**
+   * Keeps the row as read now (in the step that read it) and gives its hit; `doc` may be a view
+   * into a larger read (packed-rows.ts): it is copied.
+   */
+  put(table: string, rowid: number, hex: string, doc: Buffer): HexKeyHit {
+    const raw = new RawDocument(doc);
+    renderItem(raw);
+    const json = raw.json!;
+    const klen = hex.length >> 1;
+    const need = klen + doc.length;
+    if (need > MAX_ENTRY || klen > 0xffff) return hitOf(hex, rowid, Buffer.from(doc), json);
+    if (this.used + need + json.length > this.budget) this.clear();
+    if (this.pos + need > CHUNK) {
+      this.chunks.push(Buffer.allocUnsafeSlow(CHUNK));
+      this.pos = 0;
+    }
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    const off = this.pos;
+    chunk.write(hex, off, 'hex');
+    doc.copy(chunk, off + klen);
+    this.pos += need;
+    this.used += need + json.length;
+    let t = this.tables.get(table);
+    if (!t) this.tables.set(table, (t = new TableDocs()));
+    t.grow(rowid);
+    t.at[rowid] = this.chunks.length * TWO_32 + off;
+    t.klen[rowid] = klen;
+    t.json[rowid] = json;
+    return hitOf(hex, rowid, chunk.subarray(off + klen, off + need), json);
+  }
+
+  /** Rows just committed: what was held of them is stale. */
+  written(table: string, rowids: number[]): void {
+    const t = this.tables.get(table);
+    if (!t) return;
+    for (const r of rowids) {
+      if (r >= t.at.length) continue;
+      t.at[r] = 0;
+      t.json[r] = undefined;
+    }
+  }
+
+  /** Drops the table's rows; the arena goes with the last table. */
+  forget(table: string): void {
+    this.tables.delete(table);
+    if (this.tables.size === 0) this.clear();
+  }
+
+  clear(): void {
+    this.tables = new Map();
+    this.chunks = [];
+    this.pos = CHUNK;
+    this.used = 0;
+  }
+}
+
+function hitOf(hex: string, rowid: number, bytes: Buffer, json: string): HexKeyHit {
+  const raw = new RawDocument(bytes);
+  raw.json = json;
+  return new HexKeyHit(hex, rowid, { bytes, rowid, stamp: 0, raw });
+}
