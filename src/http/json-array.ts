@@ -32,7 +32,12 @@ export function sendJsonArray(res: ServerResponse, status: number, h: OutHeaders
     // the clock is read every 16 items: a page of small documents must not pay for it
     if (size >= LARGE || ((i & 15) === 15 && performance.now() - start >= SLICE_MS)) return stream(res, status, h, items, i + 1, parts, mode);
   }
-  return endEncoded(res, status, h, `[${parts.join(',')}]`);
+  // the brackets go on the first and last items, so the join makes the whole text as one flat
+  // string: a bracketed join was one more copy of the body to measure and write (V5, a 5 KB page)
+  if (parts.length === 0) return endEncoded(res, status, h, '[]');
+  parts[0] = `[${parts[0]!}`;
+  parts[parts.length - 1] += ']';
+  return endEncoded(res, status, h, parts.join(','));
 }
 
 async function stream(res: ServerResponse, status: number, h: OutHeaders, items: unknown[], from: number, first: string[], mode: JsonMode): Promise<void> {

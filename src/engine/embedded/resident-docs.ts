@@ -87,7 +87,7 @@ export class ResidentDocs {
     const chunk = this.chunks[this.chunks.length - 1]!;
     const off = this.pos;
     chunk.write(hex, off, 'hex');
-    doc.copy(chunk, off + klen);
+    chunk.set(doc, off + klen);
     this.pos += need;
     this.used += need + json.length;
     let t = this.tables.get(table);
