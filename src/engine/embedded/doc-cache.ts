@@ -141,12 +141,15 @@ export class DocCache {
 export class ResultCache<T> {
   private readonly byTable = new Map<string, { version: number; results: Map<string, T>; bytes: number }>();
   private readonly sizeOf: (value: T) => number;
+  /** what is kept of a result admitted: a copy of whatever in it must not be held for long */
+  private readonly keepable: (value: T) => T;
   private readonly maxBytes: number;
   private bytes = 0;
   private readonly sketch = new FrequencySketch(RESULTS_WINDOW);
 
-  constructor(sizeOf: (value: T) => number, maxBytes = MAX_RESULT_BYTES) {
+  constructor(sizeOf: (value: T) => number, keepable: (value: T) => T = (v) => v, maxBytes = MAX_RESULT_BYTES) {
     this.sizeOf = sizeOf;
+    this.keepable = keepable;
     this.maxBytes = maxBytes;
   }
 
@@ -162,8 +165,9 @@ export class ResultCache<T> {
   }
 
   /** Kept only when asked for before: a result seen once (a varying filter value) would only burden the GC. */
-  set(table: string, version: number, key: string, value: T): void {
+  set(table: string, version: number, key: string, given: T): void {
     if (this.sketch.frequency(hashString(table + key)) < 2) return;
+    const value = this.keepable(given);
     const size = this.sizeOf(value);
     if (size > this.maxBytes / 4) return;
     let entry = this.byTable.get(table);

@@ -8,6 +8,7 @@ import { ChangeFeed } from './change-feed.ts';
 import { ChangeLog, type Retention } from './change-log.ts';
 import { EmbeddedCollection } from './collection.ts';
 import { DocCache, ResultCache } from './doc-cache.ts';
+import { unpinned } from './resident-docs.ts';
 import { EmbeddedBucket } from './gridfs.ts';
 import { Indexes } from './indexes.ts';
 import { dropAbandonedBuilds } from './index-build.ts';
@@ -99,7 +100,10 @@ export class EmbeddedEngine implements Engine {
   readonly indexes: Indexes;
   readonly scanner: Scanner;
   private readonly docs: DocCache;
-  readonly results = new ResultCache<Hit[] | number>((r) => (typeof r === 'number' ? 8 : r.reduce((n, h) => n + 64 + h.parsed.bytes.length, 0)));
+  readonly results = new ResultCache<Hit[] | number>(
+    (r) => (typeof r === 'number' ? 8 : r.reduce((n, h) => n + 64 + h.parsed.bytes.length, 0)),
+    (r) => (typeof r === 'number' ? r : unpinned(r)),
+  );
   readonly transactions: Transactions;
   /** the change log every write appends to, and the feed change streams read it from */
   readonly changes: ChangeLog;

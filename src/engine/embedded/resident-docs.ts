@@ -12,7 +12,7 @@
 // goes at once and fills again from reads (a write-heavy table refills it, a read-mostly one keeps it).
 import { RawDocument } from '../../json/bson-json.ts';
 import { renderItem } from '../../json/render.ts';
-import { HexKeyHit } from './hits.ts';
+import { HexKeyHit, type Hit } from './hits.ts';
 
 // 32 MB: glibc serves it with mmap whatever its adaptive threshold says, so a dropped arena gives
 // its memory back to the system
@@ -57,7 +57,7 @@ export class ResidentDocs {
   }
 
   /** The row's hit, when held. */
-  get(table: string, rowid: number): HexKeyHit | undefined {
+  get(table: string, rowid: number): ResidentHit | undefined {
     const t = this.tables.get(table);
     const a = t && rowid < t.at.length ? t.at[rowid]! : 0;
     if (a === 0) return undefined;
@@ -72,7 +72,7 @@ export class ResidentDocs {
    * Keeps the row as read now (in the step that read it) and gives its hit; `doc` may be a view
    * into a larger read (packed-rows.ts): it is copied.
    */
-  put(table: string, rowid: number, hex: string, doc: Buffer): HexKeyHit {
+  put(table: string, rowid: number, hex: string, doc: Buffer): ResidentHit {
     const raw = new RawDocument(doc);
     renderItem(raw);
     const json = raw.json!;
@@ -124,8 +124,25 @@ export class ResidentDocs {
   }
 }
 
-function hitOf(hex: string, rowid: number, bytes: Buffer, json: string): HexKeyHit {
+/**
+ * A hit whose bytes are a view into the arena: one such view kept (the result cache) would hold its
+ * whole 32 MB chunk after the rows in it were dropped. unpinned() copies what is to be kept.
+ */
+export class ResidentHit extends HexKeyHit {}
+
+/** The hits with those from the arena copied out of it (the bytes, the rendering shared). */
+export function unpinned(hits: Hit[]): Hit[] {
+  return hits.map((h) => {
+    if (!(h instanceof ResidentHit)) return h;
+    const bytes = Buffer.from(h.parsed.bytes);
+    const raw = new RawDocument(bytes);
+    raw.json = h.parsed.raw!.json;
+    return new HexKeyHit(h.hex, h.rowid, { bytes, rowid: h.rowid, stamp: 0, raw });
+  });
+}
+
+function hitOf(hex: string, rowid: number, bytes: Buffer, json: string): ResidentHit {
   const raw = new RawDocument(bytes);
   raw.json = json;
-  return new HexKeyHit(hex, rowid, { bytes, rowid, stamp: 0, raw });
+  return new ResidentHit(hex, rowid, { bytes, rowid, stamp: 0, raw });
 }

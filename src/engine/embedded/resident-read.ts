@@ -8,13 +8,13 @@
 // them 13–21 µs, of a 160 µs request; see the README for the figures with this path.
 import type { FindOptions } from '../types.ts';
 import type { Columns } from './columns.ts';
-import { exactOf, finish, viewOf, type Hit, type HexKeyHit } from './hits.ts';
+import { exactOf, finish, viewOf, type Hit } from './hits.ts';
 import type { IndexDef, Indexes } from './indexes.ts';
 import { IndexPostings, Postings } from './index-postings.ts';
 import { prefixEnd } from './keys.ts';
 import type { Range } from './planner.ts';
 import { idOnlySort, limitOf, type Matcher } from './query.ts';
-import { ResidentDocs } from './resident-docs.ts';
+import { ResidentDocs, type ResidentHit } from './resident-docs.ts';
 import { packedSql, unpack, type PackedRow } from './packed-rows.ts';
 import type { Store } from './store.ts';
 import { engineMetrics } from '../../metrics/docrest-registry.ts';
@@ -81,7 +81,7 @@ export class ResidentReads {
     engineMetrics.memoryLookup();
     if (countOnly && !matcher) return rows.length;
     const m = matcher?.();
-    const hits: HexKeyHit[] = [];
+    const hits: ResidentHit[] = [];
     for (const h of this.hits(table, rows)) if (!m || m(viewOf(h.parsed), () => exactOf(h.parsed))) hits.push(h);
     if (countOnly) return hits.length;
     const idDir = idOnlySort(opts.sort);
@@ -93,8 +93,8 @@ export class ResidentReads {
   }
 
   /** The rows' hits: those not held are read in one statement (one BLOB, packed-rows.ts) and kept. */
-  private hits(table: string, rowids: readonly number[]): HexKeyHit[] {
-    const out: HexKeyHit[] = [];
+  private hits(table: string, rowids: readonly number[]): ResidentHit[] {
+    const out: ResidentHit[] = [];
     let missing: number[] | undefined;
     for (const r of rowids) {
       const held = this.docs.get(table, r);

@@ -133,6 +133,17 @@ describe('index lookups from memory, one process', () => {
     assert.deepEqual(ids(await fromMemory(() => b.find({ k: 0 }, { limit: 3 }))), [-1, 0, 3]);
   });
 
+  test('the idle-time trim drops what lookups hold; the next lookups build it again from the rows as they are', async () => {
+    const t = engine.db('db').collection('trim');
+    await insert(t, [{ _id: 1, k: 1 }, { _id: 2, k: 1 }]);
+    await t.createIndex({ name: 'k', key: { k: 1 } });
+    assert.deepEqual(ids(await fromMemory(() => t.find({ k: 1 }))), [1, 2]);
+    engine.trimCaches();
+    await t.updateOne({ _id: 2 }, { $set: { k: 2 } });
+    assert.deepEqual(rendered(await fromMemory(() => t.findAsStored({ k: 2 }))), [{ _id: 2, k: 2 }]);
+    assert.deepEqual(ids(await fromMemory(() => t.find({ k: 1 }))), [1]);
+  });
+
   test('writes while the postings are being built (in slices) are in them once built', async () => {
     const big = engine.db('db').collection('big');
     const N = 30_000;
@@ -149,6 +160,28 @@ describe('index lookups from memory, one process', () => {
     assert.deepEqual(got, Array.from({ length: 30 }, (_, i) => 5 + 1000 * i).filter((id) => id !== 5 && id !== 1005).concat(N));
     assert.ok(ids(await fromMemory(() => big.find({ k: 6 }))).includes(5));
   });
+});
+
+test('a result the result cache keeps holds copies, not views into the resident documents\' arena', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'docrest-resident-kept-'));
+  const e = new EmbeddedEngine(dir, { exclusive: true });
+  engines.push(e);
+  try {
+    const c = e.db('db').collection('kept');
+    await insert(c, [{ _id: 1, k: 1, s: 'x'.repeat(100) }, { _id: 2, k: 1 }]);
+    await c.createIndex({ name: 'k', key: { k: 1 } });
+    const arena = (hits: unknown[]) => hits.map((h) => (h as { bytes: Buffer }).bytes.buffer.byteLength);
+    const first = (await fromMemory(() => c.findAsStored({ k: 1 }))) as unknown as Array<{ bytes: Buffer }>;
+    assert.deepEqual(arena(first), [32 << 20, 32 << 20], 'answered from the arena');
+    // asked again: the result cache keeps it from its second request on, and answers the third
+    await c.findAsStored({ k: 1 });
+    const kept = await c.findAsStored({ k: 1 });
+    assert.ok(arena(kept).every((n) => n < 32 << 20), 'kept as copies');
+    assert.deepEqual(rendered(kept), [{ _id: 1, k: 1, s: 'x'.repeat(100) }, { _id: 2, k: 1 }]);
+  } finally {
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('index lookups from memory, two processes sharing the data', () => {
