@@ -86,8 +86,7 @@ export class ResidentReads {
     if (countOnly) return hits.length;
     const idDir = idOnlySort(opts.sort);
     if (idDir === undefined) return finish(hits, opts);
-    // lower-case hex sorts as the key's bytes do: no key Buffer is made
-    hits.sort((a, b) => (a.hex < b.hex ? -idDir : a.hex > b.hex ? idDir : 0));
+    hits.sort((a, b) => idDir * a.compareKey(b));
     const skip = opts.skip ?? 0;
     return hits.slice(skip, skip + limitOf(opts));
   }
