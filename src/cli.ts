@@ -44,9 +44,10 @@ async function main(): Promise<number> {
   const name = getString(section(cfg, 'core'), 'name', 'default');
   running.log.info(`docrest ${VERSION} (${name}) listening on ${running.urls.join(', ')} (engine: ${running.engine.kind}, data: ${running.settings.dataDir})`);
   if (isWorker()) reportListening();
-  const stopRelease = startMemoryRelease(running.settings.memoryRelease, () => running.engine.trimCaches());
+  const release = startMemoryRelease(running.settings.memoryRelease, () => running.engine.trimCaches());
+  running.engine.onMemoryDropped = () => release.soon();
   const stop = async () => {
-    stopRelease();
+    release.stop();
     await running.close();
     process.exit(0);
   };

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
+import { EmbeddedEngine } from '../src/engine/embedded/engine.ts';
+import { startMemoryRelease } from '../src/memory-release.ts';
+import { docrestMetricsJson } from '../src/metrics/docrest-registry.ts';
 import { call, spawnServer, type ChildServer } from './helpers/server.ts';
 import { parseText, samples, valueOf } from './metrics/prometheus-text.ts';
 
@@ -86,5 +89,65 @@ describe('memory release when idle', () => {
       await sleep(3000);
       assert.deepEqual(await releases(srv), { count: 0, bytes: 0, seconds: 0 });
     });
+  });
+});
+
+describe('memory let go, given back soon', () => {
+  /** The releases counted so far in this process. */
+  async function releasesHere(): Promise<number> {
+    const m = (await docrestMetricsJson()).find((x) => x.name === 'docrest_memory_releases_total');
+    return Number(m?.values[0]?.value ?? 0);
+  }
+
+  test('soon(): one collection after 2 s idle, whatever the growth, the caches left alone', async () => {
+    let trims = 0;
+    // a release on its own would need 10 minutes idle and 1 TB of growth
+    const release = startMemoryRelease({ idleMs: 600_000, minGrowthBytes: 2 ** 40 }, () => trims++);
+    try {
+      const before = await releasesHere();
+      await sleep(3000);
+      assert.equal(await releasesHere(), before, 'nothing to give back: no release');
+      release.soon();
+      let count = before;
+      for (let i = 0; i < 20 && count === before; i++) {
+        await sleep(500);
+        count = await releasesHere();
+      }
+      assert.equal(count, before + 1, 'released once');
+      assert.equal(trims, 0);
+      await sleep(3000);
+      assert.equal(await releasesHere(), before + 1, 'and not again without a new request');
+    } finally {
+      release.stop();
+    }
+  });
+
+  test('the embedded engine asks for it when index lookups of a large collection go cold', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docrest-dropped-'));
+    const engine = new EmbeddedEngine(dir, { exclusive: true });
+    try {
+      let asked = 0;
+      engine.onMemoryDropped = () => asked++;
+      const big = engine.db('db').collection('big');
+      const small = engine.db('db').collection('small');
+      // 40 MB of documents of 512 KB, read through an index: held by the resident lookups
+      const s = 'x'.repeat(512 * 1024);
+      for (let i = 0; i < 80; i++) await big.insertOne({ _id: i, k: i % 2, s });
+      await big.createIndex({ name: 'k', key: { k: 1 } });
+      await small.insertOne({ _id: 1, k: 1 });
+      await small.createIndex({ name: 'k', key: { k: 1 } });
+      const sweep = (at: number) => (engine.scanner.resident as unknown as { sweep(now: number): void }).sweep(at);
+      await small.find({ k: 1 });
+      sweep(Date.now() + 61_000);
+      assert.equal(asked, 0, 'a small collection gone cold: nothing worth a collection');
+      assert.equal((await big.find({ k: 0 })).length, 40);
+      assert.equal((await big.find({ k: 1 })).length, 40);
+      sweep(Date.now() + 61_000 + 10_000);
+      assert.equal(asked, 1);
+      assert.equal((await big.find({ k: 0 })).length, 40, 'read again after it let go');
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

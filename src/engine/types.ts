@@ -207,6 +207,8 @@ export interface Engine {
   session(id: string, txnNumber?: number): Session;
   /** Drops what the engine caches for speed (an idle server gives its memory back: memory-release.ts). */
   trimCaches(): void;
+  /** Set by the server: called when the engine let go of memory worth giving back soon (memory-release.ts). */
+  onMemoryDropped?: () => void;
 }
 
 /** The states RESTHeart reports for a session's current transaction. */

@@ -192,6 +192,14 @@ export class EmbeddedEngine implements Engine {
     return keys.map((k) => get.get(k) as Buffer | undefined).filter((b): b is Buffer => !!b).map((b) => deserialize(b, { promoteValues: false })._id);
   }
 
+  get onMemoryDropped(): (() => void) | undefined {
+    return this.scanner.resident.onDropped;
+  }
+
+  set onMemoryDropped(f: (() => void) | undefined) {
+    this.scanner.resident.onDropped = f;
+  }
+
   /** The documents and results cached, and what lookups keep in memory; the columns stay (rebuilding them takes seconds at 1M rows). */
   trimCaches(): void {
     this.results.clear();

@@ -27,6 +27,8 @@ class TableDocs {
   at = new Float64Array(0);
   klen = new Uint16Array(0);
   json: Array<string | undefined> = [];
+  /** what the table's rows took of the budget */
+  bytes = 0;
 
   grow(rowid: number): void {
     if (rowid < this.at.length) return;
@@ -94,6 +96,7 @@ export class ResidentDocs {
     let t = this.tables.get(table);
     if (!t) this.tables.set(table, (t = new TableDocs()));
     t.grow(rowid);
+    t.bytes += need + json.length;
     t.at[rowid] = this.chunks.length * TWO_32 + off;
     t.klen[rowid] = klen;
     t.json[rowid] = json;
@@ -111,10 +114,12 @@ export class ResidentDocs {
     }
   }
 
-  /** Drops the table's rows; the arena goes with the last table. */
-  forget(table: string): void {
+  /** Drops the table's rows (the arena goes with the last table); tells how many bytes they took. */
+  forget(table: string): number {
+    const bytes = this.tables.get(table)?.bytes ?? 0;
     this.tables.delete(table);
     if (this.tables.size === 0) this.clear();
+    return bytes;
   }
 
   clear(): void {

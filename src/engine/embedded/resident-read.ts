@@ -25,6 +25,8 @@ const MAX_ROWS = 1000;
 const DOC_BYTES = 128 * 1024 * 1024;
 /** a table not read this way for this long gives its memory back, in ms */
 const COLD_MS = 60_000;
+/** resident documents let go at once that are worth a collection soon (onDropped) */
+const DROPPED_BYTES = 32 * 1024 * 1024;
 
 const isPoint = ([lo, hi]: Range) => hi.equals(prefixEnd(lo));
 
@@ -45,22 +47,26 @@ export class ResidentReads {
         this.postings.written(rows);
         for (const [table, rowids] of rows) this.docs.written(table, rowids);
       },
-      forget: (table) => this.forget(table),
+      forget: (table) => void this.forget(table),
     });
   }
 
-  private forget(table: string): void {
+  /** called when tables gone cold let go of DROPPED_BYTES or more (the server then collects soon) */
+  onDropped: (() => void) | undefined;
+
+  private forget(table: string): number {
     this.postings.forget(table);
-    this.docs.forget(table);
     this.lastRead.delete(table);
+    return this.docs.forget(table);
   }
 
   /** Tables not read for COLD_MS are dropped (asked on reads and commits, at most every few seconds). */
-  private sweep(): void {
-    const now = Date.now();
+  private sweep(now = Date.now()): void {
     if (now < this.nextSweep) return;
     this.nextSweep = now + COLD_MS / 10;
-    for (const [table, at] of this.lastRead) if (now - at > COLD_MS) this.forget(table);
+    let dropped = 0;
+    for (const [table, at] of this.lastRead) if (now - at > COLD_MS) dropped += this.forget(table);
+    if (dropped >= DROPPED_BYTES) this.onDropped?.();
   }
 
   /**
