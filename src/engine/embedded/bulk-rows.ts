@@ -121,7 +121,7 @@ export class RangeCursor implements RowCursor {
   next(n: number): Hit[] {
     const store = this.engine.store;
     const table = this.info.table;
-    this.end ??= (store.prepared(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 0;
+    this.end ??= store.lastRowid(table);
     const rows = store.prepared(`SELECT rowid, k, doc FROM ${table} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`)
       .raw(true).all(this.after, this.end, n) as Array<[number, Buffer, Buffer]>;
     this.after = rows.length < n ? this.end : rows[rows.length - 1]![0];

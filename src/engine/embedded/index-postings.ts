@@ -104,8 +104,7 @@ export class Postings {
     if (had || index.fields.length !== 1 || index.special || index.partial) return undefined;
     const refused = this.refused.get(index.table);
     if (refused !== undefined && Date.now() - refused < RETRY_AFTER_MS) return undefined;
-    const rows = (this.store.prepared(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 0;
-    if (rows > MAX_ROWS) {
+    if (this.store.lastRowid(table) > MAX_ROWS) {
       this.refused.set(index.table, Date.now());
       return undefined;
     }

@@ -12,7 +12,7 @@ export type Range = [Buffer, Buffer];
 
 export type Plan =
   | { kind: 'ids'; keys: Buffer[] }
-  | { kind: 'bounds'; index: IndexDef; ranges: Range[]; covered: boolean }
+  | { kind: 'bounds'; index: IndexDef; ranges: Range[]; covered: boolean; /** one point per value: equality or $in */ points: boolean }
   | { kind: 'indexOrder'; index: IndexDef; dir: 1 | -1 }
   | { kind: 'table'; dir: 1 | -1 };
 
@@ -134,7 +134,7 @@ export function plan(filter: Filter, opts: FindOptions, indexes: IndexDef[], idS
     const field = best.index.fields[0]!.field;
     const covered = best.bounds.points && best.bounds.exact && conds.size === 1 && conds.get(field)!.length === 1
       && Object.keys(filter).length === 1 && Object.hasOwn(filter, field);
-    return { kind: 'bounds', index: best.index, ranges: best.bounds.ranges, covered };
+    return { kind: 'bounds', index: best.index, ranges: best.bounds.ranges, covered, points: best.bounds.points };
   }
   if (hint) return { kind: 'indexOrder', index: hint, dir: 1 };
   if (opts.sort && idSortDir === undefined) {

@@ -9,10 +9,9 @@
 import type { FindOptions } from '../types.ts';
 import type { Columns } from './columns.ts';
 import { exactOf, finish, viewOf, type Hit } from './hits.ts';
-import type { IndexDef, Indexes } from './indexes.ts';
+import type { Indexes } from './indexes.ts';
 import { IndexPostings, Postings } from './index-postings.ts';
-import { prefixEnd } from './keys.ts';
-import type { Range } from './planner.ts';
+import type { Plan, Range } from './planner.ts';
 import { idOnlySort, limitOf, type Matcher } from './query.ts';
 import { ResidentDocs, type ResidentHit } from './resident-docs.ts';
 import { packedSql, unpack, type PackedRow } from './packed-rows.ts';
@@ -27,8 +26,6 @@ const DOC_BYTES = 128 * 1024 * 1024;
 const COLD_MS = 60_000;
 /** resident documents let go at once that are worth a collection soon (onDropped) */
 const DROPPED_BYTES = 32 * 1024 * 1024;
-
-const isPoint = ([lo, hi]: Range) => hi.equals(prefixEnd(lo));
 
 export class ResidentReads {
   private readonly store: Store;
@@ -70,19 +67,20 @@ export class ResidentReads {
   }
 
   /**
-   * The answer of a lookup of these points of a single-field index, or undefined when this path
-   * cannot give it (postings not built, ranges not points, too many rows). `matcher`: the whole
-   * filter's, undefined when the index entries answer it.
+   * The answer of a plan's lookup of points (equality, $in) of a single-field index, or undefined
+   * when this path cannot give it (a range, postings not built, too many rows). `matcher`: the
+   * whole filter's, undefined when the index entries answer it.
    */
-  read(table: string, index: IndexDef, ranges: Range[], matcher: (() => Matcher) | undefined, opts: FindOptions, countOnly: boolean): Hit[] | number | undefined {
-    if (index.fields.length !== 1 || !ranges.every(isPoint)) return undefined;
+  read(table: string, plan: Plan & { kind: 'bounds' }, matcher: (() => Matcher) | undefined, opts: FindOptions, countOnly: boolean): Hit[] | number | undefined {
+    if (!plan.points || plan.index.fields.length !== 1) return undefined;
     // other processes' commits reach the postings first (store.sync)
     this.store.docVersion(table);
-    this.sweep();
-    this.lastRead.set(table, Date.now());
-    const p = this.postings.ready(table, index);
+    const now = Date.now();
+    this.sweep(now);
+    this.lastRead.set(table, now);
+    const p = this.postings.ready(table, plan.index);
     if (!p) return undefined;
-    const rows = rowsOf(p, ranges);
+    const rows = rowsOf(p, plan.ranges);
     if (rows.length > MAX_ROWS && (!countOnly || matcher)) return undefined;
     engineMetrics.memoryLookup();
     if (countOnly && !matcher) return rows.length;

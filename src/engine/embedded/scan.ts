@@ -147,7 +147,7 @@ export class Scanner {
     const index = p.index;
     const covered = (p.kind === 'bounds' && p.covered) || exactKeyLookup(filter);
     if (p.kind === 'bounds') {
-      const held = this.resident.read(info.table, index, p.ranges, covered ? undefined : () => matcherFor(filter, filterKey), opts, countOnly);
+      const held = this.resident.read(info.table, p, covered ? undefined : () => matcherFor(filter, filterKey), opts, countOnly);
       if (held !== undefined) return held;
     }
     const scan = new IndexScan<Hit>({ info, index, matcher: covered ? undefined : matcherFor(filter, filterKey), deadline }, {
@@ -228,7 +228,7 @@ export class Scanner {
     if (Object.keys(filter).length === 0 || exactKeyLookup(filter)) return false;
     const kind = plan(filter, opts, this.indexes.of(info.table), idOnlySort(opts.sort)).kind;
     if (kind !== 'table' && kind !== 'bounds') return false;
-    return ((this.store.prepared(`SELECT max(rowid) FROM ${info.table}`).pluck().get() as number | null) ?? 0) > LARGE_SCAN_ROWS;
+    return this.store.lastRowid(info.table) > LARGE_SCAN_ROWS;
   }
 
   /**
