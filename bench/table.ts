@@ -8,6 +8,8 @@ export type Measured = LoadResult & { cpuUs: number };
 export interface Row {
   workload: string;
   connections: number;
+  /** seconds of warm-up runs before the measured ones (until docrest's CPU per request settled) */
+  warmUpS?: number;
   docrest: Measured;
   limit: Measured;
   ratio: number;
