@@ -292,12 +292,12 @@ export class Store {
     return this.catalog.databases();
   }
 
-  /** Prepared statements are cached: preparing costs more than running a point read. */
   /** The table's largest rowid (0 when empty): its size as a seek finds it, where count(*) walks it. */
   lastRowid(table: string): number {
     return (this.prepared(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 0;
   }
 
+  /** Prepared statements are cached: preparing costs more than running a point read. */
   prepared(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
