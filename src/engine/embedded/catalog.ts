@@ -19,10 +19,10 @@ export interface IndexRow {
   beat: number | null;
 }
 
-const key = (db: string, name: string) => `${db}\u0000${name}`;
-
 export class Catalog {
-  private readonly collections = new Map<string, CollectionInfo>();
+  // by database, then name: a key joining both was a new string to flatten and hash at every
+  // lookup, and a request makes several (its collection, its user, the collection's metadata)
+  private readonly collections = new Map<string, Map<string, CollectionInfo>>();
   private readonly indexRows = new Map<string, IndexRow[]>();
   // names per database, rebuilt after the catalog changes: every document request checks its collection exists
   private names: Map<string, string[]> | undefined;
@@ -30,22 +30,26 @@ export class Catalog {
   load(collections: CollectionInfo[], indexes: IndexRow[]): void {
     this.collections.clear();
     this.names = undefined;
-    for (const c of collections) this.collections.set(key(c.db, c.name), c);
+    for (const c of collections) this.add(c);
     this.indexRows.clear();
     for (const row of indexes) (this.indexRows.get(row.coll) ?? this.indexRows.set(row.coll, []).get(row.coll)!).push(row);
   }
 
   get(db: string, name: string): CollectionInfo | undefined {
-    return this.collections.get(key(db, name));
+    return this.collections.get(db)?.get(name);
   }
 
   add(info: CollectionInfo): void {
-    this.collections.set(key(info.db, info.name), info);
+    let named = this.collections.get(info.db);
+    if (!named) this.collections.set(info.db, (named = new Map()));
+    named.set(info.name, info);
     this.names = undefined;
   }
 
   remove(db: string, name: string): void {
-    this.collections.delete(key(db, name));
+    const named = this.collections.get(db);
+    named?.delete(name);
+    if (named?.size === 0) this.collections.delete(db);
     this.names = undefined;
   }
 
@@ -56,12 +60,12 @@ export class Catalog {
   collectionsOf(db: string): string[] {
     if (!this.names) {
       this.names = new Map();
-      for (const c of this.collections.values()) (this.names.get(c.db) ?? this.names.set(c.db, []).get(c.db)!).push(c.name);
+      for (const [db, named] of this.collections) this.names.set(db, [...named.keys()]);
     }
     return [...(this.names.get(db) ?? [])];
   }
 
   databases(): string[] {
-    return [...new Set([...this.collections.values()].map((c) => c.db))];
+    return [...this.collections.keys()];
   }
 }

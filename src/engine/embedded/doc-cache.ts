@@ -14,7 +14,7 @@
 // and never again would only be promoted to V8's old generation and die there.
 import type { Document } from '../values.ts';
 import type { RawDocument } from '../../json/bson-json.ts';
-import { FrequencySketch, hashPair, hashString } from './admission.ts';
+import { FrequencySketch, hashPair } from './admission.ts';
 
 export interface Parsed {
   bytes: Buffer;
@@ -153,8 +153,18 @@ export class ResultCache<T> {
     this.maxBytes = maxBytes;
   }
 
+  /** the last key asked for and its hash: a miss asks set() with the same key string next */
+  private asked: { table: string; key: string; hash: number } = { table: '', key: '', hash: 0 };
+
+  private hashOf(table: string, key: string): number {
+    const a = this.asked;
+    if (a.key === key && a.table === table) return a.hash;
+    this.asked = { table, key, hash: hashPair(table, key) };
+    return this.asked.hash;
+  }
+
   get(table: string, version: number, key: string): T | undefined {
-    this.sketch.increment(hashString(table + key));
+    this.sketch.increment(this.hashOf(table, key));
     const entry = this.byTable.get(table);
     return entry && entry.version === version ? entry.results.get(key) : undefined;
   }
@@ -166,7 +176,7 @@ export class ResultCache<T> {
 
   /** Kept only when asked for before: a result seen once (a varying filter value) would only burden the GC. */
   set(table: string, version: number, key: string, given: T): void {
-    if (this.sketch.frequency(hashString(table + key)) < 2) return;
+    if (this.sketch.frequency(this.hashOf(table, key)) < 2) return;
     const value = this.keepable(given);
     const size = this.sizeOf(value);
     if (size > this.maxBytes / 4) return;
