@@ -12,12 +12,21 @@ import { deserialize } from 'bson';
 
 /** A document as its BSON bytes, rendered without being built as objects. */
 export class RawDocument {
-  readonly bytes: Buffer;
+  private held: Buffer | undefined;
   /** the default mode's rendering, once made: the engine hands out one instance per stored version */
   json: string | undefined = undefined;
 
-  constructor(bytes: Uint8Array) {
-    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /** without bytes: a subclass makes them when first asked for (bytesOf), if ever */
+  constructor(bytes?: Uint8Array) {
+    this.held = bytes === undefined ? undefined : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get bytes(): Buffer {
+    return (this.held ??= this.bytesOf());
+  }
+
+  protected bytesOf(): Buffer {
+    throw new Error('a RawDocument made without its bytes must say how to make them');
   }
 
   /** The document in the engine's exact model (what a reader that needs objects gets). */
