@@ -133,7 +133,8 @@ class Run<H extends RowHit> {
     if (collect && !next) {
       for (let r = 0; r < exists.length; r += 2048) {
         collect(exists, r, Math.min(r + 2048, exists.length), out);
-        await this.pace(false, 4096);
+        const turn = this.pace(false, 4096);
+        if (turn) await turn;
       }
       return out;
     }
@@ -144,7 +145,8 @@ class Run<H extends RowHit> {
       // (a search builds and searches 2,048 rows at a time, ~1 ms)
       if (r - paced >= 2048) {
         paced = r;
-        await this.pace(false, 4096);
+        const turn = this.pace(false, 4096);
+        if (turn) await turn;
       }
     }
     return out;
@@ -158,8 +160,10 @@ class Run<H extends RowHit> {
       const r = cands[reverse ? n - 1 - i : i]!;
       const reads = this.reads;
       if (this.decide(r)) out.push(r);
-      if (this.reads !== reads) await this.pace(sync, 64);
-      else if ((i & 0xfff) === 0) await this.pace(sync, 4096);
+      // the clock is asked after 4,096 candidates, not at the first: a walk of a few candidates gave
+      // way for the candidates' pass before it, and waited a round to judge one row (M1)
+      const turn = this.reads !== reads ? this.pace(sync, 64) : (i & 0xfff) === 0xfff ? this.pace(sync, 4096) : undefined;
+      if (turn) await turn;
     }
     return out;
   }
@@ -281,7 +285,8 @@ class Run<H extends RowHit> {
         for (const r of rows) {
           const h = doc(r);
           if (h) top.offer(h);
-          await this.pace(sync, 64);
+          const turn = this.pace(sync, 64);
+          if (turn) await turn;
         }
       });
       let kept = top.items;

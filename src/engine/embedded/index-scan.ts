@@ -111,7 +111,8 @@ export class IndexScan<H extends IndexHit> {
           }
           if (got.length < SLICE_ROWS) break;
           after = last.get(after[0], after[1], hi) as [Buffer, Buffer];
-          await this.pace.turn();
+          const turn = this.pace.turn();
+          if (turn) await turn;
         }
       }
     });
@@ -158,7 +159,10 @@ export class IndexScan<H extends IndexHit> {
           }
         }
         if (got.length < SLICE_ROWS && hits.size < need) exhausted = true;
-        else if (!sync && hits.size < need) await this.pace.turn();
+        else if (!sync && hits.size < need) {
+          const turn = this.pace.turn();
+          if (turn) await turn;
+        }
       }
     };
     const { written } = await a.follow(() => walk(false));

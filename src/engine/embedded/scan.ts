@@ -366,7 +366,8 @@ export class Scanner {
         hits.push(h);
         if ((bytes += h.parsed.bytes.length) < PAGE_SLICE_BYTES) continue;
         bytes = 0;
-        await pace.turn();
+        const turn = pace.turn();
+        if (turn) await turn;
         // the stamp also catches up with other processes' commits, so that their rows reach follow's log
         read = this.pageReader(info, this.store.docVersion(info.table));
       }

@@ -54,7 +54,10 @@ export async function readTable<H extends TableHit>(table: string, dir: 1 | -1, 
         }
       }
       if (rows.length < BATCH && hits.size < need) exhausted = true;
-      else if (hits.size < need) await pace.turn(sync);
+      else if (hits.size < need) {
+        const turn = pace.turn(sync);
+        if (turn) await turn;
+      }
     }
   };
   const { written } = await a.follow(() => walk(false));
