@@ -19,6 +19,7 @@ const scanned = { collection: 0, index: 0 };
 let cacheHits = 0;
 let cacheMisses = 0;
 let memoryLookups = 0;
+let passwordChecks = 0;
 let releases = 0;
 let releasedBytes = 0;
 let releaseSeconds = 0;
@@ -60,6 +61,14 @@ export const engineMetrics = {
   /** a lookup of index keys answered from the postings in memory (resident-read.ts) */
   memoryLookup(): void {
     memoryLookups++;
+  },
+};
+
+/** Authentication (security/realm.ts). */
+export const authMetrics = {
+  /** a password checked against a user's stored one (bcrypt, unless stored in plain text) */
+  passwordChecked(): void {
+    passwordChecks++;
   },
 };
 
@@ -110,6 +119,7 @@ function docrestRegistry(): Registry {
   single('docrest_engine_result_cache_hits_total', 'embedded-engine queries answered from the result cache', () => cacheHits, reg);
   single('docrest_engine_result_cache_misses_total', 'embedded-engine queries that ran', () => cacheMisses, reg);
   single('docrest_engine_memory_lookups_total', 'embedded-engine index lookups answered from memory', () => memoryLookups, reg);
+  single('docrest_auth_password_checks_total', 'passwords checked against the users collection: credential-cache misses and renewals', () => passwordChecks, reg);
   single('docrest_memory_releases_total', 'full collections run to give memory back once the server was idle', () => releases, reg);
   single('docrest_memory_released_bytes_total', 'resident memory given back by those collections', () => releasedBytes, reg);
   single('docrest_memory_release_seconds_total', 'time the event loop spent in those collections', () => releaseSeconds, reg);
