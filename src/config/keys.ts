@@ -111,7 +111,7 @@ export const KEY_GROUPS: readonly KeyGroup[] = [
     'bruteForceAttackGuard.enabled', 'bruteForceAttackGuard.max-failed-attempts', 'bruteForceAttackGuard.trust-x-forwarded-for',
     'bruteForceAttackGuard.x-forwarded-for-value-from-last-element',
   ]),
-  g(D, 'verified credentials are always cached for cache-ttl (bcrypt on every request would cap a server at tens of requests per second)', {
+  g(D, 'verified credentials are always cached for cache-ttl (bcrypt on every request would cap a server at tens of requests per second), and checked again in the background before an entry in use expires', {
     'mongoRealmAuthenticator.cache-enabled': ANY, 'mongoRealmAuthenticator.cache-expire-policy': ANY,
   }),
   g(U, 'password strength is not checked', { 'mongoRealmAuthenticator.enforce-minimum-password-strength': false, 'mongoRealmAuthenticator.minimum-password-strength': ANY }),
