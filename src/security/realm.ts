@@ -57,7 +57,7 @@ interface Verified {
   /** the stored password (hash) the credentials were verified against */
   stored: string;
   until: number;
-  /** from then on, a use of the entry also verifies it again, in the background (renew) */
+  /** from then on, a use of the entry also verifies it again, in the background (verify) */
   renewAt: number;
 }
 
@@ -74,8 +74,6 @@ class CredentialCache {
   private readonly entries = new Map<string, Verified>();
   private readonly ttl: number;
   private readonly max: number;
-  /** entries being verified again in the background */
-  private readonly renewing = new Set<string>();
 
   constructor(ttl: number, max: number) {
     this.ttl = ttl;
@@ -103,48 +101,38 @@ class CredentialCache {
   }
 
   /**
-   * Whether the credentials were verified against this stored password within the TTL; near its
-   * end, `check` runs again in the background and renews the entry.
+   * Whether the credentials match the stored password: true at once from a fresh entry (near its
+   * end, `check` also runs again in the background and renews it), else by `check`.
    */
-  fresh(id: string, password: string, stored: string, check: () => Promise<boolean>): boolean {
-    const k = this.key(id, password);
+  verify(id: string, password: string, stored: string, check: () => Promise<boolean>): true | Promise<boolean> {
+    const key = this.key(id, password);
     const now = Date.now();
-    const e = this.current(k, now);
-    if (e?.stored !== stored) return false;
-    if (now >= e.renewAt) this.renew(k, stored, check);
+    const e = this.current(key, now);
+    if (e?.stored !== stored) return this.checked(key, stored, check);
+    if (now >= e.renewAt) void this.checked(key, stored, check);
     return true;
-  }
-
-  private renew(k: string, stored: string, check: () => Promise<boolean>): void {
-    if (this.renewing.has(k)) return;
-    this.renewing.add(k);
-    void check().then((ok) => {
-      if (!ok) this.entries.delete(k);
-      // a password changed meanwhile leaves the entry as it is: it no longer answers (stored differs)
-      else if (this.entries.get(k)?.stored === stored) this.put(k, stored);
-    }).finally(() => this.renewing.delete(k));
   }
 
   private readonly inflight = new Map<string, Promise<boolean>>();
 
   /**
-   * Whether the credentials match the stored password: from the cache, else by `check`, run once
-   * for all requests that ask at the same time. Without this, every connection of a client asks
-   * bcrypt (~100 ms of a thread-pool thread each) when the entry expires: 256 connections kept the
-   * server's thread pool busy for seconds, and their requests waited (benchmark M1).
+   * `check`, run once for all that ask at the same time (requests, a renewal); a success is kept
+   * for a TTL. Without this, every connection of a client asks bcrypt (~100 ms of a thread-pool
+   * thread each) when the entry expires: 256 connections kept the server's thread pool busy for
+   * seconds, and their requests waited (benchmark M1).
    */
-  async verified(id: string, password: string, stored: string, check: () => Promise<boolean>): Promise<boolean> {
-    const key = this.key(id, password);
-    if (this.current(key, Date.now())?.stored === stored) return true;
+  private checked(key: string, stored: string, check: () => Promise<boolean>): Promise<boolean> {
     const k = `${key}\u0000${stored}`;
     let p = this.inflight.get(k);
     if (!p) {
-      p = check().finally(() => this.inflight.delete(k));
+      p = check().then((ok) => {
+        if (ok) this.put(key, stored);
+        else if (this.entries.get(key)?.stored === stored) this.entries.delete(key);
+        return ok;
+      }).finally(() => this.inflight.delete(k));
       this.inflight.set(k, p);
     }
-    const ok = await p;
-    if (ok) this.put(key, stored);
-    return ok;
+    return p;
   }
 }
 
@@ -222,7 +210,8 @@ export class MongoRealm implements Authenticator {
       authMetrics.passwordChecked();
       return this.hashed ? bcrypt.compare(password, stored).catch(() => false) : sameSecret(password, stored);
     };
-    if (!this.cache.fresh(id, password, stored, check) && !(await this.cache.verified(id, password, stored, check))) return undefined;
+    const ok = this.cache.verify(id, password, stored, check);
+    if (ok !== true && !(await ok)) return undefined;
     return this.accountOf(doc);
   }
 
