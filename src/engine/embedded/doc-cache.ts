@@ -154,13 +154,17 @@ export class ResultCache<T> {
   }
 
   /** the last key asked for and its hash: a miss asks set() with the same key string next */
-  private asked: { table: string; key: string; hash: number } = { table: '', key: '', hash: 0 };
+  private askedTable = '';
+  private askedKey = '';
+  private askedHash = 0;
 
   private hashOf(table: string, key: string): number {
-    const a = this.asked;
-    if (a.key === key && a.table === table) return a.hash;
-    this.asked = { table, key, hash: hashPair(table, key) };
-    return this.asked.hash;
+    if (key !== this.askedKey || table !== this.askedTable) {
+      this.askedTable = table;
+      this.askedKey = key;
+      this.askedHash = hashPair(table, key);
+    }
+    return this.askedHash;
   }
 
   get(table: string, version: number, key: string): T | undefined {
