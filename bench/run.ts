@@ -11,7 +11,7 @@ import type { LimitResponse } from './limit.ts';
 import { drive, hasWrk, instance, valueCount } from './load.ts';
 import { startProbe, summarize, type ProbeRun } from './probe.ts';
 import { CLOCK_TICKS, childrenOf, treeCpuTicks, workerRss } from './proc.ts';
-import { f, report, type Measured, type Row } from './table.ts';
+import { WARM_RUNS, WARM_S, f, report, type Measured, type Row } from './table.ts';
 import { PING, fixedWorkloads, sizedWorkloads, varyingWorkloads, type Workload } from './workloads.ts';
 import { FANOUT_NAME, fanout, fanoutTable, type FanoutResult } from './fanout.ts';
 
@@ -22,9 +22,6 @@ const RUNS = quick ? 1 : 3;
 const SECONDS = quick ? 3 : 4;
 // M1's one run: long enough to see memory grow, and (beyond the 10 s timeout) timeouts
 const SOAK_SECONDS = quick ? 15 : 60;
-/** a warm-up run, in s; warm-up runs at most */
-const WARM_S = 2;
-const WARM_RUNS = 5;
 /** idle time before the memory at rest is read: past docrest.memory-release.idle-seconds (30) */
 const REST_S = 40;
 // a request unanswered this long counts as a timeout (wrk's default of 2 s is shorter than a slow scan)

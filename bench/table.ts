@@ -2,6 +2,10 @@
 import type { LoadResult } from './load.ts';
 import type { ProbeResult } from './probe.ts';
 
+/** a warm-up run, in s; warm-up runs at most (run.ts warmUp; the README's table says them) */
+export const WARM_S = 2;
+export const WARM_RUNS = 5;
+
 /** A run's result and the server's CPU time per request (user + system, all its processes). */
 export type Measured = LoadResult & { cpuUs: number };
 
